@@ -1,0 +1,10 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // These packages load native-ish assets (PGlite's wasm, pg's optional bindings) or spawn
+  // workers at run time; bundling them breaks those lookups, so Node resolves them instead.
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pg-boss', 'pino', 'pusher'],
+  poweredByHeader: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * Server environment, validated once. Everything the server reads from `process.env` goes
+ * through here so a bad value fails at start with the variable's name, not deep in a request.
+ */
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be "true" or "false"' })
+  .transform((v) => v === 'true' || v === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const ServerEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+
+  PUSHER_APP_ID: z.string().min(1).optional(),
+  PUSHER_KEY: z.string().min(1).optional(),
+  PUSHER_SECRET: z.string().min(1).optional(),
+  PUSHER_CLUSTER: z.string().min(1).optional(),
+  PUSHER_HOST: z.string().min(1).optional(),
+  PUSHER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PUSHER_USE_TLS: boolFlag.optional(),
+  PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ServerEnv = z.infer<typeof ServerEnvSchema> & { isPusherConfigured: boolean };
+
+/** Thrown at start when a variable is invalid; the message names every bad variable. */
+export class EnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvError';
+  }
+}
+
+/**
+ * Validates an environment object. Empty strings count as unset, as `.env` files
+ * often carry `PUSHER_KEY=` lines for variables the operator does not use.
+ */
+export function parseEnv(source: Record<string, string | undefined>): ServerEnv {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = ServerEnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new EnvError(`Invalid environment variables:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  const pusherVars = [env.PUSHER_APP_ID, env.PUSHER_KEY, env.PUSHER_SECRET, env.PUSHER_CLUSTER];
+  return { ...env, isPusherConfigured: pusherVars.every((v) => v !== undefined) };
+}
+
+let cached: ServerEnv | undefined;
+
+/** The process environment, validated on first use and then cached. */
+export function getEnv(): ServerEnv {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Forgets the cached environment so the next `getEnv()` re-reads `process.env` (tests, CLIs). */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,41 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
+import { isDatabaseUnavailable, rootCauseMessage } from '@/lib/errors/app-error';
+import * as chatResponseService from '@/lib/services/chat-response.service';
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('chat-response.service with its database down', () => {
+  beforeAll(async () => {
+    const url = `postgresql://postgres@127.0.0.1:${await closedPort()}/postgres`;
+    setDatabase(await openDatabase({ databaseUrl: url, pgliteDir: 'unused' }));
+  });
+  afterAll(() => closeDatabase());
+
+  it('sendChatMessage returns success:false with the cause instead of throwing', async () => {
+    const result = await chatResponseService.sendConfirmation('task_1', 'user_1', 'Meeting scheduled!');
+    expect(result).toEqual({
+      success: false,
+      databaseStored: false,
+      pusherSent: false,
+      error: expect.stringMatching(/^Failed to store chat message: .*ECONNREFUSED/),
+    });
+  });
+
+  it('the read functions reject with the connection error for the route layer to map', async () => {
+    const err = await chatResponseService.getUnreadMessages('user_1', 10).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(rootCauseMessage(err)).toMatch(/ECONNREFUSED/);
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+});
