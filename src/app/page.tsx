@@ -1,8 +1,15 @@
-export default function Home() {
+import { SignOutButton } from '@/components/sign-out-button';
+import { requirePageSession } from '@/lib/auth/session';
+
+export const dynamic = 'force-dynamic';
+
+export default async function Home() {
+  const user = await requirePageSession();
   return (
     <main style={{ maxWidth: 640, margin: '3rem auto', padding: '0 1rem' }}>
       <h1>Chat Response Service</h1>
-      <p>The service is running. Messages are stored in the database and can be sent with <code>npm run chat:send</code>.</p>
+      <p>Signed in as {user.email}.</p>
+      <SignOutButton />
     </main>
   );
 }

@@ -30,6 +30,20 @@ const ServerEnvSchema = z.object({
   PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  NEXTAUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  NEXTAUTH_URL: z.url({ message: 'must be an absolute URL such as http://localhost:3001' }).optional(),
+  ALLOW_SIGNUP: boolFlag.default(true),
+
+  // Per user and endpoint group; 300 a minute leaves room for 5-second polling from many tabs.
+  RATE_LIMIT_POINTS: positiveInt.default(300),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+  // Sign-in and sign-up attempts per client address and window.
+  AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
+  }
 });
 
 export type ServerEnv = z.infer<typeof ServerEnvSchema> & { isPusherConfigured: boolean };

@@ -3,12 +3,14 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
   text,
   timestamp,
   uniqueIndex,
+  varchar,
 } from 'drizzle-orm/pg-core';
 import { createId } from '@paralleldrive/cuid2';
 
@@ -77,3 +79,21 @@ export const chatUserCursors = pgTable('chat_user_cursors', {
 });
 
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
+
+/** People who sign in. `email` is stored lower-case; `passwordHash` is scrypt (see lib/auth/password.ts). */
+export const users = pgTable('users', {
+  id: text('id').primaryKey().$defaultFn(() => createId()),
+  email: text('email').notNull().unique(),
+  name: text('name'),
+  passwordHash: text('passwordHash').notNull(),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+
+/** rate-limiter-flexible's PostgreSQL store, created here so no request ever waits on DDL. */
+export const rateLimits = pgTable('rate_limits', {
+  key: varchar('key', { length: 255 }).primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: bigint('expire', { mode: 'number' }),
+});

@@ -1,5 +1,6 @@
 import Pusher from 'pusher';
 import { getEnv } from '@/lib/config/env';
+import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 
 /** Pusher refuses event payloads over 10 KB; bigger messages go out as a thin event. */
@@ -100,4 +101,16 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Signs a subscription of `socketId` to `channel` for `userId`, using the SDK's own signing.
+ * @throws AppError `service_unavailable` when Pusher is not configured, `forbidden` for any
+ *   channel but the user's own `private-user-{userId}`.
+ */
+export function authorizeUserChannel(userId: string, socketId: string, channel: string): { auth: string } {
+  const pusher = getPusher();
+  if (!pusher) throw new AppError('service_unavailable', 'Pusher is not configured on this server');
+  if (channel !== userChannel(userId)) throw new AppError('forbidden', 'You may only subscribe to your own channel');
+  return pusher.authorizeChannel(socketId, channel);
 }

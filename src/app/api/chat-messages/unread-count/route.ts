@@ -1,0 +1,5 @@
+// GET /api/chat-messages/unread-count - how many unread messages the caller has (for badges)
+import { withSession } from '@/lib/http/route';
+import * as chatResponseService from '@/lib/services/chat-response.service';
+
+export const GET = withSession({ limit: 'read' }, async ({ userId }) => chatResponseService.getUnreadCount(userId));

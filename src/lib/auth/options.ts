@@ -1,0 +1,41 @@
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { verifyCredentials } from '@/lib/services/user.service';
+import { consumeAuthAttempt } from '@/lib/http/rate-limit';
+import { getAuthSecret } from './secret';
+
+/** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
+export function getAuthOptions(): NextAuthOptions {
+  return {
+    secret: getAuthSecret(),
+    session: { strategy: 'jwt', maxAge: 30 * 24 * 60 * 60 },
+    pages: { signIn: '/login' },
+    providers: [
+      CredentialsProvider({
+        id: 'credentials',
+        name: 'Email and password',
+        credentials: {
+          email: { label: 'Email', type: 'email' },
+          password: { label: 'Password', type: 'password' },
+        },
+        async authorize(credentials, req) {
+          const email = typeof credentials?.email === 'string' ? credentials.email.trim().toLowerCase() : '';
+          // Brute-force guard per email: NextAuth answers a refusal like a wrong password.
+          if (!(await consumeAuthAttempt(`signin:${email}`, req.headers ?? {}))) return null;
+          const user = await verifyCredentials(credentials?.email, credentials?.password);
+          return user ? { id: user.id, email: user.email, name: user.name } : null;
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) token.sub = user.id;
+        return token;
+      },
+      session({ session, token }) {
+        if (session.user && token.sub) session.user.id = token.sub;
+        return session;
+      },
+    },
+  };
+}

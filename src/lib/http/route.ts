@@ -1,0 +1,154 @@
+import { getToken } from 'next-auth/jwt';
+import { NextResponse, type NextRequest } from 'next/server';
+import type { z } from 'zod';
+import { getAuthSecret, usesSecureCookies } from '@/lib/auth/secret';
+import { getEnv } from '@/lib/config/env';
+import { AppError, describeIssues } from '@/lib/errors/app-error';
+import { toErrorResponse } from './errors';
+import { clientAddress, consumeRateLimit } from './rate-limit';
+
+/** Largest request body accepted, in bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+type BodyKind = 'json' | 'form';
+
+interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
+  /** `session`: 401 without a signed-in user; `none`: public, limited per client address. */
+  auth: 'session' | 'none';
+  /** Rate-limit bucket; each bucket is a separate budget per user (or address). */
+  limit: string;
+  query?: Q;
+  params?: P;
+  body?: B;
+  /** Content types the body may come in (default JSON only). */
+  bodyKinds?: BodyKind[];
+  /** Status of a successful plain-object result (default 200). */
+  status?: number;
+}
+
+interface RouteContext<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
+  req: NextRequest;
+  /** The signed-in user's id; '' on public routes. */
+  userId: string;
+  query: z.output<Q>;
+  params: z.output<P>;
+  body: z.output<B>;
+}
+
+type NextHandler = (req: NextRequest, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
+
+async function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): Promise<z.output<S>> {
+  if (!schema) return undefined as z.output<S>;
+  const result = await schema.safeParseAsync(value);
+  if (!result.success) throw new AppError('invalid_input', `Invalid ${where}: ${describeIssues(result.error.issues)}`);
+  return result.data;
+}
+
+/** Reads at most MAX_BODY_BYTES of the body, stopping (413) as soon as it is exceeded. */
+async function readBodyText(req: NextRequest): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  const tooLarge = () => new AppError('payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes`);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readBody(req: NextRequest, kinds: BodyKind[]): Promise<unknown> {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const kind: BodyKind | undefined =
+    type === 'application/json' ? 'json' : type === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+  if (!kind || !kinds.includes(kind)) {
+    const accepted = kinds.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'));
+    throw new AppError('unsupported_media_type', `Content-Type must be ${accepted.join(' or ')}`);
+  }
+  const text = await readBodyText(req);
+  if (kind === 'form') return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('invalid_input', 'Request body is not valid JSON');
+  }
+}
+
+/**
+ * Cross-site request forgery guard for state-changing requests: a browser always sends
+ * `Origin` on them, and it must be this app's. Requests without `Origin` (curl, servers)
+ * pass unless the browser marks them cross-site.
+ */
+function checkOrigin(req: NextRequest): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const origin = req.headers.get('origin');
+  if (!origin) {
+    if (req.headers.get('sec-fetch-site') === 'cross-site') throw new AppError('forbidden', 'Cross-site requests are not allowed');
+    return;
+  }
+  const configured = getEnv().NEXTAUTH_URL;
+  const allowed = new Set<string>();
+  if (configured) allowed.add(new URL(configured).origin);
+  const host = req.headers.get('host');
+  if (host) {
+    allowed.add(`http://${host}`);
+    allowed.add(`https://${host}`);
+  }
+  if (!allowed.has(origin)) throw new AppError('forbidden', 'Requests must come from this app\'s own origin');
+}
+
+/** The signed-in user's id from the NextAuth session cookie, or null (no cookie, bad signature, expired). */
+export async function getSessionUserId(req: NextRequest): Promise<string | null> {
+  const token = await getToken({ req, secret: getAuthSecret(), secureCookie: usesSecureCookies() });
+  return typeof token?.sub === 'string' && token.sub.length > 0 ? token.sub : null;
+}
+
+/**
+ * Wraps a route handler: session (401), same-origin check (403), rate limit (429), body type,
+ * size and JSON (415/413/400), zod parsing of params, query and body (400), and every error
+ * mapped through the one error table. The handler returns a plain object (sent as JSON) or a Response.
+ */
+export function withRoute<
+  Q extends z.ZodType = z.ZodType<undefined>,
+  B extends z.ZodType = z.ZodType<undefined>,
+  P extends z.ZodType = z.ZodType<undefined>,
+>(spec: RouteSpec<Q, B, P>, handler: (ctx: RouteContext<Q, B, P>) => Promise<unknown>): NextHandler {
+  return async (req, routeCtx) => {
+    const context = { method: req.method, path: req.nextUrl.pathname };
+    try {
+      let userId = '';
+      if (spec.auth === 'session') {
+        userId = (await getSessionUserId(req)) ?? '';
+        if (!userId) throw new AppError('unauthorized', 'Sign in first: no valid session');
+      }
+      checkOrigin(req);
+      await consumeRateLimit(spec.limit, userId || `addr:${clientAddress(req.headers)}`);
+      const params = await parseWith(spec.params, await routeCtx.params, 'path');
+      const query = await parseWith(spec.query, Object.fromEntries(req.nextUrl.searchParams), 'query');
+      const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
+      const result = await handler({ req, userId, params, query, body: body as z.output<B> });
+      if (result instanceof Response) return result;
+      return NextResponse.json(result, { status: spec.status ?? 200, headers: { 'Cache-Control': 'no-store' } });
+    } catch (err) {
+      return toErrorResponse(err, context);
+    }
+  };
+}
+
+/** `withRoute` for signed-in users only. */
+export function withSession<
+  Q extends z.ZodType = z.ZodType<undefined>,
+  B extends z.ZodType = z.ZodType<undefined>,
+  P extends z.ZodType = z.ZodType<undefined>,
+>(spec: Omit<RouteSpec<Q, B, P>, 'auth'>, handler: (ctx: RouteContext<Q, B, P>) => Promise<unknown>): NextHandler {
+  return withRoute({ ...spec, auth: 'session' }, handler);
+}

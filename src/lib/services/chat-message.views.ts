@@ -1,0 +1,16 @@
+import type { ChatMessageRow } from '@/lib/db/schema';
+
+/**
+ * The message shapes of the guide's REST API. `data` is always an object ({} when the sender
+ * gave none) so clients need no null checks.
+ */
+
+/** An item of `GET /api/chat-messages`: `{ id, type, taskId, content, data, createdAt }`. */
+export function toUnreadItem(m: ChatMessageRow) {
+  return { id: m.id, type: m.type, taskId: m.taskId, content: m.content, data: m.data ?? {}, createdAt: m.createdAt.toISOString() };
+}
+
+/** An item of `GET /api/chat-messages/{taskId}`: `{ id, type, content, data, read, createdAt }`. */
+export function toTaskItem(m: ChatMessageRow) {
+  return { id: m.id, type: m.type, content: m.content, data: m.data ?? {}, read: m.read, createdAt: m.createdAt.toISOString() };
+}

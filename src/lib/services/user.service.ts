@@ -1,0 +1,62 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '@/lib/auth/password';
+import { getDb } from '@/lib/db/client';
+import { users } from '@/lib/db/schema';
+import { AppError, describeIssues } from '@/lib/errors/app-error';
+
+export const NewUserInput = z.object({
+  email: z
+    .string({ message: 'is required' })
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters')),
+  password: z
+    .string({ message: 'is required' })
+    .min(8, 'must be at least 8 characters')
+    .max(200, 'must be at most 200 characters'),
+  name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+});
+export type NewUserInput = z.input<typeof NewUserInput>;
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string | null;
+}
+
+// A hash of a random password, compared against when the email is unknown so that a wrong
+// email and a wrong password take the same time.
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * Creates a user with a scrypt-hashed password.
+ * @throws AppError `invalid_input` for a bad field or an email already registered.
+ */
+export async function createUser(input: NewUserInput): Promise<PublicUser> {
+  const parsed = NewUserInput.safeParse(input);
+  if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error.issues));
+  const { email, password, name } = parsed.data;
+  const db = await getDb();
+  const [created] = await db
+    .insert(users)
+    .values({ email, name: name || null, passwordHash: await hashPassword(password) })
+    .onConflictDoNothing({ target: users.email })
+    .returning({ id: users.id, email: users.email, name: users.name });
+  if (!created) throw new AppError('invalid_input', 'email: is already registered');
+  return created;
+}
+
+/** The user whose email and password match, or null. Unknown emails cost as much time as wrong passwords. */
+export async function verifyCredentials(email: unknown, password: unknown): Promise<PublicUser | null> {
+  if (typeof email !== 'string' || typeof password !== 'string' || password.length > 200) return null;
+  const db = await getDb();
+  const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1);
+  if (!user) {
+    decoyHash ??= hashPassword(Math.random().toString(36));
+    await verifyPassword(password, await decoyHash);
+    return null;
+  }
+  if (!(await verifyPassword(password, user.passwordHash))) return null;
+  return { id: user.id, email: user.email, name: user.name };
+}
