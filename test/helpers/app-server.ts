@@ -1,0 +1,132 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ensureBuilt } from './build';
+import { createScratchPostgres, type DatabaseKind } from './test-db';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
+const TSX_BIN = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+export const TEST_AUTH_SECRET = 'test-secret-0123456789abcdef0123456789';
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface AppServer {
+  baseUrl: string;
+  port: number;
+  /** The environment the app runs with (DATABASE_URL or PGLITE_DIR included), for CLIs. */
+  env: NodeJS.ProcessEnv;
+  kind: DatabaseKind;
+  /** Stops the server (SIGTERM, then SIGKILL) and keeps the database. */
+  stop: () => Promise<void>;
+  /** Starts the server again on the same port and database. */
+  restart: () => Promise<void>;
+  /** Stops the server and drops the database. */
+  dispose: () => Promise<void>;
+  logs: () => string;
+}
+
+/** Runs one of the project's CLIs (`scripts/<name>.ts`) and returns its parsed JSON output and exit code. */
+export async function runCli(
+  env: NodeJS.ProcessEnv,
+  script: string,
+  args: string[],
+): Promise<{ code: number; output: Record<string, unknown> }> {
+  const result = await run(process.execPath, [TSX_BIN, path.join(ROOT, 'scripts', script), ...args], { env, cwd: ROOT }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+  );
+  return { code: result.code, output: JSON.parse(result.stdout) as Record<string, unknown> };
+}
+
+async function waitUntilReady(baseUrl: string, child: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}:\n${logs()}`);
+    try {
+      const response = await fetch(`${baseUrl}/api/auth/csrf`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`app did not become ready:\n${logs()}`);
+}
+
+/**
+ * Starts the built app (`next start`, loopback only) on a fresh database of `kind`:
+ * a scratch PostgreSQL database next to TEST_DATABASE_URL, or a temporary PGlite directory.
+ * `beforeStart` runs while no server holds the database (CLIs on PGlite must run then).
+ */
+export async function startApp(options: {
+  kind: DatabaseKind;
+  env?: Record<string, string>;
+  beforeStart?: (env: NodeJS.ProcessEnv) => Promise<void>;
+}): Promise<AppServer> {
+  await ensureBuilt();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const scratch = options.kind === 'postgres' ? await createScratchPostgres() : undefined;
+  const pgliteDir = options.kind === 'pglite' ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chat-app-')), 'db') : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    NEXTAUTH_SECRET: TEST_AUTH_SECRET,
+    NEXTAUTH_URL: baseUrl,
+    LOG_LEVEL: process.env.APP_LOG_LEVEL ?? 'warn',
+    DATABASE_URL: scratch?.url ?? '',
+    PGLITE_DIR: pgliteDir ?? '',
+    ...options.env,
+  };
+  if (options.beforeStart) await options.beforeStart(env);
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const logs = () => output.slice(-20_000);
+  const start = async () => {
+    output = '';
+    child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    await waitUntilReady(baseUrl, child, logs);
+  };
+  const stop = async () => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    baseUrl,
+    port,
+    env,
+    kind: options.kind,
+    stop,
+    restart: start,
+    logs,
+    dispose: async () => {
+      await stop();
+      await scratch?.drop();
+      if (pgliteDir) fs.rmSync(path.dirname(pgliteDir), { recursive: true, force: true });
+    },
+  };
+}
