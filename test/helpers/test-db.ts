@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { closeDatabase, migratePostgres, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 
@@ -55,4 +56,10 @@ export async function useFreshDatabase(kind: DatabaseKind): Promise<{ database: 
       await scratch.drop();
     },
   };
+}
+
+/** Runs raw SQL on either driver and returns its rows (both node-postgres and PGlite results carry `rows`). */
+export async function queryRows<T = Record<string, unknown>>(database: Database, query: SQL): Promise<T[]> {
+  const result = (await database.db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
 }
