@@ -11,6 +11,16 @@ const boolFlag = z
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** True for a time zone name that Intl knows (IANA names such as America/New_York, and UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const ServerEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -40,6 +50,25 @@ const ServerEnvSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
   // Sign-in and sign-up attempts per client address and window.
   AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
+
+  // The scheduling agent.
+  DEFAULT_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+    .default('UTC'),
+  RUN_WORKER_IN_PROCESS: boolFlag.default(false),
+  WORKER_CONCURRENCY: positiveInt.max(50).default(4),
+  // A job whose worker died is retried after this long (pg-boss expiration).
+  AGENT_JOB_EXPIRE_SECONDS: positiveInt.max(86_400).default(300),
+  AGENT_MAINTENANCE_INTERVAL_SECONDS: positiveInt.max(3_600).default(30),
+  // Pause before each step of a task; 0 in production, raised by the crash tests to land mid-task.
+  AGENT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+
+  // SSE stream: a comment line this often keeps proxies from closing an idle stream and lets the
+  // server notice a vanished client; tests set it short.
+  SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
+  // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
+  SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });

@@ -87,6 +87,10 @@ export const users = pgTable('users', {
   name: text('name'),
   passwordHash: text('passwordHash').notNull(),
   createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /** IANA time zone; null = DEFAULT_TIMEZONE. */
+  timeZone: text('timeZone'),
+  /** `{ days: number[] (0=Sun), start: 'HH:MM', end: 'HH:MM' }`; null = Mon-Fri 09:00-17:00. */
+  workingHours: jsonb('workingHours').$type<{ days: number[]; start: string; end: string }>(),
 });
 
 export type UserRow = typeof users.$inferSelect;
@@ -97,3 +101,63 @@ export const rateLimits = pgTable('rate_limits', {
   points: integer('points').notNull().default(0),
   expire: bigint('expire', { mode: 'number' }),
 });
+
+export const TASK_STATUSES = ['QUEUED', 'PROCESSING', 'WAITING_FOR_USER', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const taskStatus = pgEnum('SchedulingAgentTaskStatus', TASK_STATUSES);
+
+/** One conversation with the agent: the user's request, its answers, and where the agent is. */
+export const schedulingAgentTasks = pgTable(
+  'scheduling_agent_tasks',
+  {
+    id: text('id').primaryKey().$defaultFn(() => createId()),
+    userId: text('userId').notNull(),
+    orgId: text('orgId'),
+    request: text('request').notNull(),
+    /** Where the agent answers: 'chat' (the processor's switch leaves room for email, sms...). */
+    channel: text('channel').notNull().default('chat'),
+    status: taskStatus('status').notNull().default('QUEUED'),
+    timeZone: text('timeZone').notNull(),
+    /** The user's answers to the agent's questions, in order; `turn` = how many there are. */
+    answers: jsonb('answers').$type<string[]>().notNull().default([]),
+    /** What the agent understood so far and what it is waiting for (see scheduling/agent.ts). */
+    intent: jsonb('intent').$type<Record<string, unknown>>(),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updatedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('scheduling_agent_tasks_userId_createdAt_idx').on(t.userId, t.createdAt),
+    index('scheduling_agent_tasks_userId_waiting_idx')
+      .on(t.userId, t.updatedAt)
+      .where(sql`${t.status} = 'WAITING_FOR_USER'`),
+  ],
+);
+export type SchedulingTaskRow = typeof schedulingAgentTasks.$inferSelect;
+
+export const EVENT_STATUSES = ['CONFIRMED', 'CANCELLED'] as const;
+export const calendarEventStatus = pgEnum('CalendarEventStatus', EVENT_STATUSES);
+
+export const calendarEvents = pgTable(
+  'calendar_events',
+  {
+    id: text('id').primaryKey().$defaultFn(() => createId()),
+    userId: text('userId').notNull(),
+    title: text('title').notNull(),
+    startsAt: timestamp('startsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
+    endsAt: timestamp('endsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
+    attendees: jsonb('attendees').$type<string[]>().notNull().default([]),
+    status: calendarEventStatus('status').notNull().default('CONFIRMED'),
+    /** The task that booked it; unique so a retried booking step cannot book twice. */
+    taskId: text('taskId').unique(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updatedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    // "Events of a user overlapping [from, to)": startsAt < to AND endsAt > from, scanned by startsAt.
+    index('calendar_events_userId_startsAt_idx').on(t.userId, t.startsAt, t.endsAt),
+  ],
+);
+export type CalendarEventRow = typeof calendarEvents.$inferSelect;

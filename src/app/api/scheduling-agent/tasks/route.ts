@@ -1,0 +1,13 @@
+// POST /api/scheduling-agent/tasks { request, timezone?, taskId? } - a chat request for the agent (202)
+// GET  /api/scheduling-agent/tasks - the caller's 20 most recent tasks, newest first
+import { withSession } from '@/lib/http/route';
+import { SubmitTaskBody } from '@/lib/http/scheduling-schemas';
+import * as taskService from '@/lib/services/scheduling-task.service';
+
+export const POST = withSession({ limit: 'tasks', body: SubmitTaskBody, status: 202 }, async ({ userId, body }) =>
+  taskService.submitRequest(userId, body),
+);
+
+export const GET = withSession({ limit: 'read' }, async ({ userId }) => ({
+  tasks: (await taskService.listRecentTasks(userId)).map(taskService.toTaskView),
+}));
