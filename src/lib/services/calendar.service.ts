@@ -11,24 +11,27 @@ export const MAX_RANGE_DAYS = 92;
 type Executor = Pick<Db, 'select'>;
 
 /**
- * The user's confirmed events overlapping [from, to). `startsAt > from - MAX_EVENT_MINUTES`
- * lets the (userId, startsAt, endsAt) index bound the scan on both sides.
+ * Events of the user overlapping [from, to): `startsAt < to AND endsAt > from`, plus
+ * `startsAt > from - MAX_EVENT_MINUTES` so the (userId, startsAt, endsAt) index bounds the scan
+ * on both sides.
  */
+function overlapping(userId: string, from: Date, to: Date) {
+  const earliestStart = new Date(from.getTime() - MAX_EVENT_MINUTES * 60_000);
+  return and(
+    eq(calendarEvents.userId, userId),
+    gt(calendarEvents.startsAt, earliestStart),
+    lt(calendarEvents.startsAt, to),
+    gt(calendarEvents.endsAt, from),
+  );
+}
+
+/** The user's confirmed events overlapping [from, to), soonest first. */
 export async function findOverlapping(userId: string, from: Date, to: Date, executor?: Executor): Promise<CalendarEventRow[]> {
   const db = executor ?? (await getDb());
-  const earliestStart = new Date(from.getTime() - MAX_EVENT_MINUTES * 60_000);
   return db
     .select()
     .from(calendarEvents)
-    .where(
-      and(
-        eq(calendarEvents.userId, userId),
-        eq(calendarEvents.status, 'CONFIRMED'),
-        gt(calendarEvents.startsAt, earliestStart),
-        lt(calendarEvents.startsAt, to),
-        gt(calendarEvents.endsAt, from),
-      ),
-    )
+    .where(and(overlapping(userId, from, to), eq(calendarEvents.status, 'CONFIRMED')))
     .orderBy(asc(calendarEvents.startsAt));
 }
 
@@ -42,18 +45,10 @@ export async function listEvents(userId: string, from: Date, to: Date): Promise<
     throw new AppError('invalid_input', `to: the range must be at most ${MAX_RANGE_DAYS} days`);
   }
   const db = await getDb();
-  const earliestStart = new Date(from.getTime() - MAX_EVENT_MINUTES * 60_000);
   return db
     .select()
     .from(calendarEvents)
-    .where(
-      and(
-        eq(calendarEvents.userId, userId),
-        gt(calendarEvents.startsAt, earliestStart),
-        lt(calendarEvents.startsAt, to),
-        gt(calendarEvents.endsAt, from),
-      ),
-    )
+    .where(overlapping(userId, from, to))
     .orderBy(asc(calendarEvents.startsAt), asc(calendarEvents.id))
     .limit(1_000);
 }
