@@ -1,11 +1,23 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { announceMessage, announceRead } from './fanout';
+import type { ReadChange } from './hub';
 import { publishToPusher } from './pusher';
 
 /**
- * Everything that happens after a message is committed: the real-time transports.
+ * Everything that happens after a message is committed: the real-time transports. Pusher (when
+ * configured) and the built-in SSE streams (PostgreSQL: NOTIFY to every instance; PGlite: this
+ * process's hub) are told in parallel so neither waits for the other.
  * Never throws; each transport logs its own failures.
  */
 export async function publishChatMessage(message: ChatMessageRow): Promise<{ pusherSent: boolean }> {
-  const pusherSent = await publishToPusher(message);
+  const [pusherSent] = await Promise.all([publishToPusher(message), announceMessage(message.userId, message.position)]);
   return { pusherSent };
+}
+
+/**
+ * After messages were marked read: tells the user's open SSE streams on every instance, so other
+ * tabs clear their badges. Never throws.
+ */
+export async function publishReadChange(userId: string, change: ReadChange): Promise<void> {
+  await announceRead(userId, change);
 }

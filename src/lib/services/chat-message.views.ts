@@ -14,3 +14,11 @@ export function toUnreadItem(m: ChatMessageRow) {
 export function toTaskItem(m: ChatMessageRow) {
   return { id: m.id, type: m.type, content: m.content, data: m.data ?? {}, read: m.read, createdAt: m.createdAt.toISOString() };
 }
+
+/**
+ * A message as the SSE stream and `GET /api/chat-messages/by-id/{id}` send it: the list item plus
+ * `read` and `position` (the client's cursor, also the SSE event id).
+ */
+export function toStreamItem(m: ChatMessageRow) {
+  return { ...toUnreadItem(m), read: m.read, position: m.position };
+}

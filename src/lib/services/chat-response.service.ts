@@ -1,9 +1,11 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { createId } from '@paralleldrive/cuid2';
+import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { getDb, type Db } from '@/lib/db/client';
 import { chatMessages, chatUserCursors, type ChatMessageRow, type ChatMessageTypeName } from '@/lib/db/schema';
 import { AppError, describeIssues, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
-import { publishChatMessage } from '@/lib/realtime/publish';
+import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import {
   MAX_ID_LENGTH,
   MessageIds,
@@ -11,6 +13,7 @@ import {
   PageLimit,
   SendChatMessageInput,
 } from './chat-message.schemas';
+import { selectMessagesAfter } from './chat-message.queries';
 
 /**
  * The Chat Response Service (the guide's API). Messages are always stored in PostgreSQL
@@ -41,37 +44,83 @@ function failure(error: string): SendChatMessageResult {
 }
 
 /**
- * Stores a row under the user's cursor lock and returns it, or the earlier row that used the
- * same idempotency key. The cursor row stays locked until commit, so one user's positions
- * commit in increasing order.
+ * The store statement, one per database handle. A data-modifying CTE takes the user's next
+ * position from `chat_user_cursors`; the row lock it takes is held until the statement commits,
+ * so one user's positions commit in increasing order. A repeated idempotency key inserts nothing
+ * (ON CONFLICT DO NOTHING waits for a concurrent insert of the same key and sees it once committed).
+ *
+ * One prepared statement, because the send path is measured against a raw INSERT
+ * (bench/RESULTS.md): the BEGIN / cursor / INSERT / COMMIT sequence this replaces cost three more
+ * round trips per send, and building the query with Drizzle on every call cost as much again.
+ * Prepared, Drizzle builds the SQL once and PostgreSQL parses and plans it once per connection.
  */
-async function storeMessage(
-  db: Db,
-  values: Omit<typeof chatMessages.$inferInsert, 'position'>,
-): Promise<{ row: Pick<ChatMessageRow, 'id' | 'position'> & Partial<ChatMessageRow>; duplicate: boolean }> {
-  return db.transaction(async (tx) => {
-    const [cursor] = await tx
+function prepareStore(db: Db) {
+  const cursor = db.$with('cursor').as(
+    db
       .insert(chatUserCursors)
-      .values({ userId: values.userId, lastPosition: 1 })
+      .values({ userId: sql.placeholder('userId'), lastPosition: 1 })
       .onConflictDoUpdate({
         target: chatUserCursors.userId,
         set: { lastPosition: sql`${chatUserCursors.lastPosition} + 1` },
       })
-      .returning({ position: chatUserCursors.lastPosition });
-    if (values.idempotencyKey) {
-      const [existing] = await tx
+      .returning({ position: chatUserCursors.lastPosition }),
+  );
+  return db
+    .with(cursor)
+    .insert(chatMessages)
+    .values({
+      id: sql.placeholder('id'),
+      userId: sql.placeholder('userId'),
+      orgId: sql.placeholder('orgId'),
+      taskId: sql.placeholder('taskId'),
+      type: sql.placeholder('type'),
+      content: sql.placeholder('content'),
+      // Passed as JSON text: the jsonb encoder would turn SQL NULL into JSON null.
+      data: sql`${sql.placeholder('data')}::jsonb`,
+      idempotencyKey: sql.placeholder('idempotencyKey'),
+      position: sql`(select ${cursor.position} from ${cursor})`,
+    })
+    .onConflictDoNothing({ target: [chatMessages.userId, chatMessages.idempotencyKey] })
+    .returning()
+    .prepare('chat_store_message');
+}
+
+const storeStatements = new WeakMap<Db, ReturnType<typeof prepareStore>>();
+
+/**
+ * Stores a row and returns it, or the earlier row that used the same idempotency key. For a
+ * repeated key the position just taken is left unused: positions only promise to increase,
+ * not to be dense.
+ */
+async function storeMessage(
+  db: Db,
+  values: Omit<typeof chatMessages.$inferInsert, 'position' | 'id'>,
+): Promise<{ row: Pick<ChatMessageRow, 'id' | 'position'> & Partial<ChatMessageRow>; duplicate: boolean }> {
+  let statement = storeStatements.get(db);
+  if (!statement) {
+    statement = prepareStore(db);
+    storeStatements.set(db, statement);
+  }
+  const [row] = await statement.execute({
+    id: createId(),
+    userId: values.userId,
+    orgId: values.orgId ?? null,
+    taskId: values.taskId ?? null,
+    type: values.type,
+    content: values.content,
+    data: values.data == null ? null : JSON.stringify(values.data),
+    idempotencyKey: values.idempotencyKey ?? null,
+  });
+  if (row) return { row, duplicate: false };
+  // Nothing inserted: only a repeated idempotency key does that (NULL keys never conflict).
+  const [existing] = values.idempotencyKey
+    ? await db
         .select({ id: chatMessages.id, position: chatMessages.position })
         .from(chatMessages)
-        .where(and(eq(chatMessages.userId, values.userId), eq(chatMessages.idempotencyKey, values.idempotencyKey)));
-      // The position just taken is left unused: positions only promise to increase, not to be dense.
-      if (existing) return { row: existing, duplicate: true };
-    }
-    const [row] = await tx
-      .insert(chatMessages)
-      .values({ ...values, position: cursor!.position })
-      .returning();
-    return { row: row!, duplicate: false };
-  });
+        .where(and(eq(chatMessages.userId, values.userId), eq(chatMessages.idempotencyKey, values.idempotencyKey)))
+    : [];
+  if (!existing) throw new Error('chat message was neither stored nor found by its idempotency key');
+  return { row: existing, duplicate: true };
 }
 
 /**
@@ -163,18 +212,34 @@ export async function getUnreadMessages(
   const parsedLimit = PageLimit.safeParse(limit);
   if (!parsedLimit.success) throw new AppError('invalid_input', `limit: ${parsedLimit.error.issues[0]?.message}`);
   const db = await getDb();
-  const unread = and(eq(chatMessages.userId, userId), eq(chatMessages.read, false));
-  const [messages, [totals]] = await Promise.all([
-    db
-      .select()
-      .from(chatMessages)
-      .where(unread)
-      .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
-      .limit(parsedLimit.data),
-    db.select({ total: count() }).from(chatMessages).where(unread),
-  ]);
-  return { messages, total: totals?.total ?? 0 };
+  let statement = unreadPageStatements.get(db);
+  if (!statement) {
+    statement = prepareUnreadPage(db);
+    unreadPageStatements.set(db, statement);
+  }
+  const rows = await statement.execute({ userId, limit: parsedLimit.data });
+  return { messages: rows.map((r) => r.message), total: rows[0]?.total ?? 0 };
 }
+
+/**
+ * The unread page and the unread count in one prepared statement (polling runs it for every
+ * user every few seconds; bench/RESULTS.md, read path): one round trip instead of two, the SQL
+ * built once, and page and count from one snapshot. The count is an uncorrelated subquery,
+ * computed once. `read = false` is a literal so that the partial unread index also serves the
+ * generic plan PostgreSQL may settle on for a prepared statement.
+ */
+function prepareUnreadPage(db: Db) {
+  const unread = and(eq(chatMessages.userId, sql.placeholder('userId')), sql`${chatMessages.read} = false`);
+  return db
+    .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
+    .from(chatMessages)
+    .where(unread)
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .limit(sql.placeholder('limit'))
+    .prepare('chat_unread_page');
+}
+
+const unreadPageStatements = new WeakMap<Db, ReturnType<typeof prepareUnreadPage>>();
 
 /** How many unread messages the user has (a cheap count for badges). */
 export async function getUnreadCount(userId: string): Promise<{ total: number }> {
@@ -187,17 +252,27 @@ export async function getUnreadCount(userId: string): Promise<{ total: number }>
   return { total: row?.total ?? 0 };
 }
 
+/** Which messages a mark-read call changed: only those that were the user's and unread. */
+export interface ReadResult {
+  count: number;
+  ids: string[];
+  positions: number[];
+}
+
 /**
- * Marks the user's unread messages among `ids` as read and stamps `readAt`, in one statement.
- * Ids of other users' messages and already-read messages are ignored and not counted.
+ * Marks the user's unread messages among `ids` as read and stamps `readAt`, in one statement,
+ * and tells the user's open streams which ones changed (an SSE `read` event), so other tabs
+ * clear their badges. Ids of other users' messages and already-read messages are ignored and
+ * not reported.
  *
+ * @returns `{ count, ids, positions }` of the messages this call changed, in position order.
  * @throws AppError `invalid_input` when `ids` is not an array of at most 100 ids.
  */
-export async function markMessagesAsRead(ids: string[], userId: string): Promise<{ count: number }> {
+export async function markMessagesAsReadWithChanges(ids: string[], userId: string): Promise<ReadResult> {
   requireUserId(userId);
   const parsedIds = MessageIds.safeParse(ids);
   if (!parsedIds.success) throw new AppError('invalid_input', `messageIds: ${describeIssues(parsedIds.error.issues)}`);
-  if (parsedIds.data.length === 0) return { count: 0 };
+  if (parsedIds.data.length === 0) return { count: 0, ids: [], positions: [] };
   const db = await getDb();
   const marked = await db
     .update(chatMessages)
@@ -210,7 +285,126 @@ export async function markMessagesAsRead(ids: string[], userId: string): Promise
       ),
     )
     .returning({ id: chatMessages.id, position: chatMessages.position });
-  return { count: marked.length };
+  const result = toReadResult(marked);
+  if (result.count > 0) await publishReadChange(userId, { ids: result.ids, positions: result.positions });
+  return result;
+}
+
+/**
+ * The guide's mark-read: as `markMessagesAsReadWithChanges`, answering only `{ count }` (the
+ * guide's exact shape, which existing callers compare whole).
+ *
+ * @throws AppError `invalid_input` when `ids` is not an array of at most 100 ids.
+ */
+export async function markMessagesAsRead(ids: string[], userId: string): Promise<{ count: number }> {
+  const { count } = await markMessagesAsReadWithChanges(ids, userId);
+  return { count };
+}
+
+const Position = z
+  .number({ message: 'must be an integer position >= 0' })
+  .int('must be an integer position >= 0')
+  .min(0, 'must be an integer position >= 0')
+  .max(Number.MAX_SAFE_INTEGER, 'must be an integer position >= 0');
+
+function requirePosition(value: number, name: string): number {
+  const parsed = Position.safeParse(value);
+  if (!parsed.success) throw new AppError('invalid_input', `${name}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function toReadResult(marked: Array<{ id: string; position: number }>): ReadResult {
+  marked.sort((a, b) => a.position - b.position);
+  return { count: marked.length, ids: marked.map((m) => m.id), positions: marked.map((m) => m.position) };
+}
+
+/**
+ * Marks every unread message of the user at or before position `upTo` as read, in one
+ * statement, and tells the user's open streams (`read` event `{ upTo }`). Bounded by position,
+ * not by time or by "everything", so a message that arrives while the request is under way
+ * (a later position) stays unread even though the client never saw it.
+ *
+ * @returns `{ count, ids, positions }` of the messages this call changed, in position order.
+ * @throws AppError `invalid_input` when `upTo` is not an integer >= 0.
+ */
+export async function markAllAsRead(userId: string, upTo: number): Promise<ReadResult> {
+  requireUserId(userId);
+  requirePosition(upTo, 'upTo');
+  const db = await getDb();
+  const marked = await db
+    .update(chatMessages)
+    .set({ read: true, readAt: sql`now()` })
+    .where(and(eq(chatMessages.userId, userId), eq(chatMessages.read, false), lte(chatMessages.position, upTo)))
+    .returning({ id: chatMessages.id, position: chatMessages.position });
+  const result = toReadResult(marked);
+  if (result.count > 0) await publishReadChange(userId, { upTo });
+  return result;
+}
+
+/** Largest page `getMessagesAfter` returns. */
+export const MAX_MESSAGES_AFTER_LIMIT = 1_000;
+
+/**
+ * The user's messages after a cursor, in position order: what a client that has seen every
+ * message up to `afterPosition` is missing. Uses the unique `(userId, position)` index. Because
+ * positions commit in increasing order, paging with the last returned position as the next
+ * cursor never skips a message, however sends and reads interleave.
+ *
+ * @param afterPosition the last position the caller has (0 for "from the start").
+ * @param limit 1 to 1,000.
+ * @returns `{ messages, hasMore }`; `hasMore` means another page follows the last message.
+ * @throws AppError `invalid_input` for a bad position or limit.
+ */
+export async function getMessagesAfter(
+  userId: string,
+  afterPosition: number,
+  limit: number,
+): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  requireUserId(userId);
+  requirePosition(afterPosition, 'afterPosition');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MESSAGES_AFTER_LIMIT) {
+    throw new AppError('invalid_input', `limit: must be an integer from 1 to ${MAX_MESSAGES_AFTER_LIMIT}`);
+  }
+  const db = await getDb();
+  // One row more than asked tells whether another page exists without a count.
+  const rows = await selectMessagesAfter(db, userId, afterPosition, limit + 1);
+  const hasMore = rows.length > limit;
+  return { messages: hasMore ? rows.slice(0, limit) : rows, hasMore };
+}
+
+/**
+ * The highest position among the user's stored messages (0 when there are none): the cursor of
+ * a client that wants only what comes next. Read from the `(userId, position)` index.
+ */
+export async function getLastPosition(userId: string): Promise<{ position: number }> {
+  requireUserId(userId);
+  const db = await getDb();
+  const [row] = await db
+    .select({ position: chatMessages.position })
+    .from(chatMessages)
+    .where(eq(chatMessages.userId, userId))
+    .orderBy(desc(chatMessages.position))
+    .limit(1);
+  return { position: row?.position ?? 0 };
+}
+
+/**
+ * One message by id, for clients that got a thin event (Pusher's 10 KB limit) and fetch the body.
+ * Null when there is no such message or it belongs to another user: the two are
+ * indistinguishable so ids of other users' messages cannot be probed.
+ */
+export async function getMessageById(id: string, userId: string): Promise<ChatMessage | null> {
+  requireUserId(userId);
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new AppError('invalid_input', `id: must be 1 to ${MAX_ID_LENGTH} characters`);
+  }
+  const db = await getDb();
+  const [row] = await db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.id, id), eq(chatMessages.userId, userId)))
+    .limit(1);
+  return row ?? null;
 }
 
 /** The user's messages of one task, oldest first (at most 1,000). Another user's task yields none. */

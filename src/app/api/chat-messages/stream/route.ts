@@ -1,0 +1,27 @@
+// GET /api/chat-messages/stream - the caller's messages as Server-Sent Events: every stored message
+// after the cursor (Last-Event-ID header, else ?since=<position>), then live. Without a cursor no
+// history is sent; `event: ready` carries the current last position to use as the cursor.
+import { withSession } from '@/lib/http/route';
+import { parseLastEventId, StreamQuery } from '@/lib/http/schemas';
+import { openChatStream } from '@/lib/realtime/chat-stream';
+
+// Never prerendered or cached: every response is a live stream.
+export const dynamic = 'force-dynamic';
+// LISTEN connections and timers need Node, not the edge runtime.
+export const runtime = 'nodejs';
+
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  // no-transform keeps compression and proxies from buffering events.
+  'Cache-Control': 'no-cache, no-transform',
+  // nginx buffers proxied responses unless told not to.
+  'X-Accel-Buffering': 'no',
+};
+
+export const GET = withSession({ limit: 'stream', query: StreamQuery }, async ({ req, userId, query }) => {
+  // EventSource reconnects to the same URL (with the original ?since) and sends the newest id
+  // in the header, so the header wins.
+  const since = parseLastEventId(req.headers.get('last-event-id')) ?? query.since ?? null;
+  const body = await openChatStream({ userId, since, signal: req.signal });
+  return new Response(body, { headers: SSE_HEADERS });
+});

@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
+import * as chatResponseService from '@/lib/services/chat-response.service';
+import { createUser } from '@/lib/services/user.service';
+import { startApp, type AppServer } from '../helpers/app-server';
+import { Browser } from '../helpers/http-client';
+import { eventData, openSse, type SseConnection, type SseEvent } from '../helpers/sse-client';
+import { DATABASE_KINDS } from '../helpers/test-db';
+import { waitFor } from '../helpers/wait';
+
+// The SSE stream, mark-all-read and by-id over real HTTP (`next start`) on each database. On
+// PGlite the server owns the database while it runs, so every message these tests read is stored
+// before it starts (the test process opens the database, seeds it, and closes it again); live
+// delivery across processes is in stream-live.http.test.ts (PostgreSQL).
+
+const PASSWORD = 'a long enough password';
+const STREAM = '/api/chat-messages/stream';
+const HISTORY = 200;
+
+type Item = { id: string; type: string; taskId: string | null; content: string; data: unknown; createdAt: string; read: boolean; position: number };
+
+const messagesOf = (events: SseEvent[]) => events.filter((e) => e.event === 'chat-message');
+
+describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
+  let app: AppServer;
+  /** Signed-in browsers by user key, and what was stored for each before the start. */
+  const browsers: Record<string, Browser> = {};
+  const ids: Record<string, string> = {};
+  const seeded: Record<string, chatResponseService.SendChatMessageResult[]> = {};
+  const open: SseConnection[] = [];
+
+  const USERS = ['history', 'limits', 'reads', 'markall', 'byid', 'other', 'agent'] as const;
+
+  async function seed(env: NodeJS.ProcessEnv): Promise<void> {
+    setDatabase(await openDatabase({ databaseUrl: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR!, poolSize: 4 }));
+    try {
+      for (const key of USERS) {
+        ids[key] = (await createUser({ email: `${key}@example.com`, password: PASSWORD })).id;
+        seeded[key] = [];
+      }
+      const send = async (key: string, content: string, taskId = 'task_1') => {
+        const result = await chatResponseService.sendInfo(taskId, ids[key]!, content, { n: seeded[key]!.length + 1 });
+        expect(result.success).toBe(true);
+        seeded[key]!.push(result);
+      };
+      for (let i = 1; i <= HISTORY; i++) await send('history', `history ${i}`);
+      for (let i = 1; i <= 3; i++) await send('reads', `read me ${i}`);
+      for (let i = 1; i <= 4; i++) await send('markall', `mark ${i}`);
+      await send('byid', 'by id', 'task_b');
+      await send('other', 'someone else\'s');
+    } finally {
+      await closeDatabase();
+    }
+  }
+
+  beforeAll(async () => {
+    app = await startApp({
+      kind,
+      beforeStart: seed,
+      // A short heartbeat so its test waits milliseconds; the agent's worker for the live test.
+      env: { SSE_HEARTBEAT_MS: '200', RUN_WORKER_IN_PROCESS: 'true' },
+    });
+    for (const key of USERS) {
+      browsers[key] = new Browser(app.baseUrl);
+      expect(await browsers[key].signIn(`${key}@example.com`, PASSWORD)).toBe(true);
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.close()));
+    await app?.dispose();
+  });
+
+  /** Opens a stream that afterAll closes. */
+  async function stream(key: string, path = STREAM, lastEventId?: string | number): Promise<SseConnection> {
+    const connection = await openSse(browsers[key]!, path, lastEventId === undefined ? {} : { lastEventId });
+    open.push(connection);
+    return connection;
+  }
+
+  it('answers text/event-stream with no-cache, no-transform and X-Accel-Buffering: no, retry 2000, then ready', async () => {
+    const connection = await stream('history');
+    expect(connection.status).toBe(200);
+    expect(connection.headers.get('content-type')).toBe('text/event-stream');
+    expect(connection.headers.get('cache-control')).toBe('no-cache, no-transform');
+    expect(connection.headers.get('x-accel-buffering')).toBe('no');
+    const [ready] = await connection.events.until((e) => e.event === 'ready');
+    expect(ready).toEqual({ event: 'ready', data: JSON.stringify({ position: HISTORY }) });
+    expect(connection.events.retry).toBe(2000);
+    await connection.events.waitForComment('hb');
+    await connection.close();
+  });
+
+  it('resumed from every position of a 200-message history, sends exactly the tail, in order', async () => {
+    const expected = seeded.history!;
+    for (let since = 0; since <= HISTORY; since++) {
+      // Half through ?since, half through Last-Event-ID as EventSource sends it on reconnect.
+      const connection =
+        since % 2 === 0 ? await openSse(browsers.history!, `${STREAM}?since=${since}`) : await openSse(browsers.history!, STREAM, { lastEventId: since });
+      expect(connection.status).toBe(200);
+      const events = await connection.events.until((e) => e.event === 'ready');
+      await connection.close();
+      const items = messagesOf(events).map((e) => ({ id: e.id, item: eventData<Item>(e) }));
+      expect(items.map((i) => Number(i.id))).toEqual(Array.from({ length: HISTORY - since }, (_, i) => since + i + 1));
+      expect(items.map((i) => i.item.id)).toEqual(expected.slice(since).map((r) => r.messageId));
+      expect(eventData(events.at(-1)!)).toEqual({ position: HISTORY });
+    }
+  });
+
+  it('sends each message as the list item plus read and position', async () => {
+    const connection = await stream('history', `${STREAM}?since=${HISTORY - 1}`);
+    const [message] = await connection.events.until((e) => e.event === 'chat-message');
+    expect(message!.id).toBe(String(HISTORY));
+    expect(eventData(message!)).toEqual({
+      id: seeded.history![HISTORY - 1]!.messageId,
+      type: 'INFO',
+      taskId: 'task_1',
+      content: `history ${HISTORY}`,
+      data: { n: HISTORY },
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      read: false,
+      position: HISTORY,
+    });
+    await connection.close();
+  });
+
+  it('prefers Last-Event-ID over ?since, as EventSource reconnects to the original URL', async () => {
+    const connection = await stream('history', `${STREAM}?since=0`, HISTORY - 2);
+    const events = await connection.events.until((e) => e.event === 'ready');
+    expect(messagesOf(events).map((e) => e.id)).toEqual([String(HISTORY - 1), String(HISTORY)]);
+    await connection.close();
+  });
+
+  it.each([
+    ['a negative since', `${STREAM}?since=-1`, undefined],
+    ['a fractional since', `${STREAM}?since=1.5`, undefined],
+    ['a word as since', `${STREAM}?since=latest`, undefined],
+    ['an empty since', `${STREAM}?since=`, undefined],
+    ['a huge since', `${STREAM}?since=99999999999999999999`, undefined],
+    ['a non-numeric Last-Event-ID', STREAM, 'abc'],
+    ['a negative Last-Event-ID', STREAM, '-3'],
+  ])('answers 400 invalid_input for %s', async (_name, path, lastEventId) => {
+    const connection = await openSse(browsers.history!, path, lastEventId === undefined ? {} : { lastEventId });
+    expect(connection.status).toBe(400);
+    expect(connection.error?.error.code).toBe('invalid_input');
+  });
+
+  it('answers 401 without a session', async () => {
+    const connection = await openSse(new Browser(app.baseUrl), STREAM);
+    expect(connection.status).toBe(401);
+    expect(connection.error?.error.code).toBe('unauthorized');
+  });
+
+  it('refuses the 11th stream of a user with 429 and Retry-After; closed streams free their slots', async () => {
+    const first = await Promise.all(Array.from({ length: 10 }, () => stream('limits')));
+    expect(first.map((c) => c.status)).toEqual(Array(10).fill(200));
+    for (const c of first) await c.events.until((e) => e.event === 'ready');
+    const eleventh = await openSse(browsers.limits!, STREAM);
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.error?.error.code).toBe('rate_limited');
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another user is not affected by this user's streams.
+    const other = await stream('other');
+    expect(other.status).toBe(200);
+    await other.close();
+
+    await Promise.all(first.map((c) => c.close()));
+    // The server releases a slot when it sees the disconnect; wait for that, one slot at a time.
+    const second: SseConnection[] = [];
+    await waitFor(async () => {
+      const attempt = await openSse(browsers.limits!, STREAM);
+      if (attempt.status === 200) {
+        open.push(attempt);
+        second.push(attempt);
+      } else {
+        expect(attempt.status).toBe(429);
+      }
+      return second.length === 10 ? true : undefined;
+    }, 'ten new streams after closing ten', 20_000);
+    expect((await openSse(browsers.limits!, STREAM)).status).toBe(429);
+    await Promise.all(second.map((c) => c.close()));
+  });
+
+  it('tells a second stream (another tab) about reads: ids for mark-read, upTo for mark-all-read', async () => {
+    const tabA = await stream('reads', `${STREAM}?since=0`);
+    const tabB = await stream('reads', `${STREAM}?since=0`);
+    await tabA.events.until((e) => e.event === 'ready');
+    await tabB.events.until((e) => e.event === 'ready');
+    const [first, second] = seeded.reads!;
+    const marked = await browsers.reads!.json('/api/chat-messages/mark-read', { json: { messageIds: [first!.messageId] } });
+    expect(marked.body).toEqual({ success: true, markedCount: 1 });
+    for (const tab of [tabA, tabB]) {
+      const [read] = await tab.events.until((e) => e.event === 'read');
+      expect(eventData(read!)).toEqual({ ids: [first!.messageId], positions: [1] });
+    }
+    const all = await browsers.reads!.json('/api/chat-messages/mark-all-read', { json: { upTo: second!.position } });
+    expect(all.body).toEqual({ success: true, markedCount: 1 });
+    const [read] = await tabB.events.until((e) => e.event === 'read');
+    expect(eventData(read!)).toEqual({ upTo: 2 });
+    // A replay shows the stored read state.
+    const later = await stream('reads', `${STREAM}?since=0`);
+    const replayed = messagesOf(await later.events.until((e) => e.event === 'ready')).map((e) => eventData<Item>(e).read);
+    expect(replayed).toEqual([true, true, false]);
+  });
+
+  it('mark-all-read marks only messages at or before upTo', async () => {
+    const unread = () => browsers.markall!.json<{ total: number }>('/api/chat-messages/unread-count');
+    expect((await unread()).body.total).toBe(4);
+    const marked = await browsers.markall!.json('/api/chat-messages/mark-all-read', { json: { upTo: 3 } });
+    expect(marked).toMatchObject({ status: 200, body: { success: true, markedCount: 3 } });
+    expect((await unread()).body.total).toBe(1);
+    const list = await browsers.markall!.json<{ messages: Array<{ id: string }> }>('/api/chat-messages');
+    expect(list.body.messages.map((m) => m.id)).toEqual([seeded.markall![3]!.messageId]);
+    const again = await browsers.markall!.json('/api/chat-messages/mark-all-read', { json: { upTo: 3 } });
+    expect(again.body).toEqual({ success: true, markedCount: 0 });
+  });
+
+  it.each([
+    ['a negative upTo', { upTo: -1 }],
+    ['a fractional upTo', { upTo: 1.5 }],
+    ['upTo as a string', { upTo: '3' }],
+    ['no upTo', {}],
+    ['an array body', [1]],
+  ])('mark-all-read answers 400 invalid_input for %s and changes nothing', async (_name, body) => {
+    const response = await browsers.other!.json('/api/chat-messages/mark-all-read', { json: body });
+    expect(response).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    expect((await browsers.other!.json<{ total: number }>('/api/chat-messages/unread-count')).body.total).toBe(1);
+  });
+
+  it('by-id returns the caller\'s message with read and position, 404 for another user\'s or an unknown id', async () => {
+    const [sent] = seeded.byid!;
+    const mine = await browsers.byid!.json<Item>(`/api/chat-messages/by-id/${sent!.messageId}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toEqual({
+      id: sent!.messageId,
+      type: 'INFO',
+      taskId: 'task_b',
+      content: 'by id',
+      data: { n: 1 },
+      createdAt: expect.any(String),
+      read: false,
+      position: 1,
+    });
+    const theirs = await browsers.other!.json(`/api/chat-messages/by-id/${sent!.messageId}`);
+    expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect((await browsers.byid!.json('/api/chat-messages/by-id/nope')).status).toBe(404);
+    expect((await new Browser(app.baseUrl).json(`/api/chat-messages/by-id/${sent!.messageId}`)).status).toBe(401);
+  });
+
+  it('delivers a message produced inside the server (the agent answering a request) live', async () => {
+    const connection = await stream('agent');
+    const [ready] = await connection.events.until((e) => e.event === 'ready');
+    expect(eventData(ready!)).toEqual({ position: 0 });
+    const submitted = await browsers.agent!.json<{ taskId: string }>('/api/scheduling-agent/tasks', {
+      json: { request: 'set up a meeting with Sam', timezone: 'UTC' },
+    });
+    expect(submitted.status).toBe(202);
+    const [message] = await connection.events.until((e) => e.event === 'chat-message', 30_000);
+    expect(message!.id).toBe('1');
+    expect(eventData<Item>(message!)).toMatchObject({ taskId: submitted.body.taskId, position: 1 });
+  });
+});
