@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hashPassword, verifyPassword } from '@/lib/auth/password';
 import { getDb } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
+import { isTimeZone } from '@/lib/config/env';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
 
 export const NewUserInput = z.object({
@@ -59,4 +60,32 @@ export async function verifyCredentials(email: unknown, password: unknown): Prom
   }
   if (!(await verifyPassword(password, user.passwordHash))) return null;
   return { id: user.id, email: user.email, name: user.name };
+}
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export const UserSettingsInput = z.object({
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
+  workingHours: z
+    .object({
+      days: z.array(z.number().int().min(0).max(6)).min(1).max(7),
+      start: z.string().regex(HHMM, 'must be HH:MM'),
+      end: z.string().regex(HHMM, 'must be HH:MM'),
+    })
+    .refine((wh) => wh.start < wh.end, 'start must be before end')
+    .optional(),
+});
+export type UserSettingsInput = z.input<typeof UserSettingsInput>;
+
+/**
+ * Sets the user's time zone and working hours (what the agent books within).
+ * @throws AppError `invalid_input` for a bad zone or hours; `not_found` for an unknown user.
+ */
+export async function updateUserSettings(userId: string, input: UserSettingsInput): Promise<void> {
+  const parsed = UserSettingsInput.safeParse(input);
+  if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error.issues));
+  if (!parsed.data.timeZone && !parsed.data.workingHours) return;
+  const db = await getDb();
+  const updated = await db.update(users).set(parsed.data).where(eq(users.id, userId)).returning({ id: users.id });
+  if (updated.length === 0) throw new AppError('not_found', 'No such user');
 }

@@ -1,0 +1,56 @@
+'use client';
+
+import { useEffect, useRef, useState } from 'react';
+import { MESSAGE_KINDS } from './message-kinds';
+import styles from './chat.module.css';
+
+interface TaskMessage {
+  id: string;
+  type: keyof typeof MESSAGE_KINDS;
+  content: string;
+  read: boolean;
+  createdAt: string;
+}
+
+/** A task's whole history from the guide's endpoint, GET /api/chat-messages/{taskId}, in a modal dialog. */
+export function TaskHistory({ taskId, request, onClose }: { taskId: string; request?: string; onClose: () => void }) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [messages, setMessages] = useState<TaskMessage[] | null>(null);
+
+  useEffect(() => {
+    dialogRef.current?.showModal();
+    let cancelled = false;
+    fetch(`/api/chat-messages/${encodeURIComponent(taskId)}`, { cache: 'no-store' })
+      .then((r) => (r.ok ? (r.json() as Promise<{ messages: TaskMessage[] }>) : { messages: [] }))
+      .then((body) => !cancelled && setMessages(body.messages))
+      .catch(() => !cancelled && setMessages([]));
+    return () => {
+      cancelled = true;
+    };
+  }, [taskId]);
+
+  return (
+    <dialog ref={dialogRef} className={styles.dialog} onClose={onClose} aria-labelledby="history-title">
+      <h2 id="history-title">Task history</h2>
+      {request && <p className={styles.answers}>“{request}”</p>}
+      {messages === null ? (
+        <p>Loading…</p>
+      ) : (
+        <ol className={styles.historyList}>
+          {messages.map((m) => (
+            <li key={m.id} data-type={m.type}>
+              <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong>{' '}
+              {m.content} <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
+              {m.read ? '' : ' (unread)'}
+            </li>
+          ))}
+        </ol>
+      )}
+      <form method="dialog">
+        <button type="submit" autoFocus>
+          Close
+        </button>
+      </form>
+    </dialog>
+  );
+}

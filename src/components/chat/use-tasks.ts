@@ -1,0 +1,42 @@
+'use client';
+
+import { useCallback, useEffect, useState } from 'react';
+
+export interface TaskSummary {
+  id: string;
+  status: 'QUEUED' | 'PROCESSING' | 'WAITING_FOR_USER' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  request: string;
+  answers: string[];
+  waitingFor: string | null;
+  createdAt: string;
+}
+
+const BUSY = new Set(['QUEUED', 'PROCESSING']);
+
+/** The user's recent tasks; re-read every second while the agent is working on one. */
+export function useTasks() {
+  const [tasks, setTasks] = useState<TaskSummary[]>([]);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+
+  useEffect(() => {
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      const response = await fetch('/api/scheduling-agent/tasks', { cache: 'no-store' }).catch(() => null);
+      if (!response?.ok || cancelled) return;
+      const { tasks: latest } = (await response.json()) as { tasks: TaskSummary[] };
+      if (cancelled) return;
+      setTasks(latest);
+      if (latest.some((t) => BUSY.has(t.status))) timer = setTimeout(() => void load(), 1_000);
+    };
+    void load();
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [version]);
+
+  const working = tasks.some((t) => BUSY.has(t.status));
+  return { tasks, working, refresh };
+}

@@ -1,0 +1,223 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { MessageStore } from './message-store';
+import type { ClientChatMessage, ConnectionState, ReadEvent } from './types';
+
+/**
+ * The chat's real-time state over the transport ladder: Pusher when NEXT_PUBLIC_PUSHER_KEY is
+ * set, else the built-in SSE stream, else polling every 5 s. One cursor (the highest position
+ * seen) is shared by all three, and messages are de-duplicated by id, so switching transports or
+ * reconnecting after any outage yields every message exactly once.
+ */
+
+const POLL_MS = 5_000;
+const HISTORY_PAGE = 200;
+/** How long a fallback to polling lasts before the stream is tried again. */
+const STREAM_RETRY_MS = 30_000;
+
+export interface UseChatMessagesOptions {
+  userId: string;
+  pusherKey?: string;
+  pusherCluster?: string;
+  /** Skip Pusher and SSE (tests, or browsers behind proxies that break streaming). */
+  forcePolling?: boolean;
+}
+
+export interface UseChatMessages {
+  messages: ClientChatMessage[];
+  unreadCount: number;
+  connection: ConnectionState;
+  markRead: (ids: string[]) => Promise<void>;
+  markAllRead: () => Promise<void>;
+}
+
+class SignedOutError extends Error {}
+
+async function api<T>(path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(path, {
+    ...init,
+    headers: init?.body ? { 'Content-Type': 'application/json' } : undefined,
+    cache: 'no-store',
+  });
+  if (response.status === 401) throw new SignedOutError('signed out');
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+type HistoryPage = { messages: ClientChatMessage[]; hasMore: boolean; lastPosition: number };
+
+export function useChatMessages(options: UseChatMessagesOptions): UseChatMessages {
+  const { userId, forcePolling } = options;
+  const pusherKey = options.pusherKey ?? process.env.NEXT_PUBLIC_PUSHER_KEY;
+  const pusherCluster = options.pusherCluster ?? process.env.NEXT_PUBLIC_PUSHER_CLUSTER ?? 'mt1';
+
+  const storeRef = useRef(new MessageStore());
+  const [messages, setMessages] = useState<ClientChatMessage[]>([]);
+  const [unreadCount, setUnreadCount] = useState(0);
+  const [connection, setConnection] = useState<ConnectionState>('reconnecting');
+  const countTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const router = useRouter();
+  const onSignedOut = useCallback(
+    (err: unknown) => {
+      if (err instanceof SignedOutError) router.replace('/login');
+    },
+    [router],
+  );
+
+  /** The badge is the server's count (messages beyond the loaded page count too), fetched at most every 250 ms. */
+  const refreshCount = useCallback(() => {
+    clearTimeout(countTimer.current);
+    countTimer.current = setTimeout(() => {
+      api<{ total: number }>('/api/chat-messages/unread-count')
+        .then(({ total }) => setUnreadCount(total))
+        .catch(onSignedOut);
+    }, 250);
+  }, [onSignedOut]);
+
+  const ingest = useCallback(
+    (incoming: ClientChatMessage[]) => {
+      if (storeRef.current.add(incoming)) {
+        setMessages(storeRef.current.messages);
+        refreshCount();
+      }
+    },
+    [refreshCount],
+  );
+
+  const applyRead = useCallback(
+    (event: ReadEvent) => {
+      if (storeRef.current.markRead(event)) setMessages(storeRef.current.messages);
+      refreshCount();
+    },
+    [refreshCount],
+  );
+
+  /** Fetches everything after the cursor, page by page (polling, and Pusher after a reconnect). */
+  const catchUp = useCallback(async () => {
+    for (let page = 0; page < 50; page++) {
+      const { messages: batch, hasMore } = await api<HistoryPage>(
+        `/api/chat-messages/history?after=${storeRef.current.cursor}&limit=${HISTORY_PAGE}`,
+      );
+      ingest(batch);
+      if (!hasMore) return;
+    }
+  }, [ingest]);
+
+  useEffect(() => {
+    let stopped = false;
+    const cleanups: Array<() => void> = [];
+
+    const startPolling = (forMs?: number) => {
+      setConnection('polling');
+      const tick = () => void catchUp().then(refreshCount, onSignedOut);
+      tick();
+      const interval = setInterval(tick, POLL_MS);
+      const stop = () => clearInterval(interval);
+      cleanups.push(stop);
+      if (forMs) {
+        const retry = setTimeout(() => {
+          stop();
+          if (!stopped) startStream();
+        }, forMs);
+        cleanups.push(() => clearTimeout(retry));
+      }
+    };
+
+    const startStream = () => {
+      if (typeof EventSource === 'undefined') return startPolling();
+      // ?since is the cursor now; on its own reconnects EventSource sends Last-Event-ID, which wins.
+      const source = new EventSource(`/api/chat-messages/stream?since=${storeRef.current.cursor}`);
+      cleanups.push(() => source.close());
+      source.onopen = () => {
+        setConnection('live');
+        refreshCount();
+      };
+      source.addEventListener('chat-message', (event) => ingest([JSON.parse((event as MessageEvent<string>).data) as ClientChatMessage]));
+      source.addEventListener('read', (event) => applyRead(JSON.parse((event as MessageEvent<string>).data) as ReadEvent));
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED) {
+          // The server refused the stream (e.g. too many tabs): poll, and try the stream later.
+          source.close();
+          if (!stopped) startPolling(STREAM_RETRY_MS);
+        } else {
+          setConnection('reconnecting');
+        }
+      };
+    };
+
+    const startPusher = async () => {
+      const { default: Pusher } = await import('pusher-js');
+      if (stopped) return;
+      const pusher = new Pusher(pusherKey!, { cluster: pusherCluster, channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' } });
+      cleanups.push(() => pusher.disconnect());
+      const channel = pusher.subscribe(`private-user-${userId}`);
+      channel.bind('chat-message', (event: ClientChatMessage & { truncated?: boolean }) => {
+        if (event.truncated) {
+          // Over Pusher's 10 KB limit the event is thin: fetch the body.
+          api<ClientChatMessage>(`/api/chat-messages/by-id/${encodeURIComponent(event.id)}`).then((m) => ingest([m]), onSignedOut);
+        } else {
+          ingest([{ ...event, read: false }]);
+        }
+      });
+      pusher.connection.bind('state_change', ({ current }: { current: string }) => {
+        if (current === 'connected') {
+          setConnection('live');
+          // Pusher keeps no history: whatever was sent while we were away comes from the database.
+          void catchUp().catch(onSignedOut);
+        } else if (current === 'unavailable' || current === 'failed') {
+          setConnection('reconnecting');
+        }
+      });
+      // Pusher carries no read events between tabs; the count is refreshed instead.
+      const interval = setInterval(refreshCount, 30_000);
+      cleanups.push(() => clearInterval(interval));
+    };
+
+    (async () => {
+      try {
+        const first = await api<HistoryPage>(`/api/chat-messages/history?limit=100`);
+        if (stopped) return;
+        ingest(first.messages);
+        refreshCount();
+        if (forcePolling) startPolling();
+        else if (pusherKey) await startPusher();
+        else startStream();
+      } catch (err) {
+        onSignedOut(err);
+        if (!stopped && !(err instanceof SignedOutError)) startPolling();
+      }
+    })();
+
+    return () => {
+      stopped = true;
+      cleanups.forEach((cleanup) => cleanup());
+      clearTimeout(countTimer.current);
+    };
+  }, [userId, pusherKey, pusherCluster, forcePolling, ingest, applyRead, catchUp, refreshCount, onSignedOut]);
+
+  const markRead = useCallback(
+    async (ids: string[]) => {
+      const unread = ids.filter((id) => storeRef.current.messages.some((m) => m.id === id && !m.read));
+      if (unread.length === 0) return;
+      applyRead({ ids: unread });
+      for (let i = 0; i < unread.length; i += 100) {
+        await api('/api/chat-messages/mark-read', { method: 'POST', body: JSON.stringify({ messageIds: unread.slice(i, i + 100) }) }).catch(onSignedOut);
+      }
+      refreshCount();
+    },
+    [applyRead, refreshCount, onSignedOut],
+  );
+
+  const markAllRead = useCallback(async () => {
+    // Only up to what this tab has seen: a message arriving meanwhile stays unread.
+    const upTo = storeRef.current.cursor;
+    applyRead({ upTo });
+    await api('/api/chat-messages/mark-all-read', { method: 'POST', body: JSON.stringify({ upTo }) }).catch(onSignedOut);
+    refreshCount();
+  }, [applyRead, refreshCount, onSignedOut]);
+
+  return { messages, unreadCount, connection, markRead, markAllRead };
+}
