@@ -56,11 +56,11 @@ export class Browser {
   }
 
   /** Signs in through NextAuth's credentials flow; true when a session cookie was set. */
-  async signIn(email: string, password: string): Promise<boolean> {
+  async signIn(email: string, password: string, headers: Record<string, string> = {}): Promise<boolean> {
     const csrf = await this.json<{ csrfToken: string }>('/api/auth/csrf');
     const response = await this.fetch('/api/auth/callback/credentials', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       body: new URLSearchParams({ csrfToken: csrf.body.csrfToken, email, password, json: 'true' }),
     });
     await response.arrayBuffer();

@@ -378,10 +378,23 @@ describe.skipIf(!hasPostgres)('rate limits (next start with a budget of 3 reques
     expect((await one.json('/api/chat-messages/unread-count')).status).toBe(200);
   });
 
-  it('stops password guessing: after 2 attempts even the right password is refused', async () => {
+  it('stops password guessing: after 2 attempts even the right password is refused, whatever X-Forwarded-For says', async () => {
     const guesser = new Browser(app.baseUrl);
-    expect(await guesser.signIn('brute@example.com', 'guess one!')).toBe(false);
-    expect(await guesser.signIn('brute@example.com', 'guess two!')).toBe(false);
-    expect(await guesser.signIn('brute@example.com', PASSWORD)).toBe(false);
+    expect(await guesser.signIn('brute@example.com', 'guess one!', { 'x-forwarded-for': '10.0.0.1' })).toBe(false);
+    expect(await guesser.signIn('brute@example.com', 'guess two!', { 'x-forwarded-for': '10.0.0.2' })).toBe(false);
+    expect(await guesser.signIn('brute@example.com', PASSWORD, { 'x-forwarded-for': '10.0.0.3' })).toBe(false);
+    expect(await guesser.signIn('BRUTE@example.com', PASSWORD)).toBe(false);
+  });
+
+  it('limits sign-ups with the authentication budget, however X-Forwarded-For is forged', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await new Browser(app.baseUrl).json('/api/users', {
+        json: { email: `signup${i}@example.com`, password: PASSWORD },
+        headers: { 'x-forwarded-for': `10.1.0.${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([201, 201, 429]);
   });
 });

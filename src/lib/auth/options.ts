@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { verifyCredentials } from '@/lib/services/user.service';
-import { consumeAuthAttempt } from '@/lib/http/rate-limit';
+import { consumeSignInAttempt } from '@/lib/http/rate-limit';
 import { getAuthSecret } from './secret';
 
 /** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
@@ -18,10 +18,10 @@ export function getAuthOptions(): NextAuthOptions {
           email: { label: 'Email', type: 'email' },
           password: { label: 'Password', type: 'password' },
         },
-        async authorize(credentials, req) {
+        async authorize(credentials) {
           const email = typeof credentials?.email === 'string' ? credentials.email.trim().toLowerCase() : '';
-          // Brute-force guard per email: NextAuth answers a refusal like a wrong password.
-          if (!(await consumeAuthAttempt(`signin:${email}`, req.headers ?? {}))) return null;
+          // Brute-force guard per account: NextAuth answers a refusal like a wrong password.
+          if (!(await consumeSignInAttempt(email))) return null;
           const user = await verifyCredentials(credentials?.email, credentials?.password);
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         },

@@ -50,6 +50,8 @@ const ServerEnvSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
   // Sign-in and sign-up attempts per client address and window.
   AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
+  // Behind a reverse proxy that appends the client's address to X-Forwarded-For.
+  TRUST_PROXY: boolFlag.default(false),
 
   // The scheduling agent.
   DEFAULT_TIMEZONE: z

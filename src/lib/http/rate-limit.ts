@@ -40,12 +40,12 @@ function getLimiter(bucket: string, points: number, duration: number): Promise<R
 }
 
 /**
- * Takes one point from `subject`'s budget in `bucket`.
+ * Takes one point from `subject`'s budget in `bucket` (RATE_LIMIT_POINTS per window, or `points`).
  * @throws AppError `rate_limited` with the seconds until the budget refills.
  */
-export async function consumeRateLimit(bucket: string, subject: string): Promise<void> {
+export async function consumeRateLimit(bucket: string, subject: string, points?: number): Promise<void> {
   const env = getEnv();
-  const limiter = await getLimiter(bucket, env.RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
+  const limiter = await getLimiter(bucket, points ?? env.RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
   try {
     await limiter.consume(subject);
   } catch (err) {
@@ -57,19 +57,26 @@ export async function consumeRateLimit(bucket: string, subject: string): Promise
   }
 }
 
-/** The client's address as the proxy reports it, or "direct". */
-export function clientAddress(headers: Headers | Record<string, unknown>): string {
-  const raw = headers instanceof Headers ? headers.get('x-forwarded-for') : headers['x-forwarded-for'];
-  const first = typeof raw === 'string' ? raw.split(',')[0]?.trim() : undefined;
-  return first || 'direct';
+/**
+ * The client's address for per-address budgets. A client can write any `X-Forwarded-For` it
+ * likes, so the header counts only with TRUST_PROXY=true, and then only its last entry (the one
+ * our own proxy appended). Otherwise every anonymous client shares the budget "direct".
+ */
+export function clientAddress(headers: Headers): string {
+  if (!getEnv().TRUST_PROXY) return 'direct';
+  const last = headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+  return last || 'direct';
 }
 
-/** One sign-in or sign-up attempt for `subject` (an email or address); false once the budget is spent. */
-export async function consumeAuthAttempt(subject: string, headers: Headers | Record<string, unknown>): Promise<boolean> {
+/**
+ * One sign-in attempt for `email`; false once its budget is spent. Keyed by the account alone,
+ * so guessing one account's password from many (or forged) addresses is limited all the same.
+ */
+export async function consumeSignInAttempt(email: string): Promise<boolean> {
   const env = getEnv();
-  const limiter = await getLimiter('auth', env.AUTH_RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
+  const limiter = await getLimiter('signin', env.AUTH_RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
   try {
-    await limiter.consume(`${subject}|${clientAddress(headers)}`);
+    await limiter.consume(email);
     return true;
   } catch (err) {
     if (err instanceof RateLimiterRes) return false;

@@ -1,4 +1,4 @@
-import { getToken } from 'next-auth/jwt';
+import { decode, getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
 import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
 import { getAuthSecret, usesSecureCookies } from '@/lib/auth/secret';
@@ -106,9 +106,36 @@ function checkOrigin(req: NextRequest): void {
   if (!allowed.has(origin)) throw new AppError('forbidden', 'Requests must come from this app\'s own origin');
 }
 
+/** Session tokens already decrypted, by their exact text; bounded, oldest dropped first. */
+const SESSION_CACHE_SIZE = 10_000;
+const globalForSessions = globalThis as unknown as { __chatSessionTokens?: Map<string, JWT & { exp: number }> };
+
+/**
+ * NextAuth's `decode` with a cache: decrypting a session token derives its key with HKDF every
+ * time (bench/RESULTS.md, read path: about a tenth of a request's CPU). The same token text always
+ * decrypts to the same claims, so a token seen before is answered from memory until its `exp`;
+ * a tampered or foreign token is different text and goes through the full check.
+ */
+async function decodeSessionToken(params: JWTDecodeParams): Promise<JWT | null> {
+  const cache = (globalForSessions.__chatSessionTokens ??= new Map());
+  const text = params.token;
+  if (!text) return null;
+  const hit = cache.get(text);
+  if (hit) {
+    if (hit.exp * 1000 > Date.now()) return hit;
+    cache.delete(text);
+  }
+  const claims = await decode(params);
+  if (claims && typeof claims.exp === 'number') {
+    if (cache.size >= SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(text, claims as JWT & { exp: number });
+  }
+  return claims;
+}
+
 /** The signed-in user's id from the NextAuth session cookie, or null (no cookie, bad signature, expired). */
 export async function getSessionUserId(req: NextRequest): Promise<string | null> {
-  const token = await getToken({ req, secret: getAuthSecret(), secureCookie: usesSecureCookies() });
+  const token = await getToken({ req, secret: getAuthSecret(), secureCookie: usesSecureCookies(), decode: decodeSessionToken });
   return typeof token?.sub === 'string' && token.sub.length > 0 ? token.sub : null;
 }
 
@@ -131,7 +158,9 @@ export function withRoute<
         if (!userId) throw new AppError('unauthorized', 'Sign in first: no valid session');
       }
       checkOrigin(req);
-      await consumeRateLimit(spec.limit, userId || `addr:${clientAddress(req.headers)}`);
+      // Public routes (sign-up) get the small authentication budget, per client address.
+      if (userId) await consumeRateLimit(spec.limit, userId);
+      else await consumeRateLimit(spec.limit, `addr:${clientAddress(req.headers)}`, getEnv().AUTH_RATE_LIMIT_POINTS);
       const params = await parseWith(spec.params, await routeCtx.params, 'path');
       const query = await parseWith(spec.query, Object.fromEntries(req.nextUrl.searchParams), 'query');
       const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
