@@ -6,6 +6,11 @@ import { getLogger } from '@/lib/log/logger';
 
 /** The scheduling agent's queue and its one job type: process the latest turn of a task. */
 export const SCHEDULING_QUEUE = 'scheduling-agent';
+/**
+ * Where pg-boss moves a job that failed its last attempt, whether it threw or its worker died
+ * (expired). Its handler marks the task FAILED and tells the user, so no task stays in progress.
+ */
+export const SCHEDULING_FAILED_QUEUE = 'scheduling-agent-failed';
 export const SchedulingJob = z.object({ taskId: z.string().min(1), turn: z.number().int().min(0) });
 export type SchedulingJob = z.infer<typeof SchedulingJob>;
 
@@ -58,31 +63,31 @@ export function getBoss(options: { supervise: boolean } = { supervise: false }):
     });
     boss.on('error', (err: Error) => getLogger().error({ err: err.message }, 'job queue error'));
     await boss.start();
-    await ensureQueue(boss);
+    await ensureQueues(boss);
     return { boss, supervising: options.supervise };
   })();
   globalForQueue.__chatBoss.catch(() => (globalForQueue.__chatBoss = undefined));
   return globalForQueue.__chatBoss.then((holder) => holder.boss);
 }
 
-async function ensureQueue(boss: PgBoss): Promise<void> {
-  const env = getEnv();
-  const options = {
-    name: SCHEDULING_QUEUE,
-    retryLimit: RETRY_LIMIT,
-    retryDelay: 1,
-    retryBackoff: true,
-    expireInSeconds: env.AGENT_JOB_EXPIRE_SECONDS,
-  };
-  if (await boss.getQueue(SCHEDULING_QUEUE)) await boss.updateQueue(SCHEDULING_QUEUE, options);
+async function ensureQueue(boss: PgBoss, options: PgBoss.Queue): Promise<void> {
+  if (await boss.getQueue(options.name)) await boss.updateQueue(options.name, options);
   else {
     try {
-      await boss.createQueue(SCHEDULING_QUEUE, options);
+      await boss.createQueue(options.name, options);
     } catch (err) {
       // Another process created it between our check and our create.
-      if (!(await boss.getQueue(SCHEDULING_QUEUE))) throw err;
+      if (!(await boss.getQueue(options.name))) throw err;
     }
   }
+}
+
+async function ensureQueues(boss: PgBoss): Promise<void> {
+  const env = getEnv();
+  const common = { retryLimit: RETRY_LIMIT, retryDelay: 1, retryBackoff: true, expireInSeconds: env.AGENT_JOB_EXPIRE_SECONDS };
+  // The dead-letter queue first: the main queue's deadLetter must name an existing queue.
+  await ensureQueue(boss, { name: SCHEDULING_FAILED_QUEUE, ...common });
+  await ensureQueue(boss, { name: SCHEDULING_QUEUE, ...common, deadLetter: SCHEDULING_FAILED_QUEUE });
 }
 
 /** Puts one turn of a task on the queue. */

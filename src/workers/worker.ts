@@ -1,8 +1,8 @@
 import type PgBoss from 'pg-boss';
 import { getEnv } from '@/lib/config/env';
 import { getLogger } from '@/lib/log/logger';
-import { processSchedulingJob, type ProcessorHooks } from './processors/schedulingAgent.processor';
-import { getBoss, SCHEDULING_QUEUE, SchedulingJob, stopBoss } from './queue';
+import { failSchedulingTask, processSchedulingJob, type ProcessorHooks } from './processors/schedulingAgent.processor';
+import { getBoss, SCHEDULING_FAILED_QUEUE, SCHEDULING_QUEUE, SchedulingJob, stopBoss } from './queue';
 
 const globalForWorker = globalThis as unknown as { __chatWorker?: Promise<void> };
 
@@ -31,6 +31,10 @@ export function startSchedulingWorker(hooks: ProcessorHooks = envHooks()): Promi
     for (let i = 0; i < getEnv().WORKER_CONCURRENCY; i++) {
       await boss.work(SCHEDULING_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 0.5 }, handler);
     }
+    await boss.work(SCHEDULING_FAILED_QUEUE, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+      const data = job && SchedulingJob.safeParse(job.data);
+      if (data?.success) await failSchedulingTask(data.data);
+    });
     getLogger().info({ concurrency: getEnv().WORKER_CONCURRENCY }, 'scheduling worker started');
   })();
   globalForWorker.__chatWorker.catch(() => (globalForWorker.__chatWorker = undefined));

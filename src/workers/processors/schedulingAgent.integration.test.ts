@@ -5,7 +5,7 @@ import { users, type TaskStatus } from '@/lib/db/schema';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
 import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
-import type { ProcessorHooks } from './schedulingAgent.processor';
+import { processSchedulingJob, type ProcessorHooks } from './schedulingAgent.processor';
 import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
 import { waitFor } from '../../../test/helpers/wait';
 
@@ -184,6 +184,52 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
       ['SCHEDULING_UPDATE', 'Processing your request...'],
       ['ERROR', 'Failed to schedule meeting'],
     ]);
+  });
+
+  it('a cancel retried after the event was cancelled still confirms that cancellation, once', async () => {
+    const booked = await ask('book 30 min with Dana tomorrow at 3pm');
+    await settle(booked);
+    const eventId = (await taskService.getTask(booked, userId)).result!.eventId;
+    inject = (step, ctx) => {
+      if (step === 'cancelled' && ctx.attempt === 0) throw new Error('injected crash after cancelling, before telling');
+    };
+    const taskId = await ask('cancel my 3pm with Dana tomorrow');
+    const task = await settle(taskId, ['COMPLETED', 'FAILED']);
+    expect(task).toMatchObject({ status: 'COMPLETED', result: { cancelledEventId: eventId }, attempts: 2 });
+    expect((await conversation(taskId)).map(([type]) => type)).toEqual(['SCHEDULING_UPDATE', 'CANCELLATION']);
+  });
+
+  it('a turn re-run after its offer was sent keeps the alternatives the user saw, even if the calendar changed', async () => {
+    await settle(await ask('book 1h with Lee tomorrow at 10am'));
+    const taskId = await ask('schedule a call with Sam tomorrow at 10:30');
+    await settle(taskId);
+    const first = (await chatResponseService.getTaskMessages(taskId, userId)).messages.at(-1)!;
+    const shown = (first.data as { alternatives: Array<{ start: string; end: string }> }).alternatives;
+    // The worker died after sending the offer and before saving the task; meanwhile the first
+    // alternative got booked by something else. The re-run must not offer a second, different list.
+    await database.db.execute(sql`UPDATE scheduling_agent_tasks SET status = 'PROCESSING', intent = NULL WHERE id = ${taskId}`);
+    await database.db.execute(
+      sql`INSERT INTO calendar_events (id, "userId", title, "startsAt", "endsAt") VALUES ('blocker', ${userId}, 'Blocker', ${shown[0]!.start}, ${shown[0]!.end})`,
+    );
+    await processSchedulingJob({ taskId, turn: 0 }, { retryCount: 1, retryLimit: 2 });
+    const infos = (await chatResponseService.getTaskMessages(taskId, userId)).messages.filter((m) => m.type === 'INFO');
+    expect(infos).toHaveLength(1);
+    const task = await taskService.getTask(taskId, userId);
+    expect(task.status).toBe('WAITING_FOR_USER');
+    expect((task.intent as { pending: { alternatives: unknown } }).pending.alternatives).toEqual(shown);
+  });
+
+  it('a late attempt of an earlier turn changes nothing once the task has moved on', async () => {
+    const taskId = await ask('set up a meeting with Lee');
+    await settle(taskId);
+    // The user's answer is in (turn 1 queued, its job not yet picked up) when a stale turn-0 attempt runs.
+    await database.db.execute(
+      sql`UPDATE scheduling_agent_tasks SET answers = '["tomorrow at 4pm"]'::jsonb, status = 'QUEUED' WHERE id = ${taskId}`,
+    );
+    const queued = await taskService.getTask(taskId, userId);
+    await processSchedulingJob({ taskId, turn: 0 }, { retryCount: 1, retryLimit: 2 });
+    expect(await taskService.getTask(taskId, userId)).toEqual(queued);
+    expect(await conversation(taskId)).toHaveLength(2);
   });
 
   it('keeps each user\'s tasks their own', async () => {

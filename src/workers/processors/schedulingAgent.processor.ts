@@ -43,6 +43,8 @@ type Pending =
 interface AgentState {
   parsed?: ParsedRequest;
   pending?: Pending;
+  /** The event a turn decided to cancel, saved before cancelling so a retry finishes that one. */
+  cancelling?: { turn: number; candidate: CancelCandidate };
 }
 
 export interface ProcessorHooks {
@@ -64,9 +66,15 @@ type Outcome =
   | { status: 'WAITING_FOR_USER'; state: AgentState }
   | { status: 'COMPLETED'; state: AgentState; result: Record<string, unknown> };
 
-function messageKey(turn: Turn, step: string, content: string): string {
-  const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
-  return `task:${turn.task.id}:t${turn.turn}:${step}:${digest}`;
+/**
+ * The message's idempotency key: task, turn, step, and (unless `volatile`) a hash of the content.
+ * A volatile step's content depends on the calendar at the time (free slots, meetings to pick
+ * from), which a retry may see differently; one key per step makes the retry find the message
+ * the user already has, whose data then wins (see `offerOnce`).
+ */
+function messageKey(turn: Turn, step: string, content: string, volatile: boolean): string {
+  const base = `task:${turn.task.id}:t${turn.turn}:${step}`;
+  return volatile ? base : `${base}:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
 }
 
 /** Sends one message of a step through the task's channel; throws when it could not be delivered, so the job is retried. */
@@ -76,7 +84,8 @@ async function respond(
   responseType: ResponseType,
   chatContent: string,
   chatData?: Record<string, unknown>,
-): Promise<void> {
+  options: { volatile?: boolean } = {},
+): Promise<chatResponseService.SendChatMessageResult> {
   const { task } = turn;
   const taskId = task.id;
   await turn.hooks.beforeStep?.(step, { taskId, turn: turn.turn, attempt: turn.attempt });
@@ -91,7 +100,7 @@ async function respond(
           content: chatContent,
           data: chatData,
           timestamp: new Date().toISOString(),
-          idempotencyKey: messageKey(turn, step, chatContent),
+          idempotencyKey: messageKey(turn, step, chatContent, options.volatile ?? false),
         },
         task.orgId || undefined,
       );
@@ -99,11 +108,31 @@ async function respond(
       if (!chatResult.success) {
         throw new Error(`Chat message delivery failed: ${chatResult.error}`);
       }
-      break;
+      return chatResult;
     }
     default:
       throw new Error(`Unsupported response channel: ${task.channel}`);
   }
+}
+
+/**
+ * Sends a volatile offer (choices computed from the calendar now) once per turn and step, and
+ * returns the choices the user actually got: ours, or on a retry the ones stored with the first send.
+ */
+async function offerOnce<T>(
+  turn: Turn,
+  step: string,
+  responseType: ResponseType,
+  content: string,
+  data: Record<string, unknown>,
+  field: string,
+  choices: T[],
+): Promise<T[]> {
+  const sent = await respond(turn, step, responseType, content, data, { volatile: true });
+  if (!sent.duplicate || !sent.messageId) return choices;
+  const first = await chatResponseService.getMessageById(sent.messageId, turn.task.userId);
+  const shown = first?.data?.[field];
+  return Array.isArray(shown) ? (shown as T[]) : choices;
 }
 
 async function book(turn: Turn, parsed: ParsedRequest, start: Date): Promise<Outcome> {
@@ -150,11 +179,19 @@ async function offer(turn: Turn, parsed: ParsedRequest, start: Date, conflictTit
     await respond(turn, 'no-alternatives', 'clarification', `${reason} I found no free time in the next two weeks. Which other day and time should I try?`);
     return { status: 'WAITING_FOR_USER', state: { parsed: { ...parsed, start: undefined, missing: ['date', 'time'] }, pending: { kind: 'details' } } };
   }
-  await respond(turn, 'alternatives', 'info', say.offerAlternatives(reason, alternatives, task.timeZone), {
+  const shown = await offerOnce(
+    turn,
+    'alternatives',
+    'info',
+    say.offerAlternatives(reason, alternatives, task.timeZone),
+    {
+      alternatives,
+      requested: { start: start.toISOString(), end: new Date(start.getTime() + parsed.durationMinutes * 60_000).toISOString() },
+    },
+    'alternatives',
     alternatives,
-    requested: { start: start.toISOString(), end: new Date(start.getTime() + parsed.durationMinutes * 60_000).toISOString() },
-  });
-  return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'alternatives', alternatives } } };
+  );
+  return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'alternatives', alternatives: shown } } };
 }
 
 async function schedule(turn: Turn, parsed: ParsedRequest): Promise<Outcome> {
@@ -174,6 +211,8 @@ async function schedule(turn: Turn, parsed: ParsedRequest): Promise<Outcome> {
 
 async function cancelOne(turn: Turn, candidate: CancelCandidate): Promise<Outcome> {
   const { task } = turn;
+  // Once cancelled the event no longer matches a search; a retry must find it from here.
+  await rememberCancellation(task.id, turn.turn, candidate);
   const event = await calendarService.cancelEvent(candidate.eventId, task.userId);
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
   await respond(turn, 'cancelled', 'cancellation', say.cancellation(event.title, event.startsAt, task.timeZone), { eventId: event.id });
@@ -201,11 +240,10 @@ async function cancel(turn: Turn, parsed: ParsedRequest): Promise<Outcome> {
     return { status: 'COMPLETED', state: { parsed }, result: { cancelledEventId: null } };
   }
   if (candidates.length === 1) return cancelOne(turn, candidates[0]!);
-  const shown = candidates.slice(0, 5);
-  const list = shown.map((c, i) => `${i + 1}) ${c.title}, ${formatLocal(new Date(c.start), task.timeZone)}`).join('  ');
-  await respond(turn, 'which-to-cancel', 'clarification', `Which meeting should I cancel? ${list}. Reply "the first one", "the second one" or its time.`, {
-    candidates: shown,
-  });
+  const offered = candidates.slice(0, 5);
+  const list = offered.map((c, i) => `${i + 1}) ${c.title}, ${formatLocal(new Date(c.start), task.timeZone)}`).join('  ');
+  const content = `Which meeting should I cancel? ${list}. Reply "the first one", "the second one" or its time.`;
+  const shown = await offerOnce(turn, 'which-to-cancel', 'clarification', content, { candidates: offered }, 'candidates', offered);
   return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'cancel-choice', candidates: shown } } };
 }
 
@@ -214,6 +252,7 @@ async function converse(turn: Turn, input: string, state: AgentState): Promise<O
   const opts = { now: turn.now, timeZone: turn.task.timeZone };
   const pending = state.pending;
   const previous = state.parsed;
+  if (state.cancelling?.turn === turn.turn) return cancelOne(turn, state.cancelling.candidate);
 
   if (pending?.kind === 'alternatives' && previous) {
     const choice = parseAlternativeChoice(input, pending.alternatives, opts);
@@ -245,59 +284,92 @@ async function converse(turn: Turn, input: string, state: AgentState): Promise<O
 }
 
 function readState(task: SchedulingTaskRow): AgentState {
-  const raw = (task.intent ?? {}) as { parsed?: unknown; pending?: Pending };
+  const raw = (task.intent ?? {}) as { parsed?: unknown; pending?: Pending; cancelling?: AgentState['cancelling'] };
   const parsed = ParsedRequestSchema.safeParse(raw.parsed);
-  return { parsed: parsed.success ? parsed.data : undefined, pending: raw.pending };
+  return { parsed: parsed.success ? parsed.data : undefined, pending: raw.pending, cancelling: raw.cancelling };
 }
 
-/** Claims the task for this attempt; undefined when it is no longer waiting to be processed. */
-async function claim(taskId: string): Promise<SchedulingTaskRow | undefined> {
+/** The task is at turn `turn` (its answers so far), so a late attempt of an earlier turn touches nothing. */
+const atTurn = (turn: number) => sql`jsonb_array_length(${schedulingAgentTasks.answers}) = ${turn}`;
+
+/** Claims the task for this attempt of this turn; undefined when it is not waiting to be processed (done, or moved on). */
+async function claim(job: SchedulingJob): Promise<SchedulingTaskRow | undefined> {
   const db = await getDb();
   const [task] = await db
     .update(schedulingAgentTasks)
     // updatedAt is left alone: it is when the user sent this turn, the processor's "now".
     .set({ status: 'PROCESSING', attempts: sql`${schedulingAgentTasks.attempts} + 1` })
-    .where(and(eq(schedulingAgentTasks.id, taskId), inArray(schedulingAgentTasks.status, ['QUEUED', 'PROCESSING'])))
+    .where(
+      and(
+        eq(schedulingAgentTasks.id, job.taskId),
+        inArray(schedulingAgentTasks.status, ['QUEUED', 'PROCESSING']),
+        atTurn(job.turn),
+      ),
+    )
     .returning();
   return task;
 }
 
-async function finish(taskId: string, values: Partial<typeof schedulingAgentTasks.$inferInsert>): Promise<void> {
+async function finish(job: SchedulingJob, values: Partial<typeof schedulingAgentTasks.$inferInsert>): Promise<void> {
   const db = await getDb();
   await db
     .update(schedulingAgentTasks)
     .set({ ...values, updatedAt: sql`now()` })
-    .where(and(eq(schedulingAgentTasks.id, taskId), eq(schedulingAgentTasks.status, 'PROCESSING')));
+    .where(
+      and(
+        eq(schedulingAgentTasks.id, job.taskId),
+        inArray(schedulingAgentTasks.status, ['QUEUED', 'PROCESSING']),
+        atTurn(job.turn),
+      ),
+    );
+}
+
+async function rememberCancellation(taskId: string, turn: number, candidate: CancelCandidate): Promise<void> {
+  const db = await getDb();
+  await db
+    .update(schedulingAgentTasks)
+    .set({ intent: sql`coalesce(${schedulingAgentTasks.intent}, '{}'::jsonb) || ${JSON.stringify({ cancelling: { turn, candidate } })}::jsonb` })
+    .where(eq(schedulingAgentTasks.id, taskId));
+}
+
+function turnOf(task: SchedulingTaskRow, job: SchedulingJob, hooks: ProcessorHooks, attempt: number, workingHours: WorkingHours): Turn {
+  return { task, turn: job.turn, attempt, now: task.updatedAt, workingHours, hooks };
 }
 
 /**
- * Processes one turn of a scheduling task. Throws to have the job retried; on the last attempt
- * the task is marked FAILED and the user gets one ERROR message without internals.
+ * The dead-letter handler: the turn failed its last attempt (an error, or a worker that died
+ * and let the job expire). Tells the user once, without internals, and marks the task FAILED.
+ */
+export async function failSchedulingTask(job: SchedulingJob): Promise<void> {
+  const db = await getDb();
+  const [task] = await db
+    .select()
+    .from(schedulingAgentTasks)
+    .where(and(eq(schedulingAgentTasks.id, job.taskId), inArray(schedulingAgentTasks.status, ['QUEUED', 'PROCESSING']), atTurn(job.turn)));
+  if (!task) return;
+  await respond(turnOf(task, job, {}, 0, DEFAULT_WORKING_HOURS), 'failed', 'error', say.FAILED);
+  await finish(job, { status: 'FAILED', error: say.FAILED });
+}
+
+/**
+ * Processes one turn of a scheduling task. Throws to have the job retried; after the last
+ * attempt pg-boss hands the job to the dead-letter queue (`failSchedulingTask`).
  */
 export async function processSchedulingJob(
   job: SchedulingJob,
   attempt: { retryCount: number; retryLimit: number },
   hooks: ProcessorHooks = {},
 ): Promise<void> {
-  const task = await claim(job.taskId);
+  const task = await claim(job);
   if (!task) return;
-  // A stale job (the task moved on to a later turn) has nothing to do.
-  if (job.turn !== task.answers.length) return;
   const db = await getDb();
   const [user] = await db.select({ workingHours: users.workingHours }).from(users).where(eq(users.id, task.userId));
-  const turn: Turn = {
-    task,
-    turn: job.turn,
-    attempt: attempt.retryCount,
-    now: task.updatedAt,
-    workingHours: user?.workingHours ?? DEFAULT_WORKING_HOURS,
-    hooks,
-  };
+  const turn = turnOf(task, job, hooks, attempt.retryCount, user?.workingHours ?? DEFAULT_WORKING_HOURS);
   const input = job.turn === 0 ? task.request : task.answers[job.turn - 1]!;
   try {
     await respond(turn, 'processing', 'scheduling_update', say.PROCESSING);
     const outcome = await converse(turn, input, readState(task));
-    await finish(task.id, {
+    await finish(job, {
       status: outcome.status,
       intent: outcome.state as Record<string, unknown>,
       ...(outcome.status === 'COMPLETED' ? { result: outcome.result } : {}),
@@ -305,11 +377,10 @@ export async function processSchedulingJob(
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    getLogger().warn({ taskId: task.id, turn: job.turn, attempt: attempt.retryCount, err: reason }, 'scheduling task attempt failed');
-    if (attempt.retryCount >= attempt.retryLimit) {
-      await respond({ ...turn, hooks: {} }, 'failed', 'error', say.FAILED).catch(() => {});
-      await finish(task.id, { status: 'FAILED', error: say.FAILED });
-    }
+    getLogger().warn(
+      { taskId: task.id, turn: job.turn, attempt: attempt.retryCount, lastAttempt: attempt.retryCount >= attempt.retryLimit, err: reason },
+      'scheduling task attempt failed',
+    );
     throw err;
   }
 }
