@@ -22,15 +22,20 @@ export function useTasks() {
   useEffect(() => {
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
+    const load = async (failures: number) => {
       const response = await fetch('/api/scheduling-agent/tasks', { cache: 'no-store' }).catch(() => null);
-      if (!response?.ok || cancelled) return;
+      if (cancelled) return;
+      if (!response?.ok) {
+        // Keep the "agent is working" state honest after a blip: try again, backing off.
+        timer = setTimeout(() => void load(failures + 1), Math.min(30_000, 1_000 * 2 ** failures));
+        return;
+      }
       const { tasks: latest } = (await response.json()) as { tasks: TaskSummary[] };
       if (cancelled) return;
       setTasks(latest);
-      if (latest.some((t) => BUSY.has(t.status))) timer = setTimeout(() => void load(), 1_000);
+      if (latest.some((t) => BUSY.has(t.status))) timer = setTimeout(() => void load(0), 1_000);
     };
-    void load();
+    void load(0);
     return () => {
       cancelled = true;
       clearTimeout(timer);

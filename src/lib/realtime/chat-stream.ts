@@ -32,6 +32,8 @@ const HIGH_WATER_BYTES = 256 * 1024;
  * bound; the client reconnects with Last-Event-ID and loses nothing.
  */
 const MAX_BEHIND_BYTES = 4 * 1024 * 1024;
+/** How long a replay waits for a client that reads nothing before ending its stream. */
+const REPLAY_STALL_MS = 60_000;
 /** How long a client told 429 should wait: a closed tab's stream is released within a heartbeat. */
 const LIMIT_RETRY_AFTER_SECONDS = 5;
 
@@ -97,8 +99,12 @@ class ChatStreamSession implements HubSubscriber {
     else this.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Frees everything the stream holds (hub entry, timer, abort listener) and ends the body. Idempotent. */
-  close(reason: string): void {
+  /**
+   * Frees everything the stream holds (hub entry, timer, abort listener) and ends the body.
+   * `discard` errors the body instead, dropping what the client has not read: a client that
+   * stopped reading would otherwise keep that buffer alive. Idempotent.
+   */
+  close(reason: string, options: { discard?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
@@ -107,7 +113,8 @@ class ChatStreamSession implements HubSubscriber {
     for (const wake of this.drainWaiters.splice(0)) wake();
     try {
       // Undefined when closed before the body exists; `start` then ends it at once.
-      this.controller?.close();
+      if (options.discard) this.controller?.error(new Error(reason));
+      else this.controller?.close();
     } catch {
       // Already closed or cancelled by the client: nothing left to end.
     }
@@ -183,14 +190,26 @@ class ChatStreamSession implements HubSubscriber {
     const behind = -(this.controller.desiredSize ?? 0);
     if (this.live && behind > MAX_BEHIND_BYTES) {
       getLogger().warn({ userId: this.userId, behind }, 'chat stream client is not reading; ending it so it resumes by cursor');
-      this.close('slow client');
+      this.close('slow client', { discard: true });
     }
   }
 
-  /** Resolves once the client has read what is buffered (so a long replay never piles up in memory). */
+  /**
+   * Resolves once the client has read what is buffered (so a long replay never piles up in
+   * memory). A client that reads nothing for REPLAY_STALL_MS is ended; it resumes by cursor.
+   */
   private drained(): Promise<void> {
     if (this.closed || (this.controller?.desiredSize ?? 0) > 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const stalled = setTimeout(() => {
+        this.close('replay stalled: the client stopped reading', { discard: true });
+        resolve();
+      }, REPLAY_STALL_MS);
+      this.drainWaiters.push(() => {
+        clearTimeout(stalled);
+        resolve();
+      });
+    });
   }
 }
 

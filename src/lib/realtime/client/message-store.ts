@@ -10,14 +10,18 @@ export class MessageStore {
   private sorted: ClientChatMessage[] = [];
   cursor = 0;
 
-  /** Adds messages; returns true when anything changed. */
-  add(messages: ClientChatMessage[]): boolean {
+  /**
+   * Adds messages; returns true when anything changed. Only gap-free sources (history pages,
+   * the SSE stream) advance the cursor: a Pusher event may arrive after an earlier message that
+   * Pusher never delivered, and moving the cursor past that one would lose it.
+   */
+  add(messages: ClientChatMessage[], options: { advanceCursor: boolean } = { advanceCursor: true }): boolean {
     let changed = false;
     for (const message of messages) {
+      if (options.advanceCursor) this.cursor = Math.max(this.cursor, message.position);
       const known = this.byId.get(message.id);
       if (known && known.read === message.read) continue;
       this.byId.set(message.id, known ? { ...known, read: known.read || message.read } : message);
-      this.cursor = Math.max(this.cursor, message.position);
       changed = true;
     }
     if (changed) this.sorted = [...this.byId.values()].sort((a, b) => a.position - b.position);

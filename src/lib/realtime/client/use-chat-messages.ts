@@ -78,8 +78,8 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
   }, [onSignedOut]);
 
   const ingest = useCallback(
-    (incoming: ClientChatMessage[]) => {
-      if (storeRef.current.add(incoming)) {
+    (incoming: ClientChatMessage[], options?: { advanceCursor: boolean }) => {
+      if (storeRef.current.add(incoming, options)) {
         setMessages(storeRef.current.messages);
         refreshCount();
       }
@@ -95,7 +95,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     [refreshCount],
   );
 
-  /** Fetches everything after the cursor, page by page (polling, and Pusher after a reconnect). */
+  /** Fetches everything after the cursor, page by page (polling, and Pusher's gap filler). */
   const catchUp = useCallback(async () => {
     for (let page = 0; page < 50; page++) {
       const { messages: batch, hasMore } = await api<HistoryPage>(
@@ -108,29 +108,29 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
 
   useEffect(() => {
     let stopped = false;
-    const cleanups: Array<() => void> = [];
+    // The running transport's teardown; replaced, never accumulated, when the transport changes.
+    let stopTransport: () => void = () => {};
+    const switchTo = (start: () => () => void) => {
+      stopTransport();
+      stopTransport = stopped ? () => {} : start();
+    };
 
-    const startPolling = (forMs?: number) => {
+    const polling = (retryStreamAfterMs?: number) => () => {
       setConnection('polling');
       const tick = () => void catchUp().then(refreshCount, onSignedOut);
       tick();
       const interval = setInterval(tick, POLL_MS);
-      const stop = () => clearInterval(interval);
-      cleanups.push(stop);
-      if (forMs) {
-        const retry = setTimeout(() => {
-          stop();
-          if (!stopped) startStream();
-        }, forMs);
-        cleanups.push(() => clearTimeout(retry));
-      }
+      const retry = retryStreamAfterMs ? setTimeout(() => switchTo(stream), retryStreamAfterMs) : undefined;
+      return () => {
+        clearInterval(interval);
+        clearTimeout(retry);
+      };
     };
 
-    const startStream = () => {
-      if (typeof EventSource === 'undefined') return startPolling();
+    const stream = (): (() => void) => {
+      if (typeof EventSource === 'undefined') return polling()();
       // ?since is the cursor now; on its own reconnects EventSource sends Last-Event-ID, which wins.
       const source = new EventSource(`/api/chat-messages/stream?since=${storeRef.current.cursor}`);
-      cleanups.push(() => source.close());
       source.onopen = () => {
         setConnection('live');
         refreshCount();
@@ -139,61 +139,77 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
       source.addEventListener('read', (event) => applyRead(JSON.parse((event as MessageEvent<string>).data) as ReadEvent));
       source.onerror = () => {
         if (source.readyState === EventSource.CLOSED) {
-          // The server refused the stream (e.g. too many tabs): poll, and try the stream later.
-          source.close();
-          if (!stopped) startPolling(STREAM_RETRY_MS);
+          // The server refused the stream (too many tabs, database down): poll, and try again later.
+          switchTo(polling(STREAM_RETRY_MS));
         } else {
           setConnection('reconnecting');
         }
       };
+      return () => source.close();
     };
 
-    const startPusher = async () => {
-      const { default: Pusher } = await import('pusher-js');
-      if (stopped) return;
-      const pusher = new Pusher(pusherKey!, { cluster: pusherCluster, channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' } });
-      cleanups.push(() => pusher.disconnect());
-      const channel = pusher.subscribe(`private-user-${userId}`);
-      channel.bind('chat-message', (event: ClientChatMessage & { truncated?: boolean }) => {
-        if (event.truncated) {
-          // Over Pusher's 10 KB limit the event is thin: fetch the body.
-          api<ClientChatMessage>(`/api/chat-messages/by-id/${encodeURIComponent(event.id)}`).then((m) => ingest([m]), onSignedOut);
-        } else {
-          ingest([{ ...event, read: false }]);
-        }
-      });
-      pusher.connection.bind('state_change', ({ current }: { current: string }) => {
-        if (current === 'connected') {
+    const pusherTransport = (): (() => void) => {
+      let pusher: { disconnect: () => void } | undefined;
+      let gapTimer: ReturnType<typeof setTimeout> | undefined;
+      let interval: ReturnType<typeof setInterval> | undefined;
+      // Each event is shown at once, then the history fills whatever Pusher did not deliver.
+      const fillGaps = () => {
+        clearTimeout(gapTimer);
+        gapTimer = setTimeout(() => void catchUp().catch(onSignedOut), 200);
+      };
+      void import('pusher-js').then(({ default: Pusher }) => {
+        if (stopped) return;
+        const client = new Pusher(pusherKey!, {
+          cluster: pusherCluster,
+          channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' },
+        });
+        pusher = client;
+        const channel = client.subscribe(`private-user-${userId}`);
+        // Only once subscribed is nothing missed from here on: catch up from the cursor then.
+        channel.bind('pusher:subscription_succeeded', () => {
           setConnection('live');
-          // Pusher keeps no history: whatever was sent while we were away comes from the database.
-          void catchUp().catch(onSignedOut);
-        } else if (current === 'unavailable' || current === 'failed') {
-          setConnection('reconnecting');
-        }
+          fillGaps();
+        });
+        channel.bind('chat-message', (event: ClientChatMessage & { truncated?: boolean }) => {
+          // Over Pusher's 10 KB limit the event is thin; the catch-up brings the body.
+          if (!event.truncated) ingest([{ ...event, read: false }], { advanceCursor: false });
+          fillGaps();
+        });
+        client.connection.bind('state_change', ({ current }: { current: string }) => {
+          if (current === 'connecting') setConnection('reconnecting');
+          // Pusher cannot be reached: the built-in stream takes over.
+          if (current === 'unavailable' || current === 'failed') switchTo(stream);
+        });
+        // Pusher carries no read events between tabs; the count is refreshed instead.
+        interval = setInterval(refreshCount, 30_000);
       });
-      // Pusher carries no read events between tabs; the count is refreshed instead.
-      const interval = setInterval(refreshCount, 30_000);
-      cleanups.push(() => clearInterval(interval));
+      return () => {
+        clearTimeout(gapTimer);
+        clearInterval(interval);
+        pusher?.disconnect();
+      };
     };
 
-    (async () => {
+    const start = async (attempt: number): Promise<void> => {
       try {
         const first = await api<HistoryPage>(`/api/chat-messages/history?limit=100`);
         if (stopped) return;
         ingest(first.messages);
         refreshCount();
-        if (forcePolling) startPolling();
-        else if (pusherKey) await startPusher();
-        else startStream();
+        switchTo(forcePolling ? polling() : pusherKey ? pusherTransport : stream);
       } catch (err) {
-        onSignedOut(err);
-        if (!stopped && !(err instanceof SignedOutError)) startPolling();
+        if (err instanceof SignedOutError) return onSignedOut(err);
+        // The server is unreachable or failing: try again, less and less often.
+        setConnection('reconnecting');
+        const retry = setTimeout(() => void start(attempt + 1), Math.min(30_000, 1_000 * 2 ** attempt));
+        stopTransport = () => clearTimeout(retry);
       }
-    })();
+    };
+    void start(0);
 
     return () => {
       stopped = true;
-      cleanups.forEach((cleanup) => cleanup());
+      stopTransport();
       clearTimeout(countTimer.current);
     };
   }, [userId, pusherKey, pusherCluster, forcePolling, ingest, applyRead, catchUp, refreshCount, onSignedOut]);

@@ -8,6 +8,7 @@ export const POST = withSession({ limit: 'tasks', body: SubmitTaskBody, status: 
   taskService.submitRequest(userId, body),
 );
 
-export const GET = withSession({ limit: 'read' }, async ({ userId }) => ({
+// Its own budget: the chat UI re-reads it every second while the agent works.
+export const GET = withSession({ limit: 'task-list' }, async ({ userId }) => ({
   tasks: (await taskService.listRecentTasks(userId)).map(taskService.toTaskView),
 }));
