@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { closeDatabase, migratePostgres, openDatabase, setDatabase, type Database } from '@/lib/db/client';
@@ -62,4 +63,13 @@ export async function useFreshDatabase(kind: DatabaseKind): Promise<{ database: 
 export async function queryRows<T = Record<string, unknown>>(database: Database, query: SQL): Promise<T[]> {
   const result = (await database.db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+/** A PostgreSQL URL on a loopback port with nothing listening: a database that is down. */
+export async function unreachablePostgresUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }

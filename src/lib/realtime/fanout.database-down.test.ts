@@ -1,23 +1,14 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unreachablePostgresUrl } from '../../../test/helpers/test-db';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { announceMessage, announceRead } from '@/lib/realtime/fanout';
 import { publishChatMessage } from '@/lib/realtime/publish';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // The message is already committed when the publish step runs; a NOTIFY that cannot reach
 // PostgreSQL must be logged and swallowed, never turned into a failed send.
 describe('fan-out announcements with PostgreSQL unreachable', () => {
   beforeAll(async () => {
-    const url = `postgresql://postgres@127.0.0.1:${await closedPort()}/postgres`;
+    const url = await unreachablePostgresUrl();
     setDatabase(await openDatabase({ databaseUrl: url, pgliteDir: 'unused' }));
   });
   afterAll(() => closeDatabase());

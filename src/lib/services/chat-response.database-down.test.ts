@@ -1,21 +1,12 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unreachablePostgresUrl } from '../../../test/helpers/test-db';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { isDatabaseUnavailable, rootCauseMessage } from '@/lib/errors/app-error';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('chat-response.service with its database down', () => {
   beforeAll(async () => {
-    const url = `postgresql://postgres@127.0.0.1:${await closedPort()}/postgres`;
+    const url = await unreachablePostgresUrl();
     setDatabase(await openDatabase({ databaseUrl: url, pgliteDir: 'unused' }));
   });
   afterAll(() => closeDatabase());
