@@ -63,7 +63,7 @@ export const chatMessages = pgTable(
     uniqueIndex('chat_messages_userId_position_key').on(t.userId, t.position),
     // Unread lists and counts only touch the unread rows of one user.
     index('chat_messages_userId_unread_idx')
-      .on(t.userId, t.createdAt, t.id)
+      .on(t.userId, t.createdAt, t.position)
       .where(sql`${t.read} = false`),
   ],
 );

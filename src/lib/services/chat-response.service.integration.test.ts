@@ -214,11 +214,13 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       expect(total).toBe(5);
     });
 
-    it('breaks createdAt ties by id', async () => {
+    it('breaks createdAt ties by send order (position), in the unread list and a task\'s history', async () => {
       for (let i = 0; i < 6; i++) await chatResponseService.sendInfo('t', 'u1', `m${i}`);
+      // Sends within one millisecond share createdAt; random ids must not shuffle them.
       await database.db.execute(sql`UPDATE chat_messages SET "createdAt" = '2026-01-01T00:00:00Z'`);
-      const { messages } = await chatResponseService.getUnreadMessages('u1', 100);
-      expect(messages.map((m) => m.id)).toEqual(messages.map((m) => m.id).sort());
+      const sendOrder = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
+      expect((await chatResponseService.getUnreadMessages('u1', 100)).messages.map((m) => m.content)).toEqual(sendOrder);
+      expect((await chatResponseService.getTaskMessages('t', 'u1')).messages.map((m) => m.content)).toEqual(sendOrder);
     });
 
     it('leaves out read messages and counts only unread ones', async () => {

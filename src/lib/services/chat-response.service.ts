@@ -199,7 +199,7 @@ function requireUserId(userId: string): string {
 }
 
 /**
- * The user's unread messages, oldest first (ties by id), at most `limit`, and how many
+ * The user's unread messages, oldest first (ties in send order), at most `limit`, and how many
  * unread messages the user has in all.
  *
  * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100.
@@ -234,7 +234,9 @@ function prepareUnreadPage(db: Db) {
     .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
     .from(chatMessages)
     .where(unread)
-    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    // Ties of createdAt (sends in one millisecond) go by position, the user's send order: the
+    // guide breaks them by id, which with random ids would shuffle them.
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
     .limit(sql.placeholder('limit'))
     .prepare('chat_unread_page');
 }
@@ -418,7 +420,7 @@ export async function getTaskMessages(taskId: string, userId: string): Promise<{
     .select()
     .from(chatMessages)
     .where(and(eq(chatMessages.taskId, taskId), eq(chatMessages.userId, userId)))
-    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
     .limit(MAX_TASK_MESSAGES);
   return { messages };
 }

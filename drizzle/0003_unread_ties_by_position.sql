@@ -1,0 +1,2 @@
+DROP INDEX "chat_messages_userId_unread_idx";--> statement-breakpoint
+CREATE INDEX "chat_messages_userId_unread_idx" ON "chat_messages" USING btree ("userId","createdAt","position") WHERE "chat_messages"."read" = false;
