@@ -1,4 +1,4 @@
-import { type LocalDate, addDays, getZonedParts, parseHm, zonedTimeToUtc } from './tz';
+import { type LocalDate, addDays, cachedFormatter, getZonedParts, parseHm, zonedTimeToUtc } from './tz';
 
 /** Weekly working window in the user's zone. `days`: 0=Sun..6=Sat; times 'HH:MM' (24h). */
 export interface WorkingHours {
@@ -107,25 +107,12 @@ export function findAlternatives({
   return result;
 }
 
-const localFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * "Wed, Nov 25, 3:00 PM" in `timeZone` (en-US), for chat messages.
  * @throws RangeError when `timeZone` is not a valid IANA zone.
  */
 export function formatLocal(date: Date, timeZone: string): string {
-  let f = localFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      month: 'short',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-    });
-    localFormatters.set(timeZone, f);
-  }
+  const f = cachedFormatter('local', timeZone, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
   // Some ICU builds (browsers, newer Node) put a narrow no-break space before AM/PM; keep chat text plain.
   return f.format(date).replace(/[\u202f\u00a0]/g, ' ');
 }

@@ -16,6 +16,7 @@ import {
   type WorkingHours,
 } from '@/scheduling/availability';
 import { ParsedRequestSchema, parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
+import { formatHm, formatYmd, getZonedParts } from '@/scheduling/tz';
 import type { SchedulingJob } from '../queue';
 
 /**
@@ -220,11 +221,10 @@ async function cancelOne(turn: Turn, candidate: CancelCandidate): Promise<Outcom
 }
 
 function matchesCancel(parsed: ParsedRequest, event: { startsAt: Date; attendees: string[] }, timeZone: string): boolean {
-  const local = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    .formatToParts(event.startsAt)
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  if (parsed.date && `${local.year}-${local.month}-${local.day}` !== parsed.date) return false;
-  if (parsed.time && `${local.hour}:${local.minute}` !== parsed.time) return false;
+  // The parse's date and time are wall-clock values in the zone the user named, else theirs.
+  const local = getZonedParts(event.startsAt, parsed.explicitTimeZone ?? timeZone);
+  if (parsed.date && formatYmd(local) !== parsed.date) return false;
+  if (parsed.time && formatHm(local.hour, local.minute) !== parsed.time) return false;
   const wanted = parsed.attendees.map((a) => a.toLowerCase());
   return wanted.every((name) => event.attendees.some((a) => a.toLowerCase() === name));
 }
