@@ -5,7 +5,7 @@ import { ensureBuilt } from '../../test/helpers/build';
 import { freeLoopbackPort } from '../../test/faults/pg-cluster';
 import { BENCH_AUTH_SECRET, ROOT } from './common';
 
-const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
+const SERVER_ENTRY = path.join(ROOT, 'src/server/index.ts');
 
 export interface BenchApp {
   baseUrl: string;
@@ -42,8 +42,8 @@ export async function startBenchApp(options: {
     DATABASE_URL: options.databaseUrl,
     ...options.env,
   };
-  const child = spawn(process.execPath, [...nodeArgs, NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    env,
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SERVER_ENTRY], {
+    env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,7 +10,7 @@ import { createScratchPostgres, type DatabaseKind } from './test-db';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
+const SERVER_ENTRY = path.join(ROOT, 'src/server/index.ts');
 const TSX_BIN = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 export const TEST_AUTH_SECRET = 'test-secret-0123456789abcdef0123456789';
@@ -68,7 +68,7 @@ async function waitUntilReady(baseUrl: string, child: ChildProcess, logs: () => 
 }
 
 /**
- * Starts the built app (`next start`, loopback only) on a fresh database of `kind`:
+ * Starts the built app (our Node entry, as `npm start`, loopback only) on a fresh database of `kind`:
  * a scratch PostgreSQL database next to TEST_DATABASE_URL, or a temporary PGlite directory.
  * `beforeStart` runs while no server holds the database (CLIs on PGlite must run then).
  */
@@ -100,7 +100,12 @@ export async function startApp(options: {
   const logs = () => output.slice(-20_000);
   const start = async () => {
     output = '';
-    child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The app's own Node entry (as `npm start`), on loopback only.
+    child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
+      env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     await waitUntilReady(baseUrl, child, logs);

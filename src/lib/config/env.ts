@@ -23,6 +23,10 @@ export function isTimeZone(name: string): boolean {
 
 const ServerEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Where our Node entry listens (src/server/index.ts), as `next start` reads them; unset HOSTNAME
+  // listens on every interface.
+  PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  HOSTNAME: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')

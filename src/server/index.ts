@@ -1,0 +1,56 @@
+// The app's Node entry (`npm run dev`, `npm start`): validates the environment before anything
+// listens, serves Next.js's request handler behind node:http so the app learns each client's
+// address from the socket, and shuts down through the one registry.
+import { createServer } from 'node:http';
+import next from 'next';
+import { EnvError, getEnv, type ServerEnv } from '@/lib/config/env';
+import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
+import { setClientAddressHeader } from './client-address';
+
+/** Open connections get this long to finish after SIGTERM before they are cut. */
+const DRAIN_MS = 10_000;
+
+function loadEnv(): ServerEnv {
+  try {
+    return getEnv();
+  } catch (err) {
+    // A missing or bad variable stops the process with its name, before it listens.
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const dev = env.NODE_ENV !== 'production';
+  const app = next({ dev, hostname: env.HOSTNAME, port: env.PORT });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createServer((req, res) => {
+    setClientAddressHeader(req, env.TRUST_PROXY);
+    void handle(req, res);
+  });
+  exitAfterShutdown();
+  onShutdown('http-server', 'streams', async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    await closed;
+    clearTimeout(timer);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOSTNAME, () => resolve());
+  });
+  const shown = env.HOSTNAME && env.HOSTNAME !== '0.0.0.0' && env.HOSTNAME !== '::' ? env.HOSTNAME : 'localhost';
+  console.log(`> Ready on http://${shown}:${env.PORT} (${dev ? 'development' : 'production'})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
