@@ -39,6 +39,7 @@ export async function startBenchApp(options: {
     NEXTAUTH_SECRET: BENCH_AUTH_SECRET,
     NEXTAUTH_URL: baseUrl,
     LOG_LEVEL: 'warn',
+    BENCH_ROUTES: 'true',
     DATABASE_URL: options.databaseUrl,
     ...options.env,
   };

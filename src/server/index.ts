@@ -3,15 +3,22 @@
 // address from the socket, and shuts down through the one registry.
 import { createServer } from 'node:http';
 import next from 'next';
-import { EnvError, getEnv, type ServerEnv } from '@/lib/config/env';
+import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
 import { setClientAddressHeader } from './client-address';
+import { securityHeaders } from './security-headers';
+import { pusherSources, resolveAuthUrl } from './serving-env';
 
 /** Open connections get this long to finish after SIGTERM before they are cut. */
 const DRAIN_MS = 10_000;
 
 function loadEnv(): ServerEnv {
   try {
+    const env = getEnv();
+    const authUrl = resolveAuthUrl(env);
+    if (env.NEXTAUTH_URL) return env;
+    process.env.NEXTAUTH_URL = authUrl;
+    resetEnvCache();
     return getEnv();
   } catch (err) {
     // A missing or bad variable stops the process with its name, before it listens.
@@ -30,8 +37,10 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   await app.prepare();
 
+  const headers = Object.entries(securityHeaders(env, { dev, connectSources: pusherSources(env) }));
   const server = createServer((req, res) => {
     setClientAddressHeader(req, env.TRUST_PROXY);
+    for (const [name, value] of headers) res.setHeader(name, value);
     void handle(req, res);
   });
   exitAfterShutdown();

@@ -75,6 +75,9 @@ const ServerEnvSchema = z.object({
   SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
   // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
   SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
+
+  // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
+  BENCH_ROUTES: boolFlag.default(false),
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
