@@ -96,7 +96,10 @@ function ensureJobQueue(holder: BossHolder, queue: QueueDefinition): Promise<voi
     ensured = (async () => {
       // The dead-letter queue first: the main queue's deadLetter must name an existing queue.
       if (queue.deadLetter) await ensureJobQueue(holder, queue.deadLetter);
-      await ensureQueue(holder.boss, { ...queue.options(), name: queue.name, deadLetter: queue.deadLetter?.name });
+      const options: PgBoss.Queue = { ...queue.options(), name: queue.name };
+      // pg-boss rejects a `deadLetter` key that is present but undefined.
+      if (queue.deadLetter) options.deadLetter = queue.deadLetter.name;
+      await ensureQueue(holder.boss, options);
     })();
     holder.queues.set(queue.name, ensured);
     ensured.catch(() => holder.queues.delete(queue.name));
