@@ -7,7 +7,7 @@ import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import { schedulingAgentTasks, users } from '@/lib/db/schema';
 import * as taskService from '@/lib/services/scheduling-task.service';
-import { getBoss, stopBoss } from '@/workers/queue';
+import { getBoss, stopBoss } from '@/lib/jobs/queue';
 import { log, ROOT, runIfMain, scratchDatabase, sleep, table, type Section, type Target } from './lib/common';
 import { NOOP_QUEUE } from './lib/noop-worker';
 import { fmt, ratio } from './lib/stats';

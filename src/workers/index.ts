@@ -2,6 +2,7 @@
 import { getEnv } from '@/lib/config/env';
 import { closeDatabase } from '@/lib/db/client';
 import { getLogger } from '@/lib/log/logger';
+import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
 import { startSchedulingWorker, stopSchedulingWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -11,18 +12,14 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  await startSchedulingWorker();
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    getLogger().info({ signal }, 'worker stopping: finishing the jobs in hand');
+  // On SIGTERM or SIGINT: the jobs in hand finish, then the pool closes, then the process exits.
+  exitAfterShutdown();
+  onShutdown('scheduling-worker', 'work', async () => {
+    getLogger().info('worker stopping: finishing the jobs in hand');
     await stopSchedulingWorker();
-    await closeDatabase();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+  onShutdown('database', 'connections', closeDatabase);
+  await startSchedulingWorker();
 }
 
 main().catch((err: unknown) => {

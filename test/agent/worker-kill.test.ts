@@ -5,7 +5,7 @@ import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/d
 import { users } from '@/lib/db/schema';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
-import { stopBoss } from '@/workers/queue';
+import { stopBoss } from '@/lib/jobs/queue';
 import { createScratchPostgres, queryRows, type ScratchPostgres } from '../helpers/test-db';
 import { waitFor } from '../helpers/wait';
 import { startWorkerProcess } from '../helpers/worker-process';
@@ -48,13 +48,13 @@ describe.skipIf(!hasPostgres)('worker killed with SIGKILL mid-job (PostgreSQL)',
     await waitFor(async () => ((await chatResponseService.getTaskMessages(taskId, userId)).messages.length >= 1 ? true : undefined), 'the first message');
     first.child.kill('SIGKILL');
     await first.exited;
-    const midway = (await taskService.getTask(taskId, userId)).status;
+    const midway = (await taskService.getTask({ taskId, userId })).status;
     expect(midway).toBe('PROCESSING');
 
     const second = startWorkerProcess(env);
     try {
       const task = await waitFor(async () => {
-        const t = await taskService.getTask(taskId, userId);
+        const t = await taskService.getTask({ taskId, userId });
         return t.status === 'COMPLETED' || t.status === 'FAILED' ? t : undefined;
       }, 'the task to finish on the second worker', 60_000);
       expect(task.status).toBe('COMPLETED');

@@ -4,7 +4,7 @@ import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import { schedulingAgentTasks, users } from '@/lib/db/schema';
 import * as taskService from '@/lib/services/scheduling-task.service';
-import { stopBoss } from '@/workers/queue';
+import { stopBoss } from '@/lib/jobs/queue';
 import { createScratchPostgres, queryRows, type ScratchPostgres } from '../helpers/test-db';
 import { waitFor } from '../helpers/wait';
 import { startWorkerProcess } from '../helpers/worker-process';

@@ -120,7 +120,7 @@ export const schedulingAgentTasks = pgTable(
     timeZone: text('timeZone').notNull(),
     /** The user's answers to the agent's questions, in order; `turn` = how many there are. */
     answers: jsonb('answers').$type<string[]>().notNull().default([]),
-    /** What the agent understood so far and what it is waiting for (see scheduling/agent.ts). */
+    /** What the agent understood so far and what it is waiting for (AgentStateSchema in src/scheduling/agent-state.ts). */
     intent: jsonb('intent').$type<Record<string, unknown>>(),
     result: jsonb('result').$type<Record<string, unknown>>(),
     error: text('error'),

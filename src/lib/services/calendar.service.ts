@@ -99,7 +99,7 @@ export async function bookEvent(input: {
 }
 
 /** Cancels the user's event (idempotent); undefined when it is not the user's. */
-export async function cancelEvent(eventId: string, userId: string): Promise<CalendarEventRow | undefined> {
+export async function cancelEvent({ eventId, userId }: { eventId: string; userId: string }): Promise<CalendarEventRow | undefined> {
   const db = await getDb();
   const [row] = await db
     .update(calendarEvents)

@@ -1,10 +1,10 @@
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import { getEnv } from '@/lib/config/env';
-import { getDb } from '@/lib/db/client';
-import { schedulingAgentTasks, users, type SchedulingTaskRow } from '@/lib/db/schema';
+import type { SchedulingTaskRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
+import { enqueueSchedulingTurn } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
-import { enqueueSchedulingTurn } from '@/workers/queue';
+import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import * as userService from '@/lib/services/user.service';
 
 /** A waiting task older than this no longer captures the user's next message. */
 const WAITING_TASK_TTL_HOURS = 24;
@@ -18,7 +18,7 @@ export interface SubmitRequestInput {
 
 /** The task as the API shows it: no internals, `error` only as the user-facing text. */
 export function toTaskView(task: SchedulingTaskRow) {
-  const pending = (task.intent as { pending?: { kind?: string } } | null)?.pending?.kind ?? null;
+  const pending = taskRepository.agentStateOf(task).pending?.kind ?? null;
   return {
     id: task.id,
     status: task.status,
@@ -35,52 +35,11 @@ export function toTaskView(task: SchedulingTaskRow) {
   };
 }
 
-/** Appends `answer` to a waiting task and re-queues it; undefined when the task is not waiting. */
-async function appendAnswer(taskId: string, userId: string, answer: string): Promise<SchedulingTaskRow | undefined> {
-  const db = await getDb();
-  const [row] = await db
-    .update(schedulingAgentTasks)
-    .set({
-      answers: sql`${schedulingAgentTasks.answers} || jsonb_build_array(${answer}::text)`,
-      status: 'QUEUED',
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(schedulingAgentTasks.id, taskId),
-        eq(schedulingAgentTasks.userId, userId),
-        eq(schedulingAgentTasks.status, 'WAITING_FOR_USER'),
-      ),
-    )
-    .returning();
-  return row;
-}
-
-async function newestWaitingTask(userId: string): Promise<SchedulingTaskRow | undefined> {
-  const db = await getDb();
-  const [row] = await db
-    .select()
-    .from(schedulingAgentTasks)
-    .where(
-      and(
-        eq(schedulingAgentTasks.userId, userId),
-        eq(schedulingAgentTasks.status, 'WAITING_FOR_USER'),
-        gt(schedulingAgentTasks.updatedAt, sql`now() - make_interval(hours => ${WAITING_TASK_TTL_HOURS})`),
-      ),
-    )
-    .orderBy(desc(schedulingAgentTasks.updatedAt))
-    .limit(1);
-  return row;
-}
-
 /** The user's time zone: the request's, else the saved one, else DEFAULT_TIMEZONE; saves the first one seen. */
 async function resolveTimeZone(userId: string, requested: string | undefined): Promise<string> {
-  const db = await getDb();
-  const [user] = await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, userId));
-  if (requested && !user?.timeZone) {
-    await db.update(users).set({ timeZone: requested }).where(eq(users.id, userId));
-  }
-  return requested ?? user?.timeZone ?? getEnv().DEFAULT_TIMEZONE;
+  const saved = (await userService.getSchedulingPreferences(userId))?.timeZone;
+  if (requested && !saved) await userService.saveTimeZoneIfUnset(userId, requested);
+  return requested ?? saved ?? getEnv().DEFAULT_TIMEZONE;
 }
 
 async function enqueue(task: SchedulingTaskRow): Promise<void> {
@@ -89,12 +48,7 @@ async function enqueue(task: SchedulingTaskRow): Promise<void> {
   } catch (err) {
     // Without a job the task would wait forever; fail it visibly instead.
     getLogger().error({ err: err instanceof Error ? err.message : String(err), taskId: task.id }, 'could not enqueue task');
-    const db = await getDb();
-    await db
-      .update(schedulingAgentTasks)
-      .set({ status: 'FAILED', error: 'Failed to schedule meeting', updatedAt: sql`now()` })
-      .where(eq(schedulingAgentTasks.id, task.id))
-      .catch(() => {});
+    await taskRepository.failUnqueued({ taskId: task.id, error: 'Failed to schedule meeting' }).catch(() => {});
     throw err;
   }
 }
@@ -110,50 +64,36 @@ async function enqueue(task: SchedulingTaskRow): Promise<void> {
 export async function submitRequest(userId: string, input: SubmitRequestInput): Promise<{ taskId: string; status: 'QUEUED' }> {
   const request = input.request.trim();
   if (input.taskId) {
-    const answered = await appendAnswer(input.taskId, userId, request);
+    const answered = await taskRepository.appendAnswer({ taskId: input.taskId, userId, answer: request });
     if (!answered) {
-      await getTask(input.taskId, userId);
+      await getTask({ taskId: input.taskId, userId });
       throw new AppError('invalid_input', 'taskId: this task is not waiting for an answer');
     }
     await enqueue(answered);
     return { taskId: answered.id, status: 'QUEUED' };
   }
-  const waiting = await newestWaitingTask(userId);
-  const answered = waiting && (await appendAnswer(waiting.id, userId, request));
+  const waiting = await taskRepository.findNewestWaitingTask({ userId, maxAgeHours: WAITING_TASK_TTL_HOURS });
+  const answered = waiting && (await taskRepository.appendAnswer({ taskId: waiting.id, userId, answer: request }));
   if (answered) {
     await enqueue(answered);
     return { taskId: answered.id, status: 'QUEUED' };
   }
-  const db = await getDb();
-  const [task] = await db
-    .insert(schedulingAgentTasks)
-    .values({ userId, request, channel: 'chat', timeZone: await resolveTimeZone(userId, input.timezone) })
-    .returning();
-  await enqueue(task!);
-  return { taskId: task!.id, status: 'QUEUED' };
+  const task = await taskRepository.insertTask({ userId, request, timeZone: await resolveTimeZone(userId, input.timezone) });
+  await enqueue(task);
+  return { taskId: task.id, status: 'QUEUED' };
 }
 
 /**
  * The user's own task.
  * @throws AppError `not_found` when it does not exist or belongs to someone else.
  */
-export async function getTask(taskId: string, userId: string): Promise<SchedulingTaskRow> {
-  const db = await getDb();
-  const [task] = await db
-    .select()
-    .from(schedulingAgentTasks)
-    .where(and(eq(schedulingAgentTasks.id, taskId), eq(schedulingAgentTasks.userId, userId)));
+export async function getTask({ taskId, userId }: { taskId: string; userId: string }): Promise<SchedulingTaskRow> {
+  const task = await taskRepository.findOwnedTask({ taskId, userId });
   if (!task) throw new AppError('not_found', 'No such task');
   return task;
 }
 
 /** The user's most recent tasks, newest first (for the chat UI's "agent is working" state). */
 export async function listRecentTasks(userId: string, limit = 20): Promise<SchedulingTaskRow[]> {
-  const db = await getDb();
-  return db
-    .select()
-    .from(schedulingAgentTasks)
-    .where(eq(schedulingAgentTasks.userId, userId))
-    .orderBy(desc(schedulingAgentTasks.createdAt))
-    .limit(limit);
+  return taskRepository.listRecentTasks({ userId, limit });
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '@/lib/auth/password';
 import { getDb } from '@/lib/db/client';
@@ -88,4 +88,29 @@ export async function updateUserSettings(userId: string, input: UserSettingsInpu
   const db = await getDb();
   const updated = await db.update(users).set(parsed.data).where(eq(users.id, userId)).returning({ id: users.id });
   if (updated.length === 0) throw new AppError('not_found', 'No such user');
+}
+
+/** What the scheduling agent needs to know about a user: null where the user saved nothing. */
+export interface SchedulingPreferences {
+  timeZone: string | null;
+  workingHours: { days: number[]; start: string; end: string } | null;
+}
+
+/** The user's saved time zone and working hours; undefined for an unknown user. */
+export async function getSchedulingPreferences(userId: string): Promise<SchedulingPreferences | undefined> {
+  const db = await getDb();
+  const [user] = await db
+    .select({ timeZone: users.timeZone, workingHours: users.workingHours })
+    .from(users)
+    .where(eq(users.id, userId));
+  return user;
+}
+
+/** Saves `timeZone` as the user's own unless they already have one (the first zone seen wins). */
+export async function saveTimeZoneIfUnset(userId: string, timeZone: string): Promise<void> {
+  const db = await getDb();
+  await db
+    .update(users)
+    .set({ timeZone })
+    .where(and(eq(users.id, userId), isNull(users.timeZone)));
 }

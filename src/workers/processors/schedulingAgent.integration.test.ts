@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
 
   async function settle(taskId: string, statuses: TaskStatus[] = ['COMPLETED', 'WAITING_FOR_USER', 'FAILED']) {
     return waitFor(async () => {
-      const task = await taskService.getTask(taskId, userId);
+      const task = await taskService.getTask({ taskId, userId });
       return statuses.includes(task.status) ? task : undefined;
     }, `task ${taskId} to reach ${statuses.join('/')}`);
   }
@@ -118,7 +118,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
   it('cancels the matching meeting with a CANCELLATION carrying the event id', async () => {
     const booked = await ask('book 30 min with Dana tomorrow at 3pm');
     await settle(booked);
-    const eventId = (await taskService.getTask(booked, userId)).result!.eventId;
+    const eventId = (await taskService.getTask({ taskId: booked, userId })).result!.eventId;
     const taskId = await ask('cancel my 3pm with Dana tomorrow');
     expect((await settle(taskId)).status).toBe('COMPLETED');
     const last = (await chatResponseService.getTaskMessages(taskId, userId)).messages.at(-1)!;
@@ -189,7 +189,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
   it('a cancel retried after the event was cancelled still confirms that cancellation, once', async () => {
     const booked = await ask('book 30 min with Dana tomorrow at 3pm');
     await settle(booked);
-    const eventId = (await taskService.getTask(booked, userId)).result!.eventId;
+    const eventId = (await taskService.getTask({ taskId: booked, userId })).result!.eventId;
     inject = (step, ctx) => {
       if (step === 'cancelled' && ctx.attempt === 0) throw new Error('injected crash after cancelling, before telling');
     };
@@ -214,7 +214,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     await processSchedulingJob({ taskId, turn: 0 }, { retryCount: 1, retryLimit: 2 });
     const infos = (await chatResponseService.getTaskMessages(taskId, userId)).messages.filter((m) => m.type === 'INFO');
     expect(infos).toHaveLength(1);
-    const task = await taskService.getTask(taskId, userId);
+    const task = await taskService.getTask({ taskId, userId });
     expect(task.status).toBe('WAITING_FOR_USER');
     expect((task.intent as { pending: { alternatives: unknown } }).pending.alternatives).toEqual(shown);
   });
@@ -226,14 +226,14 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     await database.db.execute(
       sql`UPDATE scheduling_agent_tasks SET answers = '["tomorrow at 4pm"]'::jsonb, status = 'QUEUED' WHERE id = ${taskId}`,
     );
-    const queued = await taskService.getTask(taskId, userId);
+    const queued = await taskService.getTask({ taskId, userId });
     await processSchedulingJob({ taskId, turn: 0 }, { retryCount: 1, retryLimit: 2 });
-    expect(await taskService.getTask(taskId, userId)).toEqual(queued);
+    expect(await taskService.getTask({ taskId, userId })).toEqual(queued);
     expect(await conversation(taskId)).toHaveLength(2);
   });
 
   it('keeps each user\'s tasks their own', async () => {
     const taskId = await ask('book 30 min with Dana tomorrow at 3pm');
-    await expect(taskService.getTask(taskId, 'someone-else')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(taskService.getTask({ taskId, userId: 'someone-else' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

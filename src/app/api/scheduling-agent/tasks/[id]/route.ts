@@ -4,5 +4,5 @@ import { TaskParams } from '@/lib/http/scheduling-schemas';
 import * as taskService from '@/lib/services/scheduling-task.service';
 
 export const GET = withSession({ limit: 'read', params: TaskParams }, async ({ userId, params }) =>
-  taskService.toTaskView(await taskService.getTask(params.id, userId)),
+  taskService.toTaskView(await taskService.getTask({ taskId: params.id, userId })),
 );
