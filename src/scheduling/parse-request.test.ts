@@ -25,6 +25,26 @@ interface Row {
   missing?: Array<'date' | 'time'>;
   reason?: MissingReason;
   zone?: string;
+  /** RFC 5545 RRULE body ("FREQ=WEEKLY;BYDAY=MO") of a recurring meeting. */
+  rule?: string;
+  /** Part of the day asked about or searched ("tomorrow afternoon"). */
+  window?: { from: string; to: string };
+  /** Days an agenda question covers, inclusive, in the user's zone. */
+  range?: { from: string; to: string };
+  /** Which meeting a reschedule moves. */
+  target?: { date?: string; time?: string; attendees?: string[]; subject?: string };
+  /** "push ... 30 minutes later" / "1 hour earlier". */
+  shift?: number;
+  scope?: 'occurrence' | 'series';
+  /** The kind of meeting named ("standup", "lunch"), used to find it again. */
+  subject?: string;
+  /** What the agent did not use and will say it ignored. */
+  ignored?: string[];
+  /** "find half an hour ..." books the first free slot in the window. */
+  find?: boolean;
+  /** Compared only when given: the (new) local date and time understood. */
+  date?: string | null;
+  time?: string | null;
 }
 
 const rows: Row[] = [
@@ -181,6 +201,210 @@ const rows: Row[] = [
     attendees: ['Ken'], missing: ['date'], reason: 'past' },
   { text: 'call with Ken on Friday at 10:00 UTC', tz: TOKYO, says: 'UTC overrides Tokyo',
     zone: 'UTC', start: '2026-11-27T10:00:00.000Z', local: 'Fri, Nov 27, 10:00 AM', attendees: ['Ken'] },
+
+  // ---- issue 12: the phrasings of the issue ----
+  { text: 'move my meeting with the design team to 2pm', says: 'a move keeps the meeting: the group is the target, 14:00 the new time',
+    intent: 'reschedule', target: { attendees: ['the design team'] }, date: null, time: '14:00', title: 'Meeting' },
+  { text: 'move my 3pm with Dana to Friday', says: 'target is the 3pm with Dana; Friday is the new day, its time kept',
+    intent: 'reschedule', target: { time: '15:00', attendees: ['Dana'] }, date: '2026-11-27', time: null, title: 'Meeting' },
+  { text: 'push the standup 30 minutes later', says: 'a shift of +30 min of the standup',
+    intent: 'reschedule', target: { subject: 'standup' }, shift: 30, date: null, time: null, title: 'Meeting' },
+  { text: "what's on my calendar this week?", says: 'agenda for Mon-Sun of this week', intent: 'agenda',
+    range: { from: '2026-11-23', to: '2026-11-29' }, title: 'Meeting' },
+  { text: 'how does my Tuesday look?', says: 'agenda for today (a Tuesday)', intent: 'agenda',
+    range: { from: '2026-11-24', to: '2026-11-24' }, title: 'Meeting' },
+  { text: 'am I free Friday at 3?', says: 'a free/busy question; a bare 3 in a question is 3pm', intent: 'availability',
+    start: '2026-11-27T20:00:00.000Z', local: 'Fri, Nov 27, 3:00 PM', date: '2026-11-27', time: '15:00', title: 'Meeting' },
+  { text: 'when am I free tomorrow afternoon?', says: 'free slots in tomorrow 12:00-17:00', intent: 'availability',
+    date: '2026-11-25', time: null, window: { from: '12:00', to: '17:00' }, title: 'Meeting', missing: ['time'] },
+  { text: 'meet Bob every Monday at 9 for standup', says: 'weekly on Mondays from Nov 30 09:00; "for standup" is the title',
+    start: '2026-11-30T14:00:00.000Z', local: 'Mon, Nov 30, 9:00 AM', attendees: ['Bob'], title: 'Standup', subject: 'standup',
+    rule: 'FREQ=WEEKLY;BYDAY=MO' },
+  { text: 'sync with Lee every other Thursday at 10am', says: 'every other Thursday is INTERVAL=2',
+    start: '2026-11-26T15:00:00.000Z', local: 'Thu, Nov 26, 10:00 AM', attendees: ['Lee'], rule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TH' },
+  { text: 'standup weekdays at 8:30 until Christmas', says: 'weekdays from today 08:30 until the end of Dec 25',
+    start: '2026-11-24T13:30:00.000Z', local: 'Tue, Nov 24, 8:30 AM', title: 'Standup', subject: 'standup',
+    rule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261226T045959Z' },
+  { text: 'book 1h with the design team tomorrow at 2pm', says: 'a group is an attendee',
+    start: '2026-11-25T19:00:00.000Z', local: 'Wed, Nov 25, 2:00 PM', duration: 60, attendees: ['the design team'] },
+  { text: 'lunch with Priya tomorrow at 12:30', says: '"lunch" names the meeting',
+    start: '2026-11-25T17:30:00.000Z', local: 'Wed, Nov 25, 12:30 PM', attendees: ['Priya'], title: 'Lunch with Priya', subject: 'lunch' },
+  { text: 'book a call with Dana tomorrow at 10am for 45 minutes', says: '"for 45 minutes"',
+    start: '2026-11-25T15:00:00.000Z', local: 'Wed, Nov 25, 10:00 AM', duration: 45, attendees: ['Dana'] },
+  { text: 'book an hour with Sam on Friday at 2pm', says: '"an hour" is 60 min',
+    start: '2026-11-27T19:00:00.000Z', local: 'Fri, Nov 27, 2:00 PM', duration: 60, attendees: ['Sam'] },
+  { text: 'book with Dana tomorrow at 3pm London time', says: '"London time" is Europe/London', zone: 'Europe/London',
+    start: '2026-11-25T15:00:00.000Z', local: 'Wed, Nov 25, 3:00 PM', attendees: ['Dana'] },
+  { text: 'book with Lee on March 3 at 10am', says: 'absolute date "on March 3"',
+    start: '2027-03-03T15:00:00.000Z', local: 'Wed, Mar 3, 10:00 AM', attendees: ['Lee'] },
+  { text: 'book with Lee on the 14th at 2pm', says: '"the 14th" is the next 14th (December)',
+    start: '2026-12-14T19:00:00.000Z', local: 'Mon, Dec 14, 2:00 PM', attendees: ['Lee'] },
+  { text: 'call w/ Sam tmrw @ 3pm for 45 mins', says: 'chat shorthand: w/, tmrw, @, mins',
+    start: '2026-11-25T20:00:00.000Z', local: 'Wed, Nov 25, 3:00 PM', duration: 45, attendees: ['Sam'] },
+  { text: 'find half an hour with Sam on Thursday morning', says: 'find time: Thursday 09:00-12:00, 30 min',
+    attendees: ['Sam'], date: '2026-11-26', time: null, window: { from: '09:00', to: '12:00' }, find: true, missing: ['time'] },
+
+  // ---- reschedules ----
+  { text: 'reschedule my 2pm with Lee to 4pm', says: 'from 14:00 to 16:00 the same day',
+    intent: 'reschedule', target: { time: '14:00', attendees: ['Lee'] }, date: null, time: '16:00', title: 'Meeting' },
+  { text: 'move the standup to 10am', says: 'the standup to 10:00',
+    intent: 'reschedule', target: { subject: 'standup' }, date: null, time: '10:00', title: 'Meeting' },
+  { text: 'push back my 3pm by an hour', says: 'shift +60 of the 3pm',
+    intent: 'reschedule', target: { time: '15:00' }, shift: 60, date: null, time: null, title: 'Meeting' },
+  { text: 'push my meeting with Dana to next Monday', says: 'to next Monday, time kept',
+    intent: 'reschedule', target: { attendees: ['Dana'] }, date: '2026-11-30', time: null, title: 'Meeting' },
+  { text: 'move lunch with Priya to Thursday at 1pm', says: 'the lunch with Priya to Thu 13:00',
+    intent: 'reschedule', target: { subject: 'lunch', attendees: ['Priya'] }, date: '2026-11-26', time: '13:00',
+    start: '2026-11-26T18:00:00.000Z', local: 'Thu, Nov 26, 1:00 PM', title: 'Meeting' },
+  { text: 'bring the sync with Sam forward 15 mins', says: '"forward" is earlier: shift -15',
+    intent: 'reschedule', target: { attendees: ['Sam'] }, shift: -15, date: null, time: null, title: 'Meeting' },
+  { text: "move tomorrow's 10am to 11am", says: 'target by day and time',
+    intent: 'reschedule', target: { date: '2026-11-25', time: '10:00' }, date: null, time: '11:00', title: 'Meeting' },
+  { text: 'can you reschedule my meeting with Lee to Friday at 2pm', says: 'polite form, full new time',
+    intent: 'reschedule', target: { attendees: ['Lee'] }, date: '2026-11-27', time: '14:00',
+    start: '2026-11-27T19:00:00.000Z', local: 'Fri, Nov 27, 2:00 PM', title: 'Meeting' },
+  { text: 'shift the demo 1 hour earlier', says: 'shift -60 of the demo',
+    intent: 'reschedule', target: { subject: 'demo' }, shift: -60, date: null, time: null, title: 'Meeting' },
+  { text: 'postpone my 4pm with Dana to tomorrow at 5pm', says: '"postpone" is a move',
+    intent: 'reschedule', target: { time: '16:00', attendees: ['Dana'] }, date: '2026-11-25', time: '17:00',
+    start: '2026-11-25T22:00:00.000Z', local: 'Wed, Nov 25, 5:00 PM', title: 'Meeting' },
+  { text: 'push the standup back 30 mins', says: '"back 30 mins" is +30',
+    intent: 'reschedule', target: { subject: 'standup' }, shift: 30, date: null, time: null, title: 'Meeting' },
+  { text: 'move my 9am tomorrow to Friday', says: 'target tomorrow 09:00, new day Friday',
+    intent: 'reschedule', target: { date: '2026-11-25', time: '09:00' }, date: '2026-11-27', time: null, title: 'Meeting' },
+  { text: 'move my meeting with Dana', says: 'a move without a new time asks for one',
+    intent: 'reschedule', target: { attendees: ['Dana'] }, date: null, time: null, missing: ['date', 'time'], title: 'Meeting' },
+
+  // ---- agenda questions ----
+  { text: "what's on my calendar today?", says: 'agenda for today', intent: 'agenda', range: { from: '2026-11-24', to: '2026-11-24' }, title: 'Meeting' },
+  { text: 'what do I have tomorrow?', says: 'agenda for tomorrow', intent: 'agenda', range: { from: '2026-11-25', to: '2026-11-25' }, title: 'Meeting' },
+  { text: 'show my meetings next week', says: 'agenda for Mon-Sun of next week', intent: 'agenda', range: { from: '2026-11-30', to: '2026-12-06' }, title: 'Meeting' },
+  { text: "what's my schedule for Friday", says: 'agenda for Friday', intent: 'agenda', range: { from: '2026-11-27', to: '2026-11-27' }, title: 'Meeting' },
+  { text: 'what meetings do I have on Dec 3?', says: 'agenda for an absolute date', intent: 'agenda', range: { from: '2026-12-03', to: '2026-12-03' }, title: 'Meeting' },
+  { text: 'agenda for tmrw', says: 'shorthand agenda', intent: 'agenda', range: { from: '2026-11-25', to: '2026-11-25' }, title: 'Meeting' },
+  { text: 'anything on my calendar on Thursday?', says: 'agenda for Thursday', intent: 'agenda', range: { from: '2026-11-26', to: '2026-11-26' }, title: 'Meeting' },
+  { text: "what's coming up?", says: 'agenda for the next 7 days', intent: 'agenda', range: { from: '2026-11-24', to: '2026-11-30' }, title: 'Meeting' },
+
+  // ---- availability questions ----
+  { text: 'am I free tomorrow at 10am?', says: 'free at one time', intent: 'availability',
+    start: '2026-11-25T15:00:00.000Z', local: 'Wed, Nov 25, 10:00 AM', date: '2026-11-25', time: '10:00', title: 'Meeting' },
+  { text: 'am I busy on Thursday at 2pm?', says: '"busy" asks the same', intent: 'availability',
+    start: '2026-11-26T19:00:00.000Z', local: 'Thu, Nov 26, 2:00 PM', date: '2026-11-26', time: '14:00', title: 'Meeting' },
+  { text: 'when am I free on Friday?', says: 'free slots on a whole day', intent: 'availability',
+    date: '2026-11-27', time: null, title: 'Meeting', missing: ['time'] },
+  { text: 'do I have time tomorrow morning?', says: 'free slots tomorrow 09:00-12:00', intent: 'availability',
+    date: '2026-11-25', time: null, window: { from: '09:00', to: '12:00' }, title: 'Meeting', missing: ['time'] },
+  { text: 'any free time next Monday?', says: 'free slots next Monday', intent: 'availability',
+    date: '2026-11-30', time: null, title: 'Meeting', missing: ['time'] },
+  { text: 'when am I available this afternoon?', says: 'free slots today 12:00-17:00', intent: 'availability',
+    date: '2026-11-24', time: null, window: { from: '12:00', to: '17:00' }, title: 'Meeting', missing: ['time'] },
+  { text: 'is Friday at 4pm free?', says: '"is X free"', intent: 'availability',
+    start: '2026-11-27T21:00:00.000Z', local: 'Fri, Nov 27, 4:00 PM', date: '2026-11-27', time: '16:00', title: 'Meeting' },
+
+  // ---- recurring meetings ----
+  { text: 'daily standup at 9:15', says: 'daily from today 09:15', start: '2026-11-24T14:15:00.000Z', local: 'Tue, Nov 24, 9:15 AM',
+    title: 'Standup', subject: 'standup', rule: 'FREQ=DAILY' },
+  { text: '1:1 with Lee every week on Tuesday at 11am', says: 'weekly on Tuesdays, first one today',
+    start: '2026-11-24T16:00:00.000Z', local: 'Tue, Nov 24, 11:00 AM', attendees: ['Lee'], rule: 'FREQ=WEEKLY;BYDAY=TU' },
+  { text: 'standup every weekday at 9am', says: '"every weekday" is Mon-Fri', start: '2026-11-24T14:00:00.000Z', local: 'Tue, Nov 24, 9:00 AM',
+    title: 'Standup', subject: 'standup', rule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR' },
+  { text: 'sync with Dana every Wednesday at 2pm for 10 weeks', says: '"for 10 weeks" is COUNT=10, not a length',
+    start: '2026-11-25T19:00:00.000Z', local: 'Wed, Nov 25, 2:00 PM', attendees: ['Dana'], rule: 'FREQ=WEEKLY;BYDAY=WE;COUNT=10' },
+  { text: 'check-in with Sam every day at 8am', says: 'every day; "check-in" names it',
+    start: '2026-11-24T13:00:00.000Z', local: 'Tue, Nov 24, 8:00 AM', attendees: ['Sam'], title: 'Check-in with Sam', subject: 'check-in', rule: 'FREQ=DAILY' },
+  { text: 'meeting with Dana every Monday and Wednesday at 4pm', says: 'two weekdays, first one Wednesday',
+    start: '2026-11-25T21:00:00.000Z', local: 'Wed, Nov 25, 4:00 PM', attendees: ['Dana'], rule: 'FREQ=WEEKLY;BYDAY=MO,WE' },
+  { text: 'biweekly sync with Dana on Fridays at 11am', says: '"biweekly" is every other week',
+    start: '2026-11-27T16:00:00.000Z', local: 'Fri, Nov 27, 11:00 AM', attendees: ['Dana'], rule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=FR' },
+  { text: 'weekly 1:1 with Lee on Thursdays at 3pm', says: '"weekly ... on Thursdays"',
+    start: '2026-11-26T20:00:00.000Z', local: 'Thu, Nov 26, 3:00 PM', attendees: ['Lee'], rule: 'FREQ=WEEKLY;BYDAY=TH' },
+  { text: 'standup every Monday at 9 until Dec 21', says: 'UNTIL is the end of Dec 21 in New York',
+    start: '2026-11-30T14:00:00.000Z', local: 'Mon, Nov 30, 9:00 AM', title: 'Standup', subject: 'standup',
+    rule: 'FREQ=WEEKLY;BYDAY=MO;UNTIL=20261222T045959Z' },
+  { text: 'review with Lee every month on the 15th at 10am', says: 'monthly on the 15th',
+    start: '2026-12-15T15:00:00.000Z', local: 'Tue, Dec 15, 10:00 AM', attendees: ['Lee'], title: 'Review with Lee', subject: 'review',
+    rule: 'FREQ=MONTHLY;BYMONTHDAY=15' },
+  { text: 'retro every other Friday at 4pm', says: 'every other Friday',
+    start: '2026-11-27T21:00:00.000Z', local: 'Fri, Nov 27, 4:00 PM', title: 'Retro', subject: 'retro', rule: 'FREQ=WEEKLY;INTERVAL=2;BYDAY=FR' },
+
+  // ---- cancelling one occurrence or the series ----
+  { text: 'cancel the standup series', says: 'the whole series', intent: 'cancel', subject: 'standup', scope: 'series',
+    title: 'Standup', missing: ['date', 'time'] },
+  { text: 'cancel all my standups', says: '"all my standups" is the series', intent: 'cancel', subject: 'standup', scope: 'series',
+    title: 'Standup', missing: ['date', 'time'] },
+  { text: "cancel next Monday's standup", says: 'one occurrence', intent: 'cancel', subject: 'standup', scope: 'occurrence',
+    title: 'Standup', date: '2026-11-30', missing: ['time'] },
+  { text: 'cancel the standup on Monday', says: 'one occurrence by day', intent: 'cancel', subject: 'standup', scope: 'occurrence',
+    title: 'Standup', date: '2026-11-30', missing: ['time'] },
+  { text: 'cancel every standup', says: '"every" is the series', intent: 'cancel', subject: 'standup', scope: 'series',
+    title: 'Standup', missing: ['date', 'time'] },
+
+  // ---- attendees ----
+  { text: 'meeting w/ marketing team fri @ 10am', says: 'a team without "the" is still a group',
+    start: '2026-11-27T15:00:00.000Z', local: 'Fri, Nov 27, 10:00 AM', attendees: ['the marketing team'] },
+  { text: 'book with Priya, Dana & the sales team tomorrow at 11am', says: 'names and a group together',
+    start: '2026-11-25T16:00:00.000Z', local: 'Wed, Nov 25, 11:00 AM', attendees: ['Priya', 'Dana', 'the sales team'],
+    title: 'Meeting with Priya, Dana and the sales team' },
+  { text: 'book with dana@example.com and Lee tomorrow at 4pm', says: 'an email and a name',
+    start: '2026-11-25T21:00:00.000Z', local: 'Wed, Nov 25, 4:00 PM', attendees: ['dana@example.com', 'Lee'] },
+  { text: 'invite sam@example.com to a call tomorrow at 2pm', says: '"invite X" names an attendee',
+    start: '2026-11-25T19:00:00.000Z', local: 'Wed, Nov 25, 2:00 PM', attendees: ['sam@example.com'] },
+
+  // ---- titles ----
+  { text: 'dinner with Sam on Friday at 7pm', says: '"dinner" names it', start: '2026-11-28T00:00:00.000Z', local: 'Fri, Nov 27, 7:00 PM',
+    attendees: ['Sam'], title: 'Dinner with Sam', subject: 'dinner' },
+  { text: 'standup tomorrow at 9:30', says: 'a bare "standup" is a request and its title', start: '2026-11-25T14:30:00.000Z',
+    local: 'Wed, Nov 25, 9:30 AM', title: 'Standup', subject: 'standup' },
+  { text: 'interview with Lee tomorrow at 11am', says: '"interview" names it', start: '2026-11-25T16:00:00.000Z', local: 'Wed, Nov 25, 11:00 AM',
+    attendees: ['Lee'], title: 'Interview with Lee', subject: 'interview' },
+  { text: 'schedule a retro on Friday at 4pm', says: '"a retro"', start: '2026-11-27T21:00:00.000Z', local: 'Fri, Nov 27, 4:00 PM',
+    title: 'Retro', subject: 'retro' },
+  { text: 'book a dentist appointment tomorrow at 9am', says: '"X appointment" is the title', start: '2026-11-25T14:00:00.000Z',
+    local: 'Wed, Nov 25, 9:00 AM', title: 'Dentist appointment' },
+
+  // ---- durations ----
+  { text: 'book 2 hrs with Lee on Thursday at 1pm', says: '"2 hrs"', start: '2026-11-26T18:00:00.000Z', local: 'Thu, Nov 26, 1:00 PM',
+    duration: 120, attendees: ['Lee'] },
+  { text: 'book a 90-minute call with Dana tomorrow at 10am', says: '"90-minute"', start: '2026-11-25T15:00:00.000Z',
+    local: 'Wed, Nov 25, 10:00 AM', duration: 90, attendees: ['Dana'] },
+  { text: 'call with Sam for 20 mins tomorrow at 4pm', says: '"for 20 mins"', start: '2026-11-25T21:00:00.000Z',
+    local: 'Wed, Nov 25, 4:00 PM', duration: 20, attendees: ['Sam'] },
+
+  // ---- named zones ----
+  { text: 'call with Ken tomorrow at 9am Tokyo time', says: '"Tokyo time"', zone: TOKYO,
+    start: '2026-11-25T00:00:00.000Z', local: 'Wed, Nov 25, 9:00 AM', attendees: ['Ken'] },
+  { text: 'book with Dana tomorrow at 9am New York time', tz: BERLIN, says: '"New York time" from Berlin', zone: NY,
+    start: '2026-11-25T14:00:00.000Z', local: 'Wed, Nov 25, 9:00 AM', attendees: ['Dana'] },
+  { text: 'book with Lee tomorrow at 4pm Pacific time', says: '"Pacific time"', zone: 'America/Los_Angeles',
+    start: '2026-11-26T00:00:00.000Z', local: 'Wed, Nov 25, 4:00 PM', attendees: ['Lee'] },
+  { text: 'book with Anne on Friday at noon Paris time', says: '"noon Paris time"', zone: 'Europe/Paris',
+    start: '2026-11-27T11:00:00.000Z', local: 'Fri, Nov 27, 12:00 PM', attendees: ['Anne'] },
+
+  // ---- absolute dates ----
+  { text: 'book with Dana on the 3rd at 10am', says: '"the 3rd" is Dec 3', start: '2026-12-03T15:00:00.000Z',
+    local: 'Thu, Dec 3, 10:00 AM', attendees: ['Dana'] },
+  { text: 'book with Dana on Dec 10th at 2pm', says: '"Dec 10th"', start: '2026-12-10T19:00:00.000Z',
+    local: 'Thu, Dec 10, 2:00 PM', attendees: ['Dana'] },
+  { text: 'book with Sam on 12/15 at 9am', says: '"12/15"', start: '2026-12-15T14:00:00.000Z', local: 'Tue, Dec 15, 9:00 AM', attendees: ['Sam'] },
+  { text: 'book with Lee on the 24th at 4pm', says: '"the 24th" on the 24th is today', start: '2026-11-24T21:00:00.000Z',
+    local: 'Tue, Nov 24, 4:00 PM', attendees: ['Lee'] },
+
+  // ---- chat shorthand ----
+  { text: 'mtg w/ Dana tmrw @ 10am', says: '"mtg"', start: '2026-11-25T15:00:00.000Z', local: 'Wed, Nov 25, 10:00 AM', attendees: ['Dana'] },
+  { text: 'pls book 30m w/ Lee thurs @ 2pm', says: '"pls", "30m", "thurs"', start: '2026-11-26T19:00:00.000Z',
+    local: 'Thu, Nov 26, 2:00 PM', attendees: ['Lee'] },
+  { text: 'call w/ Sam nxt tues @ 11am', says: '"nxt tues"', start: '2026-12-01T16:00:00.000Z', local: 'Tue, Dec 1, 11:00 AM', attendees: ['Sam'] },
+  { text: 'book 1 hr w/ Dana tmrw @ 3pm', says: '"1 hr"', start: '2026-11-25T20:00:00.000Z', local: 'Wed, Nov 25, 3:00 PM',
+    duration: 60, attendees: ['Dana'] },
+  { text: 'book w/ Lee @ 4pm 2moro', says: '"2moro"', start: '2026-11-25T21:00:00.000Z', local: 'Wed, Nov 25, 4:00 PM', attendees: ['Lee'] },
+
+  // ---- nothing dropped silently ----
+  { text: 'book with Dana tomorrow at 3pm in the big conference room', says: 'the room is named as ignored',
+    start: '2026-11-25T20:00:00.000Z', local: 'Wed, Nov 25, 3:00 PM', attendees: ['Dana'], ignored: ['big conference room'] },
+  { text: 'book with Lee tomorrow at 10am and bring the slides', says: 'an instruction it cannot follow is named',
+    start: '2026-11-25T15:00:00.000Z', local: 'Wed, Nov 25, 10:00 AM', attendees: ['Lee'], ignored: ['bring the slides'] },
+  { text: 'book with Sam tomorrow at 2pm on zoom', says: '"zoom" is named as ignored',
+    start: '2026-11-25T19:00:00.000Z', local: 'Wed, Nov 25, 2:00 PM', attendees: ['Sam'], ignored: ['zoom'] },
 ];
 
 /** Independent of the implementation on purpose: rows with 3+ names spell the title out. */
@@ -189,8 +413,8 @@ function defaultTitle(attendees: string[]): string {
 }
 
 describe('parseSchedulingRequest', () => {
-  it('covers at least 45 requests', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(45);
+  it('covers at least 127 requests (67 before issue 12, plus its phrasings and 60 more)', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(127);
   });
 
   for (const row of rows) {
@@ -207,6 +431,16 @@ describe('parseSchedulingRequest', () => {
         missing: r.missing,
         reason: r.reason ?? null,
         explicitTimeZone: r.explicitTimeZone ?? null,
+        recurrence: r.recurrence ?? null,
+        window: r.window ?? null,
+        range: r.range ?? null,
+        target: r.target ?? null,
+        shiftMinutes: r.shiftMinutes ?? null,
+        scope: r.scope ?? null,
+        subject: r.subject ?? null,
+        find: r.find ?? false,
+        // What was ignored matters when the agent acts on the request, not for a question.
+        ignored: r.intent === 'schedule' || r.intent === 'reschedule' ? (r.ignored ?? []) : [],
       }).toEqual({
         intent: row.intent ?? 'schedule',
         start: row.start ?? null,
@@ -216,7 +450,18 @@ describe('parseSchedulingRequest', () => {
         missing: row.missing ?? [],
         reason: row.reason ?? null,
         explicitTimeZone: row.zone ?? null,
+        recurrence: row.rule ?? null,
+        window: row.window ?? null,
+        range: row.range ?? null,
+        target: row.target ? { attendees: [], ...row.target } : null,
+        shiftMinutes: row.shift ?? null,
+        scope: row.scope ?? null,
+        subject: row.subject ?? null,
+        find: row.find ?? false,
+        ignored: row.ignored ?? [],
       });
+      if (row.date !== undefined) expect(r.date ?? null).toBe(row.date);
+      if (row.time !== undefined) expect(r.time ?? null).toBe(row.time);
       if (row.local) expect(formatLocal(new Date(r.start ?? NaN), row.zone ?? tz)).toBe(row.local);
       expect(ParsedRequestSchema.safeParse(r).success).toBe(true);
     });
