@@ -4,9 +4,21 @@ import { ParsedRequestSchema } from './parse-request';
 /** A slot offered to the user: ISO UTC instants (see `Slot` in availability.ts). */
 export const SlotSchema = z.object({ start: z.string(), end: z.string() });
 
-/** A meeting offered for cancellation. */
-export const CancelCandidateSchema = SlotSchema.extend({ eventId: z.string(), title: z.string() });
+/**
+ * A meeting offered for cancelling or moving. For a recurring meeting `start`/`end` are those of
+ * one occurrence and `recurrence` is the series' rule.
+ */
+export const CancelCandidateSchema = SlotSchema.extend({ eventId: z.string(), title: z.string(), recurrence: z.string().optional() });
 export type CancelCandidate = z.infer<typeof CancelCandidateSchema>;
+
+/**
+ * One answer the UI can offer as a button: `label` is shown, `value` is sent back as the user's
+ * message (it parses as the answer, so typing it works the same).
+ */
+export const ChoiceSchema = z.object({ label: z.string().min(1), value: z.string().min(1) });
+export type Choice = z.infer<typeof ChoiceSchema>;
+/** `data.choices` of an offer (alternatives, meetings to pick from, yes/no, one or all). */
+export const ChoicesSchema = z.array(ChoiceSchema).max(10);
 
 /** What the agent is waiting for when a task is WAITING_FOR_USER. */
 export const PendingSchema = z.discriminatedUnion('kind', [
@@ -14,6 +26,11 @@ export const PendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('request') }),
   z.object({ kind: z.literal('alternatives'), alternatives: z.array(SlotSchema) }),
   z.object({ kind: z.literal('cancel-choice'), candidates: z.array(CancelCandidateSchema) }),
+  z.object({ kind: z.literal('move-choice'), candidates: z.array(CancelCandidateSchema) }),
+  /** Yes/no: book a series whose listed occurrences conflict, skipping those. */
+  z.object({ kind: z.literal('confirm'), action: z.literal('book-series'), skip: z.array(z.string()).optional() }),
+  /** Cancel only this occurrence of a recurring meeting, or the whole series? */
+  z.object({ kind: z.literal('scope'), candidate: CancelCandidateSchema }),
 ]);
 export type Pending = z.infer<typeof PendingSchema>;
 export type PendingKind = Pending['kind'];

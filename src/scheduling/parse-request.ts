@@ -1,8 +1,15 @@
+/**
+ * The request language (over 300 lines: the intents share the date/time reading and its rules,
+ * which must not drift apart between files).
+ */
 import * as chrono from 'chrono-node';
 import { z } from 'zod';
 
+import { buildRule, extractRecurrence, firstOccurrence, type RecurrenceParts } from './recurrence';
 import {
   DEFAULT_DURATION_MINUTES,
+  extractSubject,
+  leftoverPhrases,
   FULL_WEEKDAYS,
   clampDuration,
   extractAttendees,
@@ -14,7 +21,9 @@ import {
 } from './text-extract';
 import {
   type LocalDate,
+  addDays,
   formatHm,
+  getZonedParts,
   formatYmd,
   getOffsetMinutes,
   parseHm,
@@ -32,8 +41,11 @@ export const MISSING_REASONS = ['past', 'ambiguous-hour', 'week-without-day'] as
  * built yet, so a follow-up answer can fill the gap. They are wall-clock values in
  * `explicitTimeZone` when set, otherwise in the user's time zone.
  */
+const Ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const Hm = z.string().regex(/^\d{2}:\d{2}$/);
+
 export const ParsedRequestSchema = z.object({
-  intent: z.enum(['schedule', 'cancel', 'unknown']),
+  intent: z.enum(['schedule', 'cancel', 'reschedule', 'agenda', 'availability', 'unknown']),
   /** ISO UTC; present only when both date and time are known and in the future. */
   start: z.iso.datetime().optional(),
   durationMinutes: z.number().int().min(5).max(480),
@@ -47,7 +59,27 @@ export const ParsedRequestSchema = z.object({
   /** 'YYYY-MM-DD' */
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   /** 'HH:MM' 24h */
-  time: z.string().regex(/^\d{2}:\d{2}$/).optional(),
+  time: Hm.optional(),
+  /** RFC 5545 RRULE body of a recurring meeting ("FREQ=WEEKLY;BYDAY=MO"); `start` is its first occurrence. */
+  recurrence: z.string().optional(),
+  /** Part of a day to search ("tomorrow afternoon"), wall-clock 'HH:MM' in the user's zone. */
+  window: z.object({ from: Hm, to: Hm }).optional(),
+  /** Days an agenda question covers, inclusive. */
+  range: z.object({ from: Ymd, to: Ymd }).optional(),
+  /** The meeting a reschedule moves (its new date/time are `date`/`time`). */
+  target: z
+    .object({ date: Ymd.optional(), time: Hm.optional(), attendees: z.array(z.string()), subject: z.string().optional() })
+    .optional(),
+  /** Move by this many minutes ("30 minutes later" = 30, "an hour earlier" = -60). */
+  shiftMinutes: z.number().int().optional(),
+  /** For a recurring meeting: cancel one occurrence or the whole series. */
+  scope: z.enum(['occurrence', 'series']).optional(),
+  /** The kind of meeting named ("standup", "lunch"), matched against titles. */
+  subject: z.string().optional(),
+  /** "find ... time": book the first free slot of the window. */
+  find: z.boolean().optional(),
+  /** Parts of the text the agent did not use, said back to the user. */
+  ignored: z.array(z.string()).optional(),
 });
 
 export type ParsedRequest = z.infer<typeof ParsedRequestSchema>;
@@ -88,7 +120,7 @@ export interface WhenParts {
 export function parseWhen(text: string, opts: ParseOptions): WhenParts {
   const zone = extractExplicitZone(text);
   // chrono reads "next week on Tuesday" as two unrelated results; "Tuesday next week" as one.
-  const input = zone.rest.replace(new RegExp(`\\bnext week(?:\\s+on)?\\s+(${FULL_WEEKDAYS})\\b`, 'gi'), '$1 next week');
+  const input = nthOfMonth(zone.rest, opts).replace(new RegExp(`\\bnext week(?:\\s+on)?\\s+(${FULL_WEEKDAYS})\\b`, 'gi'), '$1 next week');
   const results = chrono.parse(
     input,
     { instant: opts.now, timezone: getOffsetMinutes(opts.timeZone, opts.now) },
@@ -107,6 +139,19 @@ export function parseWhen(text: string, opts: ParseOptions): WhenParts {
     if (!parts.clock && c.isCertain('hour')) readClock(r, parts);
   }
   return parts;
+}
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "the 14th" (which chrono misses) -> "December 14": this month's when still ahead, else next month's. */
+function nthOfMonth(text: string, opts: ParseOptions): string {
+  return text.replace(/\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of\b)/gi, (whole, n: string) => {
+    const day = Number(n);
+    if (day < 1 || day > 31) return whole;
+    const today = getZonedParts(opts.now, opts.timeZone);
+    const month = day >= today.day ? today.month : (today.month % 12) + 1;
+    return `${MONTH_NAMES[month - 1]} ${day}`;
+  });
 }
 
 function readClock(r: chrono.ParsedResult, parts: WhenParts): void {
@@ -139,13 +184,36 @@ export function resolveClock(clock: RawClock): { hour: number; minute: number } 
 
 const CANCEL = /\b(?:cancel(?:l?ed)?|call off|calling off)\b/i;
 const SCHEDULE =
-  /\b(?:book|schedule|set ?up|arrange|organi[sz]e|plan|meet(?:ing)?s?|calls?|sync|catch[ -]?up|chat|appointment|appt|reserve|invite|1:1|one[- ]on[- ]one|1-on-1|standup|interview|demo|lunch|coffee)\b/i;
+  /\b(?:book|schedule|set ?up|set\s+\w+\s+up|arrange|organi[sz]e|plan|meet(?:ing)?s?|calls?|sync|catch[ -]?up|chat|appointment|appt|reserve|invite|1:1|one[- ]on[- ]one|1-on-1|standup|interview|demo|lunch|coffee|find)\b/i;
+const RESCHEDULE_LEAD =
+  /^\s*(?:(?:please|pls|hey|ok|so)[\s,]+)?(?:(?:can|could|would) you\s+(?:please\s+)?|i (?:need|want|have) to\s+|let'?s\s+)?(?:move|reschedule|re-schedule|rebook|push|postpone|delay|shift|bring|change)\b/i;
+const AGENDA = [
+  /\bwhat(?:'?s| is| meetings)\b.*\b(?:calendar|schedule|agenda|on|have|coming up|got)\b/i,
+  /\bwhat (?:do|have) (?:i|we) (?:have|got)\b/i,
+  /\b(?:show|list|give)\b.*\b(?:meetings|calendar|schedule|agenda|events)\b/i,
+  /^\s*(?:my\s+)?agenda\b/i,
+  /\bhow (?:does|do|is|'s) my\b.*\blook/i,
+  /\banything on my (?:calendar|schedule)\b/i,
+];
+const AVAILABILITY = [
+  /\b(?:am|are) (?:i|we) (?:free|busy|available|booked)\b/i,
+  /\bwhen (?:am|are) (?:i|we) (?:free|available)\b/i,
+  /\bdo (?:i|we) have (?:any )?(?:time|free time|a free|room)\b/i,
+  /\b(?:any|some) free time\b/i,
+  /^\s*is\b.*\b(?:free|open|available)\s*\??\s*$/i,
+];
+const WEATHER_LIKE = /\b(?:weather|news|time is it)\b/i;
 
-function detectIntent(text: string, hasAttendees: boolean): Intent {
+/** What the message asks for, from its verbs (before anything is blanked). */
+function detectIntent(text: string): Intent | undefined {
+  if (WEATHER_LIKE.test(text)) return 'unknown';
+  if (AVAILABILITY.some((re) => re.test(text))) return 'availability';
+  if (AGENDA.some((re) => re.test(text)) && !SCHEDULE_VERB.test(text)) return 'agenda';
   if (CANCEL.test(text)) return 'cancel';
-  if (SCHEDULE.test(text) || hasAttendees) return 'schedule';
-  return 'unknown';
+  if (RESCHEDULE_LEAD.test(text)) return 'reschedule';
+  return undefined;
 }
+const SCHEDULE_VERB = /\b(?:book|(?<!my )schedule|set ?up|arrange|find)\b/i;
 
 /** "Meeting with Dana", "Meeting with Dana and Lee", "Meeting with Dana, Lee and Sam", "Meeting". */
 export function deriveTitle(attendees: string[]): string {
@@ -160,20 +228,31 @@ export interface TextFacts {
   title?: string;
   durationMinutes?: number;
   attendees: string[];
+  subject?: string;
+  recurrence?: RecurrenceParts;
   /** What remains for date/time parsing. */
   rest: string;
+  /** The text `rest` was blanked from (normalised, same length), for finding what was left unused. */
+  base: string;
 }
 
 /** Extracts title, duration and attendees, returning the leftover text for {@link parseWhen}. */
-export function extractFacts(text: string): TextFacts {
+export function extractFacts(text: string, today?: LocalDate): TextFacts {
   const quoted = extractQuotedTitle(text);
   const normalized = normalizeTypos(quoted.rest);
-  const phrase = quoted.value ? { value: undefined, rest: normalized } : extractPhraseTitle(normalized);
+  // Repetition is only read in a request (it needs today's date), never in an answer.
+  const recurrence = today ? extractRecurrence(normalized, today) : { value: undefined, rest: normalized };
+  const phrase = quoted.value ? { value: undefined, rest: recurrence.rest } : extractPhraseTitle(recurrence.rest);
   const duration = extractDuration(phrase.rest);
-  const attendees = extractAttendees(duration.rest);
-  const facts: TextFacts = { attendees: attendees.value, rest: attendees.rest };
-  const title = quoted.value ?? phrase.value;
+  const subject = extractSubject(duration.rest);
+  const attendees = extractAttendees(subject.rest);
+  const facts: TextFacts = { attendees: attendees.value, rest: attendees.rest, base: normalized };
+  const s = subject.value;
+  const named = s && (s.withFollows && attendees.value.length ? `${s.title} ${deriveTitle(attendees.value).replace(/^Meeting /, '')}` : s.title);
+  const title = quoted.value ?? phrase.value ?? named;
   if (title) facts.title = title;
+  if (s?.subject) facts.subject = s.subject;
+  if (recurrence.value) facts.recurrence = recurrence.value;
   if (duration.value !== undefined) facts.durationMinutes = duration.value;
   return facts;
 }
@@ -225,14 +304,25 @@ export function buildRequest(d: RequestDraft, opts: ParseOptions): ParsedRequest
 }
 
 /**
- * Parses a scheduling chat message ("book 30 min with Dana tomorrow at 3pm",
- * "cancel my 3pm with Dana tomorrow") in the user's time zone.
+ * Parses a scheduling chat message in the user's time zone: a booking ("book 30 min with Dana
+ * tomorrow at 3pm", "standup every Monday at 9"), a cancel ("cancel my 3pm with Dana tomorrow"),
+ * a move ("push the standup 30 minutes later"), or a question about the calendar ("what's on my
+ * calendar this week?", "am I free Friday at 3?").
  * Unrecognised messages return `intent: 'unknown'` with nothing missing.
  * @throws RangeError when `opts.timeZone` is not a valid IANA zone.
  */
 export function parseSchedulingRequest(text: string, opts: ParseOptions): ParsedRequest {
-  const facts = extractFacts(text);
-  const intent = detectIntent(facts.rest, facts.attendees.length > 0);
+  const normalized = normalizeTypos(text);
+  const early = detectIntent(normalized);
+  if (early === 'agenda') return parseAgenda(normalized, opts);
+  if (early === 'availability') return parseAvailability(normalized, opts);
+  if (early === 'reschedule') return parseReschedule(normalized, opts);
+  if (early === 'unknown') return { intent: 'unknown', durationMinutes: DEFAULT_DURATION_MINUTES, attendees: [], title: 'Meeting', missing: [] };
+
+  const today = localToday(opts);
+  const facts = extractFacts(text, today);
+  const intent: Intent =
+    early ?? (SCHEDULE.test(facts.rest) || facts.attendees.length > 0 || facts.subject || facts.recurrence || facts.title ? 'schedule' : 'unknown');
   const base = {
     durationMinutes: facts.durationMinutes ?? DEFAULT_DURATION_MINUTES,
     attendees: facts.attendees,
@@ -242,7 +332,154 @@ export function parseSchedulingRequest(text: string, opts: ParseOptions): Parsed
 
   const when = parseWhen(facts.rest, opts);
   if (facts.durationMinutes === undefined && when.rangeMinutes) base.durationMinutes = when.rangeMinutes;
-  return buildRequest({ intent, ...base, ...whenToDraft(when) }, opts);
+  const out = buildRequest({ intent, ...base, ...whenToDraft(when) }, opts);
+  if (facts.subject) out.subject = facts.subject;
+  if (intent === 'cancel') {
+    if (facts.recurrence || /\b(?:series|all|every)\b/i.test(normalized)) out.scope = 'series';
+    else if (out.date) out.scope = facts.subject ? 'occurrence' : undefined;
+    if (!out.scope) delete out.scope;
+    return out;
+  }
+  if (/\bfind\b/i.test(normalized)) {
+    out.find = true;
+    const window = partOfDay(normalized);
+    if (window) out.window = window;
+  }
+  if (facts.recurrence) applyRecurrence(out, facts.recurrence, when, opts);
+  const ignored = leftoverPhrases(extractExplicitZone(facts.rest).rest, facts.base);
+  if (ignored.length) out.ignored = ignored;
+  return out;
+}
+
+function localToday(opts: ParseOptions): LocalDate & { weekday: number } {
+  const p = getZonedParts(opts.now, opts.timeZone);
+  return { year: p.year, month: p.month, day: p.day, weekday: p.weekday };
+}
+
+/** The first occurrence becomes `start`; the rule is stored with it. A named weekday is counted from today. */
+function applyRecurrence(out: ParsedRequest, parts: RecurrenceParts, when: WhenParts, opts: ParseOptions): void {
+  const zone = out.explicitTimeZone ?? opts.timeZone;
+  const rule = buildRule(parts, zone);
+  out.recurrence = rule;
+  if (!out.time) return;
+  const hm = parseHm(out.time)!;
+  const anchorDay = !parts.weekdayNamed && when.date ? when.date : localToday(opts);
+  const anchor = zonedTimeToUtc({ ...anchorDay, ...hm }, zone);
+  const first = firstOccurrence(rule, anchor, opts.now, zone);
+  if (!first) return;
+  const local = getZonedParts(first, zone);
+  out.start = first.toISOString();
+  out.date = formatYmd(local);
+  out.missing = [];
+  delete out.reason;
+}
+
+const WINDOWS: Record<string, { from: string; to: string }> = {
+  morning: { from: '09:00', to: '12:00' },
+  afternoon: { from: '12:00', to: '17:00' },
+  evening: { from: '17:00', to: '21:00' },
+  tonight: { from: '17:00', to: '21:00' },
+};
+
+function partOfDay(text: string): { from: string; to: string } | undefined {
+  const m = /\b(morning|afternoon|evening|tonight)\b/i.exec(text);
+  return m ? WINDOWS[m[1]!.toLowerCase()] : undefined;
+}
+
+/** An hour without am/pm in a question or a move is read in the working day: 1-6 is afternoon. */
+function clockInWorkingDay(clock: RawClock | undefined): { hour: number; minute: number } | undefined {
+  if (!clock) return undefined;
+  const r = resolveClock(clock);
+  return r === 'ambiguous' ? { hour: clock.hour + 12, minute: clock.minute } : r;
+}
+
+const QUESTION_DEFAULTS = { durationMinutes: DEFAULT_DURATION_MINUTES, attendees: [], title: 'Meeting' };
+
+/** "what's on my calendar this week?", "how does my Tuesday look?", "what's coming up?" */
+function parseAgenda(text: string, opts: ParseOptions): ParsedRequest {
+  const today = localToday(opts);
+  const monday = addDays(today, -((today.weekday + 6) % 7));
+  let from: LocalDate = today;
+  let to: LocalDate = addDays(today, 6);
+  if (/\bthis week\b/i.test(text)) [from, to] = [monday, addDays(monday, 6)];
+  else if (/\bnext week\b/i.test(text)) [from, to] = [addDays(monday, 7), addDays(monday, 13)];
+  else {
+    const when = parseWhen(text, opts);
+    if (when.date) [from, to] = [when.date, when.date];
+    else if (/\b(?:today|tonight)\b/i.test(text)) [from, to] = [today, today];
+  }
+  return { intent: 'agenda', ...QUESTION_DEFAULTS, missing: [], range: { from: formatYmd(from), to: formatYmd(to) } };
+}
+
+/** "am I free Friday at 3?", "when am I free tomorrow afternoon?" */
+function parseAvailability(text: string, opts: ParseOptions): ParsedRequest {
+  const duration = extractDuration(text);
+  const when = parseWhen(duration.rest, opts);
+  const date = when.date ?? localToday(opts);
+  const time = clockInWorkingDay(when.clock);
+  const zone = when.zone ?? opts.timeZone;
+  const out: ParsedRequest = {
+    intent: 'availability',
+    ...QUESTION_DEFAULTS,
+    durationMinutes: duration.value ?? DEFAULT_DURATION_MINUTES,
+    missing: time ? [] : ['time'],
+    date: formatYmd(date),
+  };
+  if (when.zone) out.explicitTimeZone = when.zone;
+  if (time) {
+    out.time = formatHm(time.hour, time.minute);
+    out.start = zonedTimeToUtc({ ...date, ...time }, zone).toISOString();
+  }
+  const window = partOfDay(text);
+  if (window && !time) out.window = window;
+  return out;
+}
+
+const SHIFT_LATER = /\b(?:later|back|delay|postpone)\b/i;
+const SHIFT_EARLIER = /\b(?:earlier|forward|sooner)\b/i;
+
+/** "move my 3pm with Dana to Friday", "push the standup 30 minutes later", "reschedule my 2pm with Lee to 4pm". */
+function parseReschedule(text: string, opts: ParseOptions): ParsedRequest {
+  const lead = RESCHEDULE_LEAD.exec(text)!;
+  let body = ' '.repeat(lead[0].length) + text.slice(lead[0].length);
+  const out: ParsedRequest = { intent: 'reschedule', ...QUESTION_DEFAULTS, missing: [] };
+  const ignored: string[] = [];
+
+  const duration = extractDuration(body.replace(/\bby\s+(?=\S)/i, (m) => ' '.repeat(m.length)));
+  const later = SHIFT_LATER.exec(body);
+  const earlier = SHIFT_EARLIER.exec(body);
+  let targetText = body;
+  if (duration.value !== undefined && (later || earlier)) {
+    out.shiftMinutes = later ? duration.value : -duration.value;
+    targetText = duration.rest.replace(later ? SHIFT_LATER : SHIFT_EARLIER, (m) => ' '.repeat(m.length)).replace(/\bby\b/i, '  ');
+  } else {
+    body = body.replace(/\b(?:back|forward)\b/i, (m) => ' '.repeat(m.length));
+    const to = [...body.matchAll(/\bto\b/gi)].at(-1);
+    targetText = to ? body.slice(0, to.index) : body;
+    const newText = to ? body.slice(to.index + 2) : '';
+    const when = parseWhen(newText, opts);
+    const time = clockInWorkingDay(when.clock);
+    if (when.date) out.date = formatYmd(when.date);
+    if (time) out.time = formatHm(time.hour, time.minute);
+    if (when.zone) out.explicitTimeZone = when.zone;
+    if (when.date && time) {
+      const start = zonedTimeToUtc({ ...when.date, ...time }, when.zone ?? opts.timeZone);
+      if (start >= opts.now) out.start = start.toISOString();
+    }
+    if (!out.date && !out.time) out.missing = ['date', 'time'];
+    ignored.push(...leftoverPhrases(extractExplicitZone(newText).rest, newText));
+  }
+
+  const facts = extractFacts(targetText);
+  const when = parseWhen(facts.rest, opts);
+  const time = clockInWorkingDay(when.clock);
+  out.target = { attendees: facts.attendees };
+  if (when.date) out.target.date = formatYmd(when.date);
+  if (time) out.target.time = formatHm(time.hour, time.minute);
+  if (facts.subject) out.target.subject = facts.subject;
+  ignored.push(...leftoverPhrases(facts.rest, facts.base));
+  if (ignored.length) out.ignored = ignored;
+  return out;
 }
 
 /** The date/time fields of a draft, leaving absent values out (not `undefined`). */
