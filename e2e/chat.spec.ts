@@ -78,7 +78,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     await page.locator('li[data-type="CONFIRMATION"]').waitFor({ timeout: 30_000 });
     const types = await page.locator('li[data-message-id]').evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.type));
     expect(types).toEqual(['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
-    expect((await contents(page)).at(-1)).toMatch(/^Meeting scheduled: Meeting with Dana, \w{3}, \w{3} \d+, 3:00\sPM$/);
+    expect((await contents(page)).at(-1)).toMatch(/^Meeting scheduled: Meeting with Dana, \w{3}, \w{3} \d+, 3:00\sPM \(30 min\)$/);
     await expect.poll(() => badge(page)).toBe('3');
     await expect.poll(() => page.getByRole('button', { name: 'book 30 min with Dana tomorrow at 3pm' }).count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-confirmation.png') });

@@ -24,8 +24,20 @@ export function askForMissing(parsed: ParsedRequest): string {
   const missingDate = parsed.missing.includes('date');
   const missingTime = parsed.missing.includes('time');
   if (missingDate && missingTime) return `When should I book ${what}? Tell me a day and a time, for example "tomorrow at 3pm".`;
-  if (missingDate) return `Which day should I book ${what}${parsed.time ? ` at ${parsed.time}` : ''}? For example "tomorrow" or "Friday".`;
-  return `What time should I book ${what}${parsed.date ? ` on ${parsed.date}` : ''}? For example "at 3pm".`;
+  if (missingDate) return `Which day should I book ${what}${parsed.time ? ` at ${formatClock(parsed.time)}` : ''}? For example "tomorrow" or "Friday".`;
+  return `What time should I book ${what}${parsed.date ? ` on ${formatDay(parsed.date)}` : ''}? For example "at 3pm".`;
+}
+
+/** '14:00' -> '2:00 PM': the one time format of the chat. */
+export function formatClock(hm: string): string {
+  const [h, m] = hm.split(':').map(Number) as [number, number];
+  return `${h % 12 === 0 ? 12 : h % 12}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+}
+
+/** '2026-11-26' -> 'Thu, Nov 26'. */
+export function formatDay(ymd: string): string {
+  const [y, mo, d] = ymd.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d, 12)).toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' });
 }
 
 export function describeHours(wh: WorkingHours): string {
@@ -42,8 +54,23 @@ export function offerAlternatives(reason: string, slots: Slot[], timeZone: strin
   return `${reason} Free times: ${listSlots(slots, timeZone)}. Reply "the first one", "the second one" or a time.`;
 }
 
-export function confirmation(title: string, start: Date, timeZone: string): string {
-  return `Meeting scheduled: ${title}, ${formatLocal(start, timeZone)}`;
+/** "30 min", "1 h", "1 h 30 min". */
+export function describeLength(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** "big conference room" and "zoom" -> ` I did not use "big conference room" or "zoom".` */
+export function ignoredNote(ignored: string[] | undefined): string {
+  if (!ignored?.length) return '';
+  return ` I did not use ${ignored.map((i) => `"${i}"`).join(' or ')}.`;
+}
+
+/** States the meeting, its start in the user's zone and its length (and the repetition of a series). */
+export function confirmation(title: string, start: Date, end: Date, timeZone: string, repeats?: string): string {
+  const minutes = Math.round((end.getTime() - start.getTime()) / 60_000);
+  return `Meeting scheduled: ${title}, ${repeats ? `${repeats}, from ` : ''}${formatLocal(start, timeZone)} (${describeLength(minutes)})`;
 }
 
 export function cancellation(title: string, start: Date, timeZone: string): string {

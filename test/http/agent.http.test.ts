@@ -62,7 +62,7 @@ describe.each(DATABASE_KINDS)('the scheduling agent over HTTP on %s', (kind) => 
     expect(history.body.messages.map((m) => [m.type, m.content.replace(/\s/g, ' ')])).toEqual([
       ['SCHEDULING_UPDATE', 'Processing your request...'],
       ['SCHEDULING_UPDATE', 'Checking availability...'],
-      ['CONFIRMATION', expect.stringMatching(new RegExp(`^Meeting scheduled: Meeting with Dana, \\w{3}, ${day}, 3:00 PM$`))],
+      ['CONFIRMATION', expect.stringMatching(new RegExp(`^Meeting scheduled: Meeting with Dana, \\w{3}, ${day}, 3:00 PM \\(30 min\\)$`))],
     ]);
     const data = history.body.messages[2]!.data as { eventId: string; startsAt: string; endsAt: string };
     expect(data.eventId).toBe(task.result!.eventId);

@@ -71,7 +71,7 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     const chat = fakeRespond();
     const { outcome } = await start('book 30 min with Dana tomorrow at 3pm', chat.respond);
     expect(chat.steps()).toEqual(['scheduling_update:checking', 'confirmation:confirmed']);
-    expect(chat.said[1]!.content).toMatch(/^Meeting scheduled: Meeting with Dana, Wed, Mar 6, 3:00\sPM$/);
+    expect(chat.said[1]!.content).toMatch(/^Meeting scheduled: Meeting with Dana, Wed, Mar 6, 3:00\sPM \(30 min\)$/);
     expect(chat.said[1]!.data).toMatchObject({ startsAt: TOMORROW_3PM, title: 'Meeting with Dana', attendees: ['Dana'] });
     expect(outcome.status).toBe('COMPLETED');
     const [event] = await database.db.select().from(calendarEvents);

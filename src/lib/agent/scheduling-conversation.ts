@@ -1,13 +1,17 @@
+// Over 300 lines: the turn's decision (route, answer, act) reads best in one place; the calendar
+// questions and moves live in calendar-requests.ts.
 import { z } from 'zod';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
 import * as calendarService from '@/lib/services/calendar.service';
 import * as say from '@/scheduling/agent-messages';
-import { CancelCandidateSchema, SlotSchema, type AgentState, type CancelCandidate } from '@/scheduling/agent-state';
+import { CancelCandidateSchema, SlotSchema, type AgentState, type CancelCandidate, type Choice, type Pending } from '@/scheduling/agent-state';
 import { mergeClarification, parseAlternativeChoice } from '@/scheduling/answers';
 import { findAlternatives, formatLocal, isWithinWorkingHours, type WorkingHours } from '@/scheduling/availability';
 import { parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
-import { formatHm, formatYmd, getZonedParts } from '@/scheduling/tz';
+import { describeRule } from '@/scheduling/recurrence';
+import { ONLY_THIS, YES, routeMessage } from '@/scheduling/routing';
+import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget } from './calendar-requests';
 
 /**
  * The scheduling agent's conversation: what one turn of a task (the request, or the user's
@@ -50,15 +54,23 @@ export interface ConversationTurn {
   workingHours: WorkingHours;
 }
 
-interface Conversation extends ConversationTurn {
+export interface Conversation extends ConversationTurn {
   respond: Respond;
+}
+
+/** Buttons for a list of offered slots or meetings: the value is what typing would say. */
+export function numberedChoices(items: { start: string; title?: string }[], timeZone: string): Choice[] {
+  return items.map((item, i) => ({
+    label: `${item.title ? `${item.title}, ` : ''}${formatLocal(new Date(item.start), timeZone)}`,
+    value: `option ${i + 1}`,
+  }));
 }
 
 /**
  * Sends a volatile offer (choices computed from the calendar now) and returns the choices the
  * user actually got: ours, or on a re-run the ones the first message carried.
  */
-async function offerOnce<T>(
+export async function offerOnce<T>(
   c: Conversation,
   message: Omit<AgentMessage, 'volatile'>,
   field: string,
@@ -70,8 +82,9 @@ async function offerOnce<T>(
   return shown.success ? shown.data : choices;
 }
 
-async function book(c: Conversation, parsed: ParsedRequest, start: Date): Promise<TaskOutcome> {
+export async function book(c: Conversation, parsed: ParsedRequest, start: Date, chosen = false): Promise<TaskOutcome> {
   const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
+  const zone = parsed.explicitTimeZone ?? c.timeZone;
   const outcome = await calendarService.bookEvent({
     userId: c.userId,
     taskId: c.taskId,
@@ -79,40 +92,60 @@ async function book(c: Conversation, parsed: ParsedRequest, start: Date): Promis
     startsAt: start,
     endsAt: end,
     attendees: parsed.attendees,
+    ...(parsed.recurrence && { recurrence: parsed.recurrence, timeZone: zone }),
   });
-  if ('conflicts' in outcome) return offer(c, parsed, start, outcome.conflicts[0]!.title);
+  if ('conflicts' in outcome) {
+    const first = outcome.conflicts[0]!;
+    if (parsed.recurrence) {
+      const list = outcome.conflicts.slice(0, 3).map((k) => `${formatLocal(k.at, c.timeZone)} ("${k.with.title}")`).join(', ');
+      await c.respond({
+        step: 'series-conflicts',
+        type: 'clarification',
+        content: `${outcome.conflicts.length} of the meetings would clash: ${list}. Nothing was booked. Which other time should I try?`,
+        data: { conflicts: outcome.conflicts.map((k) => ({ start: k.at.toISOString(), title: k.with.title })) },
+      });
+      return { status: 'WAITING_FOR_USER', state: { parsed: { ...parsed, start: undefined, missing: ['time'] }, pending: { kind: 'details' } } };
+    }
+    // Taken between the offer and the pick: say so plainly, then offer again; nothing was booked.
+    const reason = chosen ? `Sorry, ${formatLocal(start, c.timeZone)} was just taken ("${first.with.title}"); nothing was booked.` : undefined;
+    return offer(c, parsed, start, first.with.title, reason);
+  }
   const event = outcome.booked;
+  const repeats = event.recurrence ? describeRule(event.recurrence, c.timeZone) : undefined;
   await c.respond({
     step: 'confirmed',
     type: 'confirmation',
-    content: say.confirmation(event.title, event.startsAt, c.timeZone),
+    content: say.confirmation(event.title, event.startsAt, event.endsAt, c.timeZone, repeats) + say.ignoredNote(parsed.ignored),
     data: {
       eventId: event.id,
       startsAt: event.startsAt.toISOString(),
       endsAt: event.endsAt.toISOString(),
+      durationMinutes: Math.round((event.endsAt.getTime() - event.startsAt.getTime()) / 60_000),
       title: event.title,
       attendees: event.attendees,
+      ...(event.recurrence && { recurrence: event.recurrence }),
+      ...(parsed.ignored?.length && { ignored: parsed.ignored }),
     },
   });
   return { status: 'COMPLETED', state: { parsed }, result: { eventId: event.id } };
 }
 
 /** The requested slot is taken or outside working hours: offer up to three free ones. */
-async function offer(c: Conversation, parsed: ParsedRequest, start: Date, conflictTitle?: string): Promise<TaskOutcome> {
+export async function offer(c: Conversation, parsed: ParsedRequest, start: Date, conflictTitle?: string, why?: string): Promise<TaskOutcome> {
   const from = new Date(c.now.getTime());
-  const busy = await calendarService.findOverlapping(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
+  const busy = await calendarService.busyBetween(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
   const alternatives = findAlternatives({
     desiredStart: start,
     durationMinutes: parsed.durationMinutes,
-    busy: busy.map((e) => ({ start: e.startsAt, end: e.endsAt })),
+    busy: busy.map((e) => ({ start: e.start, end: e.end })),
     workingHours: c.workingHours,
     timeZone: c.timeZone,
     now: c.now,
   });
   const when = formatLocal(start, c.timeZone);
-  const reason = conflictTitle
+  const reason = why ?? (conflictTitle
     ? `${when} is taken ("${conflictTitle}").`
-    : `${when} is outside your working hours (${say.describeHours(c.workingHours)}).`;
+    : `${when} is outside your working hours (${say.describeHours(c.workingHours)}).`);
   if (alternatives.length === 0) {
     await c.respond({
       step: 'no-alternatives',
@@ -129,6 +162,7 @@ async function offer(c: Conversation, parsed: ParsedRequest, start: Date, confli
       content: say.offerAlternatives(reason, alternatives, c.timeZone),
       data: {
         alternatives,
+        choices: numberedChoices(alternatives, c.timeZone),
         requested: { start: start.toISOString(), end: new Date(start.getTime() + parsed.durationMinutes * 60_000).toISOString() },
       },
     },
@@ -140,6 +174,7 @@ async function offer(c: Conversation, parsed: ParsedRequest, start: Date, confli
 }
 
 async function schedule(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
+  if (parsed.find && parsed.date && !parsed.start) return findInWindow(c, parsed);
   if (parsed.missing.length > 0 || !parsed.start) {
     await c.respond({ step: 'ask-details', type: 'clarification', content: say.askForMissing(parsed), data: { missing: parsed.missing, title: parsed.title } });
     return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'details' } } };
@@ -153,38 +188,58 @@ async function schedule(c: Conversation, parsed: ParsedRequest): Promise<TaskOut
   return book(c, parsed, start);
 }
 
-async function cancelOne(c: Conversation, candidate: CancelCandidate): Promise<TaskOutcome> {
+async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'occurrence' | 'series'): Promise<TaskOutcome> {
+  if (candidate.recurrence && !scope) {
+    const day = formatLocal(new Date(candidate.start), c.timeZone);
+    const choices: Choice[] = [
+      { label: `Only ${day}`, value: 'only this one' },
+      { label: 'The whole series', value: 'the whole series' },
+    ];
+    await c.respond({
+      step: 'which-scope',
+      type: 'clarification',
+      content: `"${candidate.title}" repeats ${describeRule(candidate.recurrence, c.timeZone)}. Cancel only ${day}, or the whole series?`,
+      data: { choices },
+    });
+    return { status: 'WAITING_FOR_USER', state: { pending: { kind: 'scope', candidate } } };
+  }
   // Once cancelled the event no longer matches a search; a re-run must find it from here.
-  await taskRepository.rememberCancellation({ taskId: c.taskId, turn: c.turn, candidate });
-  const event = await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
+  await taskRepository.rememberCancellation({ taskId: c.taskId, turn: c.turn, candidate, ...(scope && { scope }) });
+  const start = new Date(candidate.start);
+  const event =
+    candidate.recurrence && scope === 'occurrence'
+      ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
+      : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
-  await c.respond({ step: 'cancelled', type: 'cancellation', content: say.cancellation(event.title, event.startsAt, c.timeZone), data: { eventId: event.id } });
+  const what = candidate.recurrence ? (scope === 'occurrence' ? ' (this one only)' : ` (the whole series, ${describeRule(candidate.recurrence, c.timeZone)})`) : '';
+  await c.respond({
+    step: 'cancelled',
+    type: 'cancellation',
+    content: say.cancellation(event.title, candidate.recurrence ? start : event.startsAt, c.timeZone) + what,
+    data: { eventId: event.id, ...(candidate.recurrence && { scope, occurrence: candidate.start }) },
+  });
   return { status: 'COMPLETED', state: {}, result: { cancelledEventId: event.id } };
 }
 
-function matchesCancel(parsed: ParsedRequest, event: { startsAt: Date; attendees: string[] }, timeZone: string): boolean {
-  // The parse's date and time are wall-clock values in the zone the user named, else theirs.
-  const local = getZonedParts(event.startsAt, parsed.explicitTimeZone ?? timeZone);
-  if (parsed.date && formatYmd(local) !== parsed.date) return false;
-  if (parsed.time && formatHm(local.hour, local.minute) !== parsed.time) return false;
-  const wanted = parsed.attendees.map((a) => a.toLowerCase());
-  return wanted.every((name) => event.attendees.some((a) => a.toLowerCase() === name));
-}
-
 async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
-  const upcoming = await calendarService.upcomingEvents(c.userId, c.now);
-  const candidates: CancelCandidate[] = upcoming
-    .filter((e) => matchesCancel(parsed, e, c.timeZone))
-    .map((e) => ({ eventId: e.id, title: e.title, start: e.startsAt.toISOString(), end: e.endsAt.toISOString() }));
+  const upcoming = await calendarService.busyBetween(c.userId, c.now, new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000));
+  const target = { attendees: parsed.attendees, ...(parsed.date && { date: parsed.date }), ...(parsed.time && { time: parsed.time }), ...(parsed.subject && { subject: parsed.subject }) };
+  const matching = upcoming.filter((e) => e.start >= c.now && matchesTarget(target, e, parsed.explicitTimeZone ?? c.timeZone));
+  // A series is one candidate (its next matching occurrence) unless a day was named.
+  const seen = new Set<string>();
+  const candidates: CancelCandidate[] = matching
+    .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
+    .map((e) => ({ eventId: e.eventId, title: e.title, start: e.start.toISOString(), end: e.end.toISOString(), ...(e.recurrence && { recurrence: e.recurrence }) }));
   if (candidates.length === 0) {
     await c.respond({ step: 'nothing-to-cancel', type: 'info', content: 'I could not find an upcoming meeting that matches. Nothing was cancelled.' });
     return { status: 'COMPLETED', state: { parsed }, result: { cancelledEventId: null } };
   }
-  if (candidates.length === 1) return cancelOne(c, candidates[0]!);
+  if (candidates.length === 1) return cancelOne(c, candidates[0]!, parsed.scope);
   const offered = candidates.slice(0, 5);
   const list = offered.map((o, i) => `${i + 1}) ${o.title}, ${formatLocal(new Date(o.start), c.timeZone)}`).join('  ');
   const content = `Which meeting should I cancel? ${list}. Reply "the first one", "the second one" or its time.`;
-  const shown = await offerOnce(c, { step: 'which-to-cancel', type: 'clarification', content, data: { candidates: offered } }, 'candidates', offered, z.array(CancelCandidateSchema));
+  const data = { candidates: offered, choices: numberedChoices(offered, c.timeZone) };
+  const shown = await offerOnce(c, { step: 'which-to-cancel', type: 'clarification', content, data }, 'candidates', offered, z.array(CancelCandidateSchema));
   return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'cancel-choice', candidates: shown } } };
 }
 
@@ -198,39 +253,109 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
   const opts = { now: turn.now, timeZone: turn.timeZone };
   const pending = state.pending;
   const previous = state.parsed;
-  if (state.cancelling?.turn === turn.turn) return cancelOne(c, state.cancelling.candidate);
+  if (state.cancelling?.turn === turn.turn) return cancelOne(c, state.cancelling.candidate, state.cancelling.scope ?? 'series');
 
-  if (pending?.kind === 'alternatives' && previous) {
-    const choice = parseAlternativeChoice(input, pending.alternatives, opts);
-    if (choice !== null) return book(c, previous, new Date(pending.alternatives[choice]!.start));
-    const merged = mergeClarification({ ...previous, start: undefined, missing: ['date', 'time'] }, input, opts);
-    if (merged.intent === 'cancel') return cancel(c, merged);
-    if (merged.start) return schedule(c, merged);
-    await respond({
-      step: 'which-alternative',
-      type: 'clarification',
-      content: `Which time should I book? ${say.listSlots(pending.alternatives, opts.timeZone)}. Reply "the first one", "the second one" or a time.`,
-      data: { alternatives: pending.alternatives },
-    });
-    return { status: 'WAITING_FOR_USER', state };
+  const route = routeMessage(input, pending, opts);
+  if (route === 'exit') {
+    const what = pending && pending.kind !== 'request' ? 'I dropped that question; nothing was changed.' : 'There was nothing to stop; nothing was changed.';
+    await respond({ step: 'closed', type: 'info', content: `OK. ${what}` });
+    return { status: 'COMPLETED', state: {}, result: { closed: true } };
   }
-  if (pending?.kind === 'cancel-choice') {
-    const choice = parseAlternativeChoice(input, pending.candidates, opts);
-    if (choice !== null) return cancelOne(c, pending.candidates[choice]!);
-    await respond({
-      step: 'which-to-cancel-again',
-      type: 'clarification',
-      content: 'Which one? Reply "the first one", "the second one" or its time.',
-      data: { candidates: pending.candidates },
-    });
-    return { status: 'WAITING_FOR_USER', state };
+  if (route === 'unclear' && pending) return askAgain(c, pending, state);
+  if (route === 'answer' && pending) {
+    const answered = await answer(c, input, pending, previous, state);
+    if (answered) return answered;
   }
+  // A new request (or an answer to a question that only merges into a new parse).
+  const parsed = route === 'answer' && pending?.kind === 'details' && previous ? mergeClarification(previous, input, opts) : parseSchedulingRequest(input, opts);
+  switch (parsed.intent) {
+    case 'cancel':
+      return cancel(c, parsed);
+    case 'reschedule':
+      return reschedule(c, parsed);
+    case 'agenda':
+      return answerAgenda(c, parsed);
+    case 'availability':
+      return answerAvailability(c, parsed);
+    case 'unknown':
+      await respond({ step: 'unparseable', type: 'clarification', content: say.unparseable(), data: { examples: [...say.EXAMPLE_REQUESTS] } });
+      return { status: 'WAITING_FOR_USER', state: { pending: { kind: 'request' } } };
+    default:
+      return schedule(c, parsed);
+  }
+}
 
-  const parsed = pending?.kind === 'details' && previous ? mergeClarification(previous, input, opts) : parseSchedulingRequest(input, opts);
-  if (parsed.intent === 'cancel') return cancel(c, parsed);
-  if (parsed.intent === 'unknown') {
-    await respond({ step: 'unparseable', type: 'clarification', content: say.unparseable(), data: { examples: [...say.EXAMPLE_REQUESTS] } });
-    return { status: 'WAITING_FOR_USER', state: { pending: { kind: 'request' } } };
+/** The answer to a pending choice; undefined when the answer is a new date/time to parse instead. */
+async function answer(c: Conversation, input: string, pending: Pending, previous: ParsedRequest | undefined, state: AgentState): Promise<TaskOutcome | undefined> {
+  const opts = { now: c.now, timeZone: c.timeZone };
+  switch (pending.kind) {
+    case 'alternatives': {
+      if (!previous) return undefined;
+      const choice = parseAlternativeChoice(input, pending.alternatives, opts);
+      if (choice !== null) return book(c, previous, new Date(pending.alternatives[choice]!.start), true);
+      const merged = mergeClarification({ ...previous, start: undefined, missing: ['date', 'time'] }, input, opts);
+      if (merged.start) return schedule(c, merged);
+      return askAgain(c, pending, state);
+    }
+    case 'cancel-choice': {
+      const choice = parseAlternativeChoice(input, pending.candidates, opts);
+      if (choice !== null) return cancelOne(c, pending.candidates[choice]!, previous?.scope);
+      return askAgain(c, pending, state);
+    }
+    case 'move-choice': {
+      const choice = parseAlternativeChoice(input, pending.candidates, opts);
+      if (choice !== null && previous) return moveTo(c, previous, pending.candidates[choice]!);
+      return askAgain(c, pending, state);
+    }
+    case 'scope':
+      return cancelOne(c, pending.candidate, ONLY_THIS.test(input) ? 'occurrence' : 'series');
+    case 'confirm':
+      if (!previous) return undefined;
+      if (YES.test(input)) return schedule(c, previous);
+      await c.respond({ step: 'declined', type: 'info', content: 'OK, nothing was booked.' });
+      return { status: 'COMPLETED', state: {}, result: { closed: true } };
+    default:
+      return undefined;
   }
-  return schedule(c, parsed);
+}
+
+/** A short question when a message fits neither the pending question nor a request of its own. */
+async function askAgain(c: Conversation, pending: Pending, state: AgentState): Promise<TaskOutcome> {
+  const out = { status: 'WAITING_FOR_USER' as const, state };
+  const leave = 'or say "never mind" to drop it.';
+  switch (pending.kind) {
+    case 'alternatives':
+      await c.respond({
+        step: 'which-alternative',
+        type: 'clarification',
+        content: `Which time should I book? ${say.listSlots(pending.alternatives, c.timeZone)}. Reply "the first one", "the second one" or a time, ${leave}`,
+        data: { alternatives: pending.alternatives, choices: numberedChoices(pending.alternatives, c.timeZone) },
+      });
+      return out;
+    case 'cancel-choice':
+    case 'move-choice':
+      await c.respond({
+        step: pending.kind === 'cancel-choice' ? 'which-to-cancel-again' : 'which-to-move-again',
+        type: 'clarification',
+        content: `Which one? Reply "the first one", "the second one" or its time, ${leave}`,
+        data: { candidates: pending.candidates, choices: numberedChoices(pending.candidates, c.timeZone) },
+      });
+      return out;
+    case 'scope':
+      await c.respond({
+        step: 'which-scope-again',
+        type: 'clarification',
+        content: `Only this one, or the whole series? ${leave.charAt(0).toUpperCase()}${leave.slice(1)}`,
+        data: { choices: [{ label: 'Only this one', value: 'only this one' }, { label: 'The whole series', value: 'the whole series' }] },
+      });
+      return out;
+    case 'confirm':
+      await c.respond({ step: 'yes-or-no', type: 'clarification', content: `Yes or no? ${leave}`, data: { choices: [{ label: 'Yes', value: 'yes' }, { label: 'No', value: 'no' }] } });
+      return out;
+    default: {
+      const title = state.parsed ? ` for "${state.parsed.title}"` : '';
+      await c.respond({ step: 'which-details', type: 'clarification', content: `I need a day and a time${title}, for example "tomorrow at 3pm", ${leave}` });
+      return out;
+    }
+  }
 }

@@ -152,6 +152,12 @@ export const calendarEvents = pgTable(
     status: calendarEventStatus('status').notNull().default('CONFIRMED'),
     /** The task that booked it; unique so a retried booking step cannot book twice. */
     taskId: text('taskId').unique(),
+    /** RFC 5545 RRULE body of a recurring meeting; startsAt/endsAt are its first occurrence. */
+    recurrence: text('recurrence'),
+    /** The zone the rule is read in (its occurrences keep their wall-clock time across DST). */
+    timeZone: text('timeZone'),
+    /** ISO starts of cancelled occurrences of a series (EXDATE). */
+    excludedStarts: jsonb('excludedStarts').$type<string[]>().notNull().default([]),
     createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updatedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

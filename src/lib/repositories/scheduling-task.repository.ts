@@ -162,9 +162,14 @@ export async function failTurn(job: TaskTurn, error: string): Promise<void> {
  * Records the event this turn is about to cancel. Once cancelled the event no longer matches a
  * search, so a retried attempt finds it here.
  */
-export async function rememberCancellation({ taskId, turn, candidate }: TaskTurn & { candidate: CancelCandidate }): Promise<void> {
+export async function rememberCancellation({
+  taskId,
+  turn,
+  candidate,
+  scope,
+}: TaskTurn & { candidate: CancelCandidate; scope?: 'occurrence' | 'series' }): Promise<void> {
   const db = await getDb();
-  const cancelling: AgentState = { cancelling: { turn, candidate } };
+  const cancelling: AgentState = { cancelling: { turn, candidate, ...(scope && { scope }) } };
   await db
     .update(schedulingAgentTasks)
     .set({ intent: sql`coalesce(${schedulingAgentTasks.intent}, '{}'::jsonb) || ${JSON.stringify(cancelling)}::jsonb` })

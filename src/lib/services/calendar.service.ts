@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
@@ -23,6 +24,54 @@ function overlapping(userId: string, from: Date, to: Date) {
     lt(calendarEvents.startsAt, to),
     gt(calendarEvents.endsAt, from),
   );
+}
+
+/** Longest stretch a new series is checked for conflicts, occurrence by occurrence. */
+export const SERIES_HORIZON_DAYS = 90;
+
+/** One meeting in time: a single event, or one occurrence of a series (`recurrence` set). */
+export interface Occurrence {
+  eventId: string;
+  title: string;
+  start: Date;
+  end: Date;
+  attendees: string[];
+  recurrence?: string;
+}
+
+function occurrencesOf(row: CalendarEventRow, from: Date, to: Date): Occurrence[] {
+  const base = { eventId: row.id, title: row.title, attendees: row.attendees };
+  const length = row.endsAt.getTime() - row.startsAt.getTime();
+  if (!row.recurrence) return [{ ...base, start: row.startsAt, end: row.endsAt }];
+  return occurrencesBetween({
+    rule: row.recurrence,
+    seriesStart: row.startsAt,
+    timeZone: row.timeZone ?? 'UTC',
+    from: new Date(from.getTime() - length),
+    to,
+    excluded: row.excludedStarts,
+  })
+    .map((start) => ({ ...base, start, end: new Date(start.getTime() + length), recurrence: row.recurrence! }))
+    .filter((o) => o.end > from);
+}
+
+/**
+ * The user's confirmed meetings overlapping [from, to), single events and occurrences of series
+ * alike, soonest first.
+ */
+export async function busyBetween(userId: string, from: Date, to: Date, executor?: Executor): Promise<Occurrence[]> {
+  const db = executor ?? (await getDb());
+  const singles = await db
+    .select()
+    .from(calendarEvents)
+    .where(and(overlapping(userId, from, to), eq(calendarEvents.status, 'CONFIRMED'), isNull(calendarEvents.recurrence)));
+  const series = await db
+    .select()
+    .from(calendarEvents)
+    .where(and(eq(calendarEvents.userId, userId), eq(calendarEvents.status, 'CONFIRMED'), isNotNull(calendarEvents.recurrence), lt(calendarEvents.startsAt, to)));
+  return [...singles, ...series]
+    .flatMap((row) => occurrencesOf(row, from, to))
+    .sort((a, b) => a.start.getTime() - b.start.getTime());
 }
 
 /** The user's confirmed events overlapping [from, to), soonest first. */
@@ -71,11 +120,41 @@ export async function eventOfTask(taskId: string): Promise<CalendarEventRow | un
   return row;
 }
 
-export type BookingResult = { booked: CalendarEventRow } | { conflicts: CalendarEventRow[] };
+/** A conflict: the new meeting's occurrence at `at` overlaps `with`. */
+export interface Conflict {
+  at: Date;
+  with: Occurrence;
+}
+export type BookingResult = { booked: CalendarEventRow } | { conflicts: Conflict[] };
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Conflicts of [startsAt, endsAt) (each occurrence within the horizon, for a series) with the user's other meetings. */
+async function conflictsOf(
+  tx: Tx,
+  input: { userId: string; startsAt: Date; endsAt: Date; recurrence?: string | null; timeZone?: string | null; excludedStarts?: string[] },
+  ignoreEventId?: string,
+): Promise<Conflict[]> {
+  const length = input.endsAt.getTime() - input.startsAt.getTime();
+  const horizon = new Date(input.startsAt.getTime() + SERIES_HORIZON_DAYS * 86_400_000);
+  const starts = input.recurrence
+    ? occurrencesBetween({ rule: input.recurrence, seriesStart: input.startsAt, timeZone: input.timeZone ?? 'UTC', from: input.startsAt, to: horizon, excluded: input.excludedStarts ?? [] })
+    : [input.startsAt];
+  if (starts.length === 0) return [];
+  const busy = (await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)).filter((o) => o.eventId !== ignoreEventId);
+  return starts.flatMap((at) => {
+    const end = at.getTime() + length;
+    const hit = busy.find((o) => o.start.getTime() < end && o.end.getTime() > at.getTime());
+    return hit ? [{ at, with: hit }] : [];
+  });
+}
+
+const lockCalendar = (tx: Tx, userId: string) => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${userId}`}))`);
 
 /**
- * Books [startsAt, endsAt) for the task unless it overlaps a confirmed event. The check and the
- * insert run under a per-user advisory lock so two tasks cannot take one slot; a task that
+ * Books [startsAt, endsAt) for the task unless it overlaps a confirmed meeting (for a series:
+ * unless any occurrence within SERIES_HORIZON_DAYS does, apart from `excludedStarts`). The check
+ * and the insert run under a per-user advisory lock so two tasks cannot take one slot; a task that
  * already booked (a retried step) gets its own event back.
  */
 export async function bookEvent(input: {
@@ -85,17 +164,58 @@ export async function bookEvent(input: {
   startsAt: Date;
   endsAt: Date;
   attendees: string[];
+  recurrence?: string;
+  timeZone?: string;
+  excludedStarts?: string[];
 }): Promise<BookingResult> {
   const db = await getDb();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${input.userId}`}))`);
+    await lockCalendar(tx, input.userId);
     const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
     if (existing) return { booked: existing };
-    const conflicts = await findOverlapping(input.userId, input.startsAt, input.endsAt, tx);
+    const conflicts = await conflictsOf(tx, input);
     if (conflicts.length > 0) return { conflicts };
     const [booked] = await tx.insert(calendarEvents).values(input).returning();
     return { booked: booked! };
   });
+}
+
+/**
+ * Moves the user's event (a single event, or a whole series by its first occurrence) to
+ * [startsAt, endsAt), keeping its id, unless the new time conflicts with another meeting.
+ * Moving it where it already is (a retried step) succeeds. Undefined when it is not the user's.
+ */
+export async function moveEvent(input: { eventId: string; userId: string; startsAt: Date; endsAt: Date }): Promise<BookingResult | undefined> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await lockCalendar(tx, input.userId);
+    const [event] = await tx.select().from(calendarEvents).where(and(eq(calendarEvents.id, input.eventId), eq(calendarEvents.userId, input.userId)));
+    if (!event) return undefined;
+    if (event.startsAt.getTime() === input.startsAt.getTime() && event.endsAt.getTime() === input.endsAt.getTime()) return { booked: event };
+    const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id);
+    if (conflicts.length > 0) return { conflicts };
+    const [moved] = await tx
+      .update(calendarEvents)
+      .set({ startsAt: input.startsAt, endsAt: input.endsAt, updatedAt: sql`now()` })
+      .where(eq(calendarEvents.id, event.id))
+      .returning();
+    return { booked: moved! };
+  });
+}
+
+/** Cancels one occurrence of the user's series (idempotent); undefined when it is not the user's. */
+export async function cancelOccurrence({ eventId, userId, start }: { eventId: string; userId: string; start: Date }): Promise<CalendarEventRow | undefined> {
+  const db = await getDb();
+  const iso = JSON.stringify([start.toISOString()]);
+  const [row] = await db
+    .update(calendarEvents)
+    .set({
+      excludedStarts: sql`CASE WHEN ${calendarEvents.excludedStarts} @> ${iso}::jsonb THEN ${calendarEvents.excludedStarts} ELSE ${calendarEvents.excludedStarts} || ${iso}::jsonb END`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)))
+    .returning();
+  return row;
 }
 
 /** Cancels the user's event (idempotent); undefined when it is not the user's. */
@@ -106,5 +226,12 @@ export async function cancelEvent({ eventId, userId }: { eventId: string; userId
     .set({ status: 'CANCELLED', updatedAt: sql`now()` })
     .where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)))
     .returning();
+  return row;
+}
+
+/** The user's event, if it is theirs. */
+export async function eventById({ eventId, userId }: { eventId: string; userId: string }): Promise<CalendarEventRow | undefined> {
+  const db = await getDb();
+  const [row] = await db.select().from(calendarEvents).where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)));
   return row;
 }

@@ -5,6 +5,7 @@ import { enqueueSchedulingTurn } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as userService from '@/lib/services/user.service';
+import { routeMessage } from '@/scheduling/routing';
 
 /** A waiting task older than this no longer captures the user's next message. */
 const WAITING_TASK_TTL_HOURS = 24;
@@ -53,10 +54,18 @@ async function enqueue(task: SchedulingTaskRow): Promise<void> {
   }
 }
 
+/** Would `request` be an answer (or a way out, or an unclear reply) to what `task` waits for, rather than a request of its own? */
+function belongsTo(task: SchedulingTaskRow, request: string): boolean {
+  const pending = taskRepository.agentStateOf(task).pending;
+  return routeMessage(request, pending, { now: new Date(), timeZone: task.timeZone }) !== 'new-request';
+}
+
 /**
- * Takes a chat request from the user. While one of the user's tasks waits for an answer, the
- * request is that answer (to `taskId` when given, else to the newest waiting task) and the task
- * continues; otherwise a new task is created. Either way a job is queued.
+ * Takes a chat request from the user. While one of the user's tasks waits for an answer, a
+ * message that answers it (or is a way out, or unclear, which the agent then asks about) goes to
+ * that task (`taskId` when given, else the newest waiting task) and the task continues; a message
+ * that carries its own request ("what's on my calendar this week?") starts a new task and leaves
+ * the question open. Either way a job is queued.
  *
  * @throws AppError `not_found` for a `taskId` that is not the user's; `invalid_input` for a task
  *   that is not waiting for an answer.
@@ -64,6 +73,8 @@ async function enqueue(task: SchedulingTaskRow): Promise<void> {
 export async function submitRequest(userId: string, input: SubmitRequestInput): Promise<{ taskId: string; status: 'QUEUED' }> {
   const request = input.request.trim();
   if (input.taskId) {
+    const target = await getTask({ taskId: input.taskId, userId });
+    if (target.status === 'WAITING_FOR_USER' && !belongsTo(target, request)) return startTask(userId, request, input.timezone);
     const answered = await taskRepository.appendAnswer({ taskId: input.taskId, userId, answer: request });
     if (!answered) {
       await getTask({ taskId: input.taskId, userId });
@@ -73,12 +84,16 @@ export async function submitRequest(userId: string, input: SubmitRequestInput): 
     return { taskId: answered.id, status: 'QUEUED' };
   }
   const waiting = await taskRepository.findNewestWaitingTask({ userId, maxAgeHours: WAITING_TASK_TTL_HOURS });
-  const answered = waiting && (await taskRepository.appendAnswer({ taskId: waiting.id, userId, answer: request }));
+  const answered = waiting && belongsTo(waiting, request) && (await taskRepository.appendAnswer({ taskId: waiting.id, userId, answer: request }));
   if (answered) {
     await enqueue(answered);
     return { taskId: answered.id, status: 'QUEUED' };
   }
-  const task = await taskRepository.insertTask({ userId, request, timeZone: await resolveTimeZone(userId, input.timezone) });
+  return startTask(userId, request, input.timezone);
+}
+
+async function startTask(userId: string, request: string, timezone: string | undefined): Promise<{ taskId: string; status: 'QUEUED' }> {
+  const task = await taskRepository.insertTask({ userId, request, timeZone: await resolveTimeZone(userId, timezone) });
   await enqueue(task);
   return { taskId: task.id, status: 'QUEUED' };
 }

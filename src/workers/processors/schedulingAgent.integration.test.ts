@@ -62,7 +62,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect(messages.map((m) => m.type)).toEqual(['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
     expect(messages[0]!.content).toBe('Processing your request...');
     expect(messages[1]!.content).toBe('Checking availability...');
-    expect(messages[2]!.content).toMatch(/^Meeting scheduled: Meeting with Dana, \w{3}, \w{3} \d{1,2}, 3:00\sPM$/);
+    expect(messages[2]!.content).toMatch(/^Meeting scheduled: Meeting with Dana, \w{3}, \w{3} \d{1,2}, 3:00\sPM \(30 min\)$/);
     const data = messages[2]!.data as { eventId: string; startsAt: string; endsAt: string; title: string; attendees: string[] };
     expect(data).toMatchObject({ title: 'Meeting with Dana', attendees: ['Dana'] });
     expect(new Date(data.endsAt).getTime() - new Date(data.startsAt).getTime()).toBe(30 * 60_000);
@@ -112,7 +112,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await settle(taskId)).status).toBe('COMPLETED');
     const types = (await conversation(taskId)).map(([type]) => type);
     expect(types).toEqual(['SCHEDULING_UPDATE', 'CLARIFICATION', 'SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
-    expect((await conversation(taskId)).at(-1)![1]).toMatch(/^Meeting scheduled: Meeting with Lee, .* 4:00\sPM$/);
+    expect((await conversation(taskId)).at(-1)![1]).toMatch(/^Meeting scheduled: Meeting with Lee, .* 4:00\sPM \(30 min\)$/);
   });
 
   it('cancels the matching meeting with a CANCELLATION carrying the event id', async () => {
