@@ -61,10 +61,10 @@ export function describeLength(minutes: number): string {
   return h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
-/** "big conference room" and "zoom" -> ` I did not use "big conference room" or "zoom".` */
+/** "big conference room" and "zoom" -> `. I did not use "big conference room" or "zoom".` */
 export function ignoredNote(ignored: string[] | undefined): string {
   if (!ignored?.length) return '';
-  return ` I did not use ${ignored.map((i) => `"${i}"`).join(' or ')}.`;
+  return `. I did not use ${ignored.map((i) => `"${i}"`).join(' or ')}.`;
 }
 
 /** States the meeting, its start in the user's zone and its length (and the repetition of a series). */

@@ -232,6 +232,36 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect(await conversation(taskId)).toHaveLength(2);
   });
 
+  it('while a question waits, new requests start their own tasks and a way out closes it (issue 12)', async () => {
+    const waiting = await ask('set up a meeting with Lee');
+    expect((await settle(waiting)).status).toBe('WAITING_FOR_USER');
+    const others: string[] = [];
+    for (const request of ["what's on my calendar this week?", 'cancel my meeting with Dana', 'set something up']) {
+      const taskId = await ask(request);
+      expect(taskId).not.toBe(waiting);
+      others.push(taskId);
+      await settle(taskId);
+    }
+    // Both questions are open; a way out goes to the newest one, or to the one it names.
+    expect((await taskService.getTask({ taskId: waiting, userId })).status).toBe('WAITING_FOR_USER');
+    expect(await ask('never mind')).toBe(others[2]);
+    expect((await settle(others[2]!)).status).toBe('COMPLETED');
+    expect(await ask('cancel that', { taskId: waiting })).toBe(waiting);
+    expect((await settle(waiting)).status).toBe('COMPLETED');
+    expect((await conversation(waiting)).at(-1)).toEqual(['INFO', 'OK. I dropped that question; nothing was changed.']);
+  });
+
+  it('an answer and a new request sent at once from two tabs each reach their own task (issue 12)', async () => {
+    const waiting = await ask('set up a meeting with Lee');
+    await settle(waiting);
+    const [answered, other] = await Promise.all([ask('tomorrow at 4pm'), ask("what's on my calendar tomorrow?")]);
+    expect(answered).toBe(waiting);
+    expect(other).not.toBe(waiting);
+    expect((await settle(waiting, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
+    expect((await settle(other, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
+    expect((await conversation(other)).at(-1)![0]).toBe('INFO');
+  });
+
   it('keeps each user\'s tasks their own', async () => {
     const taskId = await ask('book 30 min with Dana tomorrow at 3pm');
     await expect(taskService.getTask({ taskId, userId: 'someone-else' })).rejects.toMatchObject({ code: 'not_found' });
