@@ -132,7 +132,10 @@ export async function startPusherServer(options: PusherServerOptions = {}): Prom
   };
 
   // Only what Soketi needs from the parent: SOKETI_* variables would override the config file.
+  // UWS_USE_FALLBACK=1 runs uWebSockets.js's pure-Node fallback, which is what a Node without a
+  // prebuilt binary in @trufflesuite/uws-js-unofficial (e.g. Node 24, ABI 137) loads anyway.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
+  if (process.env.UWS_USE_FALLBACK) env.UWS_USE_FALLBACK = process.env.UWS_USE_FALLBACK;
   let child: ChildProcess | undefined;
   let output = '';
   const logs = () => output.slice(-20_000);
