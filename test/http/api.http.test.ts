@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { runCli, startApp, type AppServer } from '../helpers/app-server';
-import { startFakePusher } from '../helpers/fake-pusher';
+import { subscribeToChannel, type ChannelSubscriber } from '../helpers/pusher-client';
+import { startPusherServer, type PusherServer } from '../helpers/pusher-server';
 import { queryRows } from '../helpers/test-db';
 import { Browser } from '../helpers/http-client';
 
@@ -17,7 +18,7 @@ const PUSHER = { appId: '777', key: 'app-key', secret: 'app-secret', cluster: 'm
 describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   let app: AppServer;
   let database: Database;
-  let fakePusher: Awaited<ReturnType<typeof startFakePusher>>;
+  let pusherServer: PusherServer;
   const users: Record<'a' | 'b', { id: string; email: string; browser: Browser }> = {} as never;
   const PASSWORD = 'a long enough password';
 
@@ -37,19 +38,8 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    fakePusher = await startFakePusher(PUSHER.appId, PUSHER.key, PUSHER.secret);
-    app = await startApp({
-      kind: 'postgres',
-      env: {
-        PUSHER_APP_ID: PUSHER.appId,
-        PUSHER_KEY: PUSHER.key,
-        PUSHER_SECRET: PUSHER.secret,
-        PUSHER_CLUSTER: PUSHER.cluster,
-        PUSHER_HOST: '127.0.0.1',
-        PUSHER_PORT: String(fakePusher.port),
-        PUSHER_USE_TLS: 'false',
-      },
-    });
+    pusherServer = await startPusherServer(PUSHER);
+    app = await startApp({ kind: 'postgres', env: { ...pusherServer.env, PUSHER_CLUSTER: PUSHER.cluster } });
     database = await openDatabase({ databaseUrl: app.env.DATABASE_URL, pgliteDir: 'unused' });
     setDatabase(database);
     for (const key of ['a', 'b'] as const) {
@@ -63,7 +53,7 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   afterAll(async () => {
     await closeDatabase();
     await app?.dispose();
-    await fakePusher?.close();
+    await pusherServer?.stop();
   });
 
   describe('sign-in', () => {
@@ -195,13 +185,29 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(json.body).toEqual(body);
     });
 
-    it('a message sent while Pusher is configured reaches Pusher on the user\'s channel', async () => {
-      fakePusher.requests.length = 0;
-      // The service in the test process has no Pusher env; send through the app's own CLI, which does.
-      const sent = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'via pusher']);
-      expect(sent.output).toMatchObject({ success: true, pusherSent: true });
-      expect(fakePusher.requests[0]!.body.channels).toEqual([`private-user-${users.a.id}`]);
-      expect(fakePusher.requests[0]!.signatureValid).toBe(true);
+    it('a message sent while Pusher is configured reaches pusher-js subscribed through /api/pusher/auth', async () => {
+      // pusher-js on the Pusher-protocol server, authorized by the app with user a's session; an
+      // event reaches it only if the server accepted the app's trigger and its signature.
+      const subscriber: ChannelSubscriber = await subscribeToChannel(pusherServer, `private-user-${users.a.id}`, async (socketId, channel) => {
+        const { status, body } = await users.a.browser.json<{ auth: string }>('/api/pusher/auth', { json: { socket_id: socketId, channel_name: channel } });
+        if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
+        return body;
+      });
+      try {
+        // The service in the test process has no Pusher env; send through the app's own CLI, which does.
+        const sent = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'via pusher']);
+        expect(sent.output).toMatchObject({ success: true, pusherSent: true });
+        const full = await subscriber.next((e) => e.event === 'chat-message' && (e.data as { id: string }).id === sent.output.messageId, 'the message');
+        expect(full.data).toMatchObject({ id: sent.output.messageId, type: 'INFO', content: 'via pusher' });
+
+        // 6,000 two-byte characters: 12 KB, over Pusher's 10 KB event limit, so a thin event.
+        const large = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'ü'.repeat(6_000)]);
+        expect(large.output).toMatchObject({ success: true, pusherSent: true });
+        const thin = await subscriber.next((e) => e.event === 'chat-message' && (e.data as { id: string }).id === large.output.messageId, 'the thin event');
+        expect(thin.data).toEqual({ id: large.output.messageId, type: 'INFO', taskId: null, createdAt: expect.any(String), position: expect.any(Number), truncated: true });
+      } finally {
+        subscriber.disconnect();
+      }
     });
   });
 
