@@ -140,10 +140,16 @@ export async function startPusherServer(options: PusherServerOptions = {}): Prom
   let output = '';
   const logs = () => output.slice(-20_000);
 
+  // Soketi's uWebSockets.js binary exists for Node 20's ABI only (the package ships none for Node
+  // 22 or 24, and its pure-Node fallback drops every WebSocket). When the suite itself runs on
+  // another Node (CI's Node 24 pass), SOKETI_NODE names a Node 20 to run the server with: it is a
+  // separate process, a third-party server like PostgreSQL, so its runtime is its own.
+  const nodeBinary = process.env.SOKETI_NODE || process.execPath;
+
   const start = async (maxBackendEventsPerSecond: number) => {
     writeConfig(maxBackendEventsPerSecond);
     output = '';
-    const proc = spawn(process.execPath, [SOKETI_BIN, 'start', `--config=${configPath}`], {
+    const proc = spawn(nodeBinary, [SOKETI_BIN, 'start', `--config=${configPath}`], {
       env,
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
