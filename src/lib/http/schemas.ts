@@ -19,7 +19,14 @@ export function intFromText<S extends z.ZodType<number, number>>(value: S) {
     .string()
     .transform((text) => (DIGITS.test(text) ? Number(text) : Number.NaN))
     .pipe(value)
-    .meta({ override: { type: 'string', pattern: DIGITS.source } });
+    .meta({
+      // Documented (OpenAPI) as the integer it becomes, with the bounds `value` sets.
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        const { $schema: _dialect, ...asInteger } = z.toJSONSchema(value, { io: 'input' });
+        for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+        Object.assign(jsonSchema, asInteger);
+      },
+    });
 }
 
 /** An ISO-8601 date-time with an offset (`2026-11-25T00:00:00Z`) as a Date. */

@@ -19,8 +19,8 @@ export const SubmitTaskBody = z.object(
   {
     request: z
       .string({ message: 'is required' })
-      .refine((s) => s.trim().length > 0, 'must not be empty')
-      .refine((s) => s.length <= MAX_REQUEST_LENGTH, `must be at most ${MAX_REQUEST_LENGTH} characters`),
+      .max(MAX_REQUEST_LENGTH, `must be at most ${MAX_REQUEST_LENGTH} characters`)
+      .refine((s) => s.trim().length > 0, 'must not be empty'),
     timezone: TimeZone.optional(),
     /** Answer this waiting task; without it the newest waiting task (if any) gets the answer. */
     taskId: Id.optional(),
