@@ -1,38 +1,11 @@
-import { z } from 'zod';
-import { AppError, describeIssues } from '../errors/app-error';
+import type { z } from 'zod';
+import { AppError, describeIssues } from '@/lib/errors/app-error';
 
 /**
- * Text to values: query strings and headers arrive as strings, the domain schemas
- * (src/lib/schemas/) state the rule for the value. Pure zod, so the domain modules that build on
- * these stay importable from the browser.
+ * Request text to values at the HTTP edge. The rules for query strings live with the domain
+ * schemas (src/lib/schemas/text.ts builds them from text, withRoute parses them); headers, which
+ * withRoute does not parse, go through here.
  */
-
-const DIGITS = /^\d{1,16}$/;
-
-/**
- * Decimal digits as an integer, then checked by `value`. Anything else ("1.5", "-1", "1e3", "")
- * becomes NaN, so `value` refuses it with its own message: each rule keeps one message whether
- * it arrives as JSON or as text.
- */
-export function intFromText<S extends z.ZodType<number, number>>(value: S) {
-  return z
-    .string()
-    .transform((text) => (DIGITS.test(text) ? Number(text) : Number.NaN))
-    .pipe(value)
-    .meta({
-      // Documented (OpenAPI) as the integer it becomes, with the bounds `value` sets.
-      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
-        const { $schema: _dialect, ...asInteger } = z.toJSONSchema(value, { io: 'input' });
-        for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-        Object.assign(jsonSchema, asInteger);
-      },
-    });
-}
-
-/** An ISO-8601 date-time with an offset (`2026-11-25T00:00:00Z`) as a Date. */
-export function dateFromText(message = 'must be an ISO-8601 date-time such as 2026-11-25T00:00:00Z') {
-  return z.iso.datetime({ offset: true, message }).transform((text) => new Date(text));
-}
 
 /**
  * A request header as a value; undefined when it is absent or blank.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateFromText } from '../http/schemas';
+import { dateFromText } from './text';
 import { Instant } from './common';
 
 /** The calendar the agent books into: the events query and the event as the API shows it. */

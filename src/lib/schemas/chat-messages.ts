@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intFromText } from '../http/schemas';
+import { intFromText } from './text';
 import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
 
 /**
