@@ -45,7 +45,8 @@ export interface ApiOperation {
   headers?: z.ZodObject;
   body?: z.ZodType;
   bodyKinds?: BodyKind[];
-  status: number;
+  /** Success status (default 200). */
+  status?: number;
   /** JSON schema of the success body, or `event-stream` for the SSE stream. */
   response: z.ZodType | 'event-stream';
   /** Statuses of its own beyond those every operation of its kind has (see `errorStatuses`). */
@@ -70,7 +71,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "The signed-in user's unread messages, oldest first",
     auth: 'session',
     query: UnreadListQuery,
-    status: 200,
     response: UnreadListResponse,
   },
   {
@@ -79,7 +79,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'Mark messages read (same as POST /api/chat-messages/mark-read)',
     auth: 'session',
     body: MarkReadBody,
-    status: 200,
     response: MarkReadResponse,
   },
   {
@@ -88,7 +87,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "Mark the caller's own messages read; others' ids are ignored",
     auth: 'session',
     body: MarkReadBody,
-    status: 200,
     response: MarkReadResponse,
   },
   {
@@ -97,7 +95,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "Mark the caller's messages up to a position read",
     auth: 'session',
     body: MarkAllReadBody,
-    status: 200,
     response: MarkReadResponse,
   },
   {
@@ -105,7 +102,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/api/chat-messages/unread-count',
     summary: 'How many unread messages the caller has',
     auth: 'session',
-    status: 200,
     response: UnreadCountResponse,
   },
   {
@@ -114,7 +110,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: 'Messages read or not, with positions: after a cursor, or the latest page',
     auth: 'session',
     query: HistoryQuery,
-    status: 200,
     response: HistoryResponse,
   },
   {
@@ -124,7 +119,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     auth: 'session',
     query: StreamQuery,
     headers: z.object({ 'last-event-id': LastEventId.optional().meta({ description: 'Wins over ?since (EventSource sends it on reconnect)' }) }),
-    status: 200,
     response: 'event-stream',
   },
   {
@@ -133,7 +127,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "One of the caller's messages (404 for anyone else's)",
     auth: 'session',
     params: MessageIdParams,
-    status: 200,
     response: ChatMessage,
   },
   {
@@ -142,7 +135,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "The caller's messages of one task, oldest first",
     auth: 'session',
     params: TaskIdParams,
-    status: 200,
     response: TaskMessagesResponse,
   },
   {
@@ -152,7 +144,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     auth: 'session',
     body: PusherAuthBody,
     bodyKinds: ['form', 'json'],
-    status: 200,
     response: PusherAuthResponse,
   },
   {
@@ -170,7 +161,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/api/scheduling-agent/tasks',
     summary: "The caller's 20 most recent tasks, newest first",
     auth: 'session',
-    status: 200,
     response: TaskListResponse,
   },
   {
@@ -179,7 +169,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "One of the caller's tasks (404 for anyone else's)",
     auth: 'session',
     params: TaskParams,
-    status: 200,
     response: TaskView,
   },
   {
@@ -188,7 +177,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "The caller's events overlapping [from, to), at most 92 days",
     auth: 'session',
     query: EventsQuery,
-    status: 200,
     response: EventsResponse,
   },
   {
@@ -205,7 +193,6 @@ export const API_OPERATIONS: ApiOperation[] = [
     path: '/api/openapi.json',
     summary: 'This document',
     auth: 'none',
-    status: 200,
     response: OpenApiDocument,
   },
 ];
@@ -236,14 +223,15 @@ export function errorStatuses(op: ApiOperation): number[] {
 type StatusKey = `${1 | 2 | 3 | 4 | 5}${string}`;
 
 function toOperation(op: ApiOperation): ZodOpenApiOperationObject {
+  const status = op.status ?? 200;
   const responses: ZodOpenApiResponsesObject = {
-    [String(op.status) as StatusKey]:
+    [String(status) as StatusKey]:
       op.response === 'event-stream'
         ? { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } }
-        : { description: STATUS_TEXT[op.status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
+        : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
   };
-  for (const status of errorStatuses(op)) {
-    responses[String(status) as StatusKey] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ErrorResponse } } };
+  for (const error of errorStatuses(op)) {
+    responses[String(error) as StatusKey] = { description: STATUS_TEXT[error] ?? 'Error', content: { 'application/json': { schema: ErrorResponse } } };
   }
   responses.default = { description: 'internal_error', content: { 'application/json': { schema: ErrorResponse } } };
   const kinds = op.bodyKinds ?? ['json'];
