@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
-import { consumeRateLimit } from '@/lib/http/rate-limit';
+import { consumeRateLimit } from '@/lib/rate-limit';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 
 /**

@@ -13,6 +13,10 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { createId } from '@paralleldrive/cuid2';
+// Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
+import { EVENT_STATUSES } from '../schemas/calendar';
+import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
+import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
 
 /**
  * The guide's Prisma model, in Drizzle. Table, enum, column and index names are the ones
@@ -20,16 +24,8 @@ import { createId } from '@paralleldrive/cuid2';
  * the guide's Prisma schema and one migrated here have the same shape.
  */
 
-export const CHAT_MESSAGE_TYPES = [
-  'SCHEDULING_UPDATE',
-  'CONFIRMATION',
-  'CLARIFICATION',
-  'CANCELLATION',
-  'ERROR',
-  'INFO',
-] as const;
-
-export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
+// The enum values live with the API schemas (shared with the browser); the tables take them from there.
+export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName, TASK_STATUSES, type TaskStatus, EVENT_STATUSES };
 
 export const chatMessageType = pgEnum('ChatMessageType', CHAT_MESSAGE_TYPES);
 
@@ -102,8 +98,6 @@ export const rateLimits = pgTable('rate_limits', {
   expire: bigint('expire', { mode: 'number' }),
 });
 
-export const TASK_STATUSES = ['QUEUED', 'PROCESSING', 'WAITING_FOR_USER', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const taskStatus = pgEnum('SchedulingAgentTaskStatus', TASK_STATUSES);
 
 /** One conversation with the agent: the user's request, its answers, and where the agent is. */
@@ -137,7 +131,6 @@ export const schedulingAgentTasks = pgTable(
 );
 export type SchedulingTaskRow = typeof schedulingAgentTasks.$inferSelect;
 
-export const EVENT_STATUSES = ['CONFIRMED', 'CANCELLED'] as const;
 export const calendarEventStatus = pgEnum('CalendarEventStatus', EVENT_STATUSES);
 
 export const calendarEvents = pgTable(

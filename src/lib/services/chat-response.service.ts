@@ -6,13 +6,15 @@ import { chatMessages, chatUserCursors, type ChatMessageRow, type ChatMessageTyp
 import { AppError, describeIssues, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
+import { Id } from '@/lib/schemas/common';
 import {
-  MAX_ID_LENGTH,
   MessageIds,
+  MessagesAfterLimit,
   OrgId,
   PageLimit,
+  Position,
   SendChatMessageInput,
-} from './chat-message.schemas';
+} from '@/lib/schemas/chat-messages';
 import { selectMessagesAfter } from './chat-message.queries';
 
 /**
@@ -21,7 +23,8 @@ import { selectMessagesAfter } from './chat-message.queries';
  * thrown inside `sendChatMessage` reaches its caller.
  */
 
-export type { SendChatMessageInput } from './chat-message.schemas';
+export type { SendChatMessageInput } from '@/lib/schemas/chat-messages';
+export { MAX_MESSAGES_AFTER_LIMIT } from '@/lib/schemas/chat-messages';
 export type ChatMessage = ChatMessageRow;
 
 /** The outcome of a send, in the guide's shape. */
@@ -191,11 +194,16 @@ export const sendError = sendTyped('ERROR');
 /** Sends an INFO (e.g. alternative slots). Arguments as the guide: (taskId, userId, content, data?, orgId?). */
 export const sendInfo = sendTyped('INFO');
 
+/** `value` checked by the domain rule `schema`; `invalid_input` naming the argument otherwise. */
+function requireValid<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  // The first issue is enough: "-1.5" breaks both "integer" and ">= 0", which say the same.
+  if (!parsed.success) throw new AppError('invalid_input', `${name}: ${describeIssues(parsed.error.issues.slice(0, 1))}`);
+  return parsed.data;
+}
+
 function requireUserId(userId: string): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_ID_LENGTH) {
-    throw new AppError('invalid_input', `userId: must be 1 to ${MAX_ID_LENGTH} characters`);
-  }
-  return userId;
+  return requireValid(Id, userId, 'userId');
 }
 
 /**
@@ -209,15 +217,14 @@ export async function getUnreadMessages(
   limit: number,
 ): Promise<{ messages: ChatMessage[]; total: number }> {
   requireUserId(userId);
-  const parsedLimit = PageLimit.safeParse(limit);
-  if (!parsedLimit.success) throw new AppError('invalid_input', `limit: ${parsedLimit.error.issues[0]?.message}`);
+  const pageLimit = requireValid(PageLimit, limit, 'limit');
   const db = await getDb();
   let statement = unreadPageStatements.get(db);
   if (!statement) {
     statement = prepareUnreadPage(db);
     unreadPageStatements.set(db, statement);
   }
-  const rows = await statement.execute({ userId, limit: parsedLimit.data });
+  const rows = await statement.execute({ userId, limit: pageLimit });
   return { messages: rows.map((r) => r.message), total: rows[0]?.total ?? 0 };
 }
 
@@ -303,18 +310,6 @@ export async function markMessagesAsRead(ids: string[], userId: string): Promise
   return { count };
 }
 
-const Position = z
-  .number({ message: 'must be an integer position >= 0' })
-  .int('must be an integer position >= 0')
-  .min(0, 'must be an integer position >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'must be an integer position >= 0');
-
-function requirePosition(value: number, name: string): number {
-  const parsed = Position.safeParse(value);
-  if (!parsed.success) throw new AppError('invalid_input', `${name}: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
-}
-
 function toReadResult(marked: Array<{ id: string; position: number }>): ReadResult {
   marked.sort((a, b) => a.position - b.position);
   return { count: marked.length, ids: marked.map((m) => m.id), positions: marked.map((m) => m.position) };
@@ -331,7 +326,7 @@ function toReadResult(marked: Array<{ id: string; position: number }>): ReadResu
  */
 export async function markAllAsRead(userId: string, upTo: number): Promise<ReadResult> {
   requireUserId(userId);
-  requirePosition(upTo, 'upTo');
+  requireValid(Position, upTo, 'upTo');
   const db = await getDb();
   const marked = await db
     .update(chatMessages)
@@ -342,9 +337,6 @@ export async function markAllAsRead(userId: string, upTo: number): Promise<ReadR
   if (result.count > 0) await publishReadChange(userId, { upTo });
   return result;
 }
-
-/** Largest page `getMessagesAfter` returns. */
-export const MAX_MESSAGES_AFTER_LIMIT = 1_000;
 
 /**
  * The user's messages after a cursor, in position order: what a client that has seen every
@@ -363,10 +355,8 @@ export async function getMessagesAfter(
   limit: number,
 ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
   requireUserId(userId);
-  requirePosition(afterPosition, 'afterPosition');
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MESSAGES_AFTER_LIMIT) {
-    throw new AppError('invalid_input', `limit: must be an integer from 1 to ${MAX_MESSAGES_AFTER_LIMIT}`);
-  }
+  requireValid(Position, afterPosition, 'afterPosition');
+  requireValid(MessagesAfterLimit, limit, 'limit');
   const db = await getDb();
   // One row more than asked tells whether another page exists without a count.
   const rows = await selectMessagesAfter(db, userId, afterPosition, limit + 1);
@@ -397,9 +387,7 @@ export async function getLastPosition(userId: string): Promise<{ position: numbe
  */
 export async function getMessageById(id: string, userId: string): Promise<ChatMessage | null> {
   requireUserId(userId);
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new AppError('invalid_input', `id: must be 1 to ${MAX_ID_LENGTH} characters`);
-  }
+  requireValid(Id, id, 'id');
   const db = await getDb();
   const [row] = await db
     .select()
@@ -412,9 +400,7 @@ export async function getMessageById(id: string, userId: string): Promise<ChatMe
 /** The user's messages of one task, oldest first (at most 1,000). Another user's task yields none. */
 export async function getTaskMessages(taskId: string, userId: string): Promise<{ messages: ChatMessage[] }> {
   requireUserId(userId);
-  if (typeof taskId !== 'string' || taskId.length === 0 || taskId.length > MAX_ID_LENGTH) {
-    throw new AppError('invalid_input', `taskId: must be 1 to ${MAX_ID_LENGTH} characters`);
-  }
+  requireValid(Id, taskId, 'taskId');
   const db = await getDb();
   const messages = await db
     .select()
