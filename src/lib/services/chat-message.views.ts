@@ -1,4 +1,6 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { toChatMessagePayload } from '@/lib/realtime/payloads';
+import type { ChatMessagePayload } from '@/lib/realtime/protocol';
 
 /**
  * The message shapes of the guide's REST API. `data` is always an object ({} when the sender
@@ -17,8 +19,9 @@ export function toTaskItem(m: ChatMessageRow) {
 
 /**
  * A message as the SSE stream and `GET /api/chat-messages/by-id/{id}` send it: the list item plus
- * `read` and `position` (the client's cursor, also the SSE event id).
+ * `read` and `position` (the client's cursor, also the SSE event id). The stream writes it
+ * from the real-time layer, so the shape is defined there (protocol.ts).
  */
-export function toStreamItem(m: ChatMessageRow) {
-  return { ...toUnreadItem(m), read: m.read, position: m.position };
+export function toStreamItem(m: ChatMessageRow): ChatMessagePayload {
+  return toChatMessagePayload(m);
 }
