@@ -25,9 +25,9 @@ import { sseComment, sseEvent, sseRetry } from './sse';
  */
 
 /** Messages per replay query. */
-export const REPLAY_PAGE_SIZE = 500;
+const REPLAY_PAGE_SIZE = 500;
 /** What EventSource waits before reconnecting (the spec's default is up to the browser, often 3 s). */
-export const RECONNECT_RETRY_MS = 2_000;
+const RECONNECT_RETRY_MS = 2_000;
 /** Bytes the stream may buffer for its client before it starts waiting (replay) or counting it slow. */
 const HIGH_WATER_BYTES = 256 * 1024;
 /**

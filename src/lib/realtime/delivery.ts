@@ -128,7 +128,7 @@ export function dispatch(notification: Notification): void {
     requestLoad(userId, 'upTo' in notification ? { upTo: notification.upTo } : { ids: notification.ids, positions: notification.positions });
     return;
   }
-  hintAndLoad(userId, notification.position);
+  hintAndLoad(userId);
 }
 
 /** A notification heard on the LISTEN connection, counted and dispatched. */
@@ -138,9 +138,9 @@ export function receive(notification: Notification): void {
 }
 
 /** Tells subscribers still replaying to look again, and loads for the live ones. */
-function hintAndLoad(userId: string, position: number): void {
+function hintAndLoad(userId: string): void {
   for (const subscriber of hub.subscribersOf(userId)) {
-    if (subscriber.cursor() === null) subscriber.onEvent({ kind: 'message', position });
+    if (subscriber.cursor() === null) subscriber.onEvent({ kind: 'message' });
   }
   requestLoad(userId);
 }
@@ -148,5 +148,5 @@ function hintAndLoad(userId: string, position: number): void {
 /** After a (re)connection: every local subscriber reloads from its cursor (what the gap may have hidden). */
 export function resyncAll(): void {
   state().stats.resyncs++;
-  for (const userId of hub.subscribedUsers()) hintAndLoad(userId, 0);
+  for (const userId of hub.subscribedUsers()) hintAndLoad(userId);
 }

@@ -15,7 +15,7 @@ import type { ReadChange } from './protocol';
 /** What the fan-out tells a subscriber besides new rows. */
 export type HubEvent =
   /** A message was committed; for a subscriber still replaying on its own (cursor null). */
-  | { kind: 'message'; position: number }
+  | { kind: 'message' }
   /** Messages of the user were marked read (on any instance). */
   | ({ kind: 'read' } & ReadChange)
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */

@@ -27,7 +27,6 @@ class FakeEventSource implements EventSourceLike {
   constructor(readonly url: string) {
     FakeEventSource.instances.push(this);
   }
-
   addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
@@ -35,7 +34,6 @@ class FakeEventSource implements EventSourceLike {
   close(): void {
     this.readyState = FakeEventSource.CLOSED;
   }
-
   get closed(): boolean {
     return this.readyState === FakeEventSource.CLOSED;
   }
@@ -148,11 +146,10 @@ describe('transport ladder', () => {
     vi.unstubAllGlobals();
   });
 
-  function start(...args: Parameters<typeof startLadder>) {
-    const stop = startLadder(...args);
-    stops.push(stop);
-    return stop;
-  }
+  const start = (...args: Parameters<typeof startLadder>) => {
+    stops.push(startLadder(...args));
+    return stops.at(-1)!;
+  };
 
   it('opens the stream at the cursor, takes its messages and read events, and goes live', () => {
     const c = client([message(1), message(2)]);
