@@ -254,7 +254,7 @@ export function closeAllStreams(reason = 'server shutting down'): void {
  * for the supervisor's SIGKILL. Registered with the first stream (re-registering replaces it).
  */
 function installShutdownHook(): void {
-  onShutdown('sse-streams', 'streams', () => closeAllStreams());
+  onShutdown('sse-streams', 'streams', closeAllStreams);
 }
 
 /**
