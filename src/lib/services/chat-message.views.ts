@@ -1,4 +1,5 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { toChatMessagePayload } from '@/lib/realtime/payloads';
 import type { ChatMessage, TaskMessage, UnreadMessage } from '@/lib/schemas/chat-messages';
 
 /**
@@ -19,8 +20,9 @@ export function toTaskItem(m: ChatMessageRow): TaskMessage {
 
 /**
  * A message as the SSE stream and `GET /api/chat-messages/by-id/{id}` send it: the list item plus
- * `read` and `position` (the client's cursor, also the SSE event id).
+ * `read` and `position` (the client's cursor, also the SSE event id). The stream writes it
+ * from the real-time layer, so the shape is defined there (protocol.ts).
  */
 export function toStreamItem(m: ChatMessageRow): ChatMessage {
-  return { ...toUnreadItem(m), read: m.read, position: m.position };
+  return toChatMessagePayload(m);
 }
