@@ -27,7 +27,10 @@ export const AgentStateSchema = z.object({
   parsed: ParsedRequestSchema.optional().catch(undefined),
   pending: PendingSchema.optional().catch(undefined),
   /** The event a turn decided to cancel, saved before cancelling so a retry finishes that one. */
-  cancelling: z.object({ turn: z.number().int().min(0), candidate: CancelCandidateSchema }).optional().catch(undefined),
+  cancelling: z
+    .object({ turn: z.number().int().min(0), candidate: CancelCandidateSchema })
+    .optional()
+    .catch(undefined),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

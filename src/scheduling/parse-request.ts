@@ -12,15 +12,7 @@ import {
   extractQuotedTitle,
   normalizeTypos,
 } from './text-extract';
-import {
-  type LocalDate,
-  formatHm,
-  formatYmd,
-  getOffsetMinutes,
-  parseHm,
-  parseYmd,
-  zonedTimeToUtc,
-} from './tz';
+import { type LocalDate, formatHm, formatYmd, getOffsetMinutes, parseHm, parseYmd, zonedTimeToUtc } from './tz';
 
 export const MISSING_REASONS = ['past', 'ambiguous-hour', 'week-without-day'] as const;
 
@@ -45,9 +37,15 @@ export const ParsedRequestSchema = z.object({
   /** IANA zone named in the text ("3pm EST" -> "America/New_York"); overrides the user's zone. */
   explicitTimeZone: z.string().optional(),
   /** 'YYYY-MM-DD' */
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
   /** 'HH:MM' 24h */
-  time: z.string().regex(/^\d{2}:\d{2}$/).optional(),
+  time: z
+    .string()
+    .regex(/^\d{2}:\d{2}$/)
+    .optional(),
 });
 
 export type ParsedRequest = z.infer<typeof ParsedRequestSchema>;
@@ -89,11 +87,7 @@ export function parseWhen(text: string, opts: ParseOptions): WhenParts {
   const zone = extractExplicitZone(text);
   // chrono reads "next week on Tuesday" as two unrelated results; "Tuesday next week" as one.
   const input = zone.rest.replace(new RegExp(`\\bnext week(?:\\s+on)?\\s+(${FULL_WEEKDAYS})\\b`, 'gi'), '$1 next week');
-  const results = chrono.parse(
-    input,
-    { instant: opts.now, timezone: getOffsetMinutes(opts.timeZone, opts.now) },
-    { forwardDate: true },
-  );
+  const results = chrono.parse(input, { instant: opts.now, timezone: getOffsetMinutes(opts.timeZone, opts.now) }, { forwardDate: true });
 
   const parts: WhenParts = { weekWithoutDay: false };
   if (zone.value) parts.zone = zone.value;
@@ -115,8 +109,7 @@ function readClock(r: chrono.ParsedResult, parts: WhenParts): void {
   const minute = c.get('minute') ?? 0;
   const end = r.end?.isCertain('hour') ? r.end : undefined;
   const endKnown = end?.isCertain('meridiem') ?? false;
-  const meridiemKnown =
-    c.isCertain('meridiem') || hour === 0 || hour >= 12 || /\b0\d:\d\d/.test(r.text) || endKnown;
+  const meridiemKnown = c.isCertain('meridiem') || hour === 0 || hour >= 12 || /\b0\d:\d\d/.test(r.text) || endKnown;
   if (end) {
     const endMinutes = (end.get('hour') ?? 0) * 60 + (end.get('minute') ?? 0);
     // chrono copies "pm" from the end onto the start even when that inverts "11-1pm".

@@ -5,9 +5,9 @@ import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import { resetPusher } from '@/lib/realtime/pusher';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { subscribeToChannel, type ChannelSubscriber } from '../helpers/pusher-client';
-import { startPusherServer, type PusherServer } from '../helpers/pusher-server';
-import { createScratchPostgres, queryRows, type ScratchPostgres } from '../helpers/test-db';
+import { subscribeToChannel, type ChannelSubscriber } from '@test/helpers/pusher-client';
+import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
+import { createScratchPostgres, queryRows, type ScratchPostgres } from '@test/helpers/test-db';
 import { hasPgBinaries, startPgCluster, type PgCluster } from './pg-cluster';
 import { report } from './support';
 
@@ -52,7 +52,16 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
     resetPusher();
   });
   afterAll(async () => {
-    for (const name of ['PUSHER_APP_ID', 'PUSHER_KEY', 'PUSHER_SECRET', 'PUSHER_CLUSTER', 'PUSHER_HOST', 'PUSHER_PORT', 'PUSHER_USE_TLS', 'PUSHER_TIMEOUT_MS']) {
+    for (const name of [
+      'PUSHER_APP_ID',
+      'PUSHER_KEY',
+      'PUSHER_SECRET',
+      'PUSHER_CLUSTER',
+      'PUSHER_HOST',
+      'PUSHER_PORT',
+      'PUSHER_USE_TLS',
+      'PUSHER_TIMEOUT_MS',
+    ]) {
       delete process.env[name];
     }
     resetEnvCache();
@@ -72,9 +81,15 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
   /** Every chat-message of `phase` the subscriber received, after a marker sent behind them all arrived. */
   async function receivedIn(subscriber: ChannelSubscriber, phaseName: string): Promise<number> {
     const marker = `done-${phaseName}`;
-    await new Pusher({ ...PUSHER, host: pusher.host, port: String(pusher.port), useTLS: false }).trigger('private-user-pusher_user_0', 'test-marker', { marker });
+    await new Pusher({ ...PUSHER, host: pusher.host, port: String(pusher.port), useTLS: false }).trigger(
+      'private-user-pusher_user_0',
+      'test-marker',
+      { marker },
+    );
     await subscriber.next((e) => e.event === 'test-marker' && (e.data as { marker: string }).marker === marker, `the ${phaseName} marker`);
-    return subscriber.events.filter((e) => e.event === 'chat-message' && (e.data as { data?: { phase?: string } }).data?.phase === phaseName).length;
+    return subscriber.events.filter(
+      (e) => e.event === 'chat-message' && (e.data as { data?: { phase?: string } }).data?.phase === phaseName,
+    ).length;
   }
 
   async function phase(name: string, count: number): Promise<Sent[]> {
@@ -92,7 +107,15 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
             content: `${name} message ${i}`,
             data: { phase: name, i },
           });
-          results.push({ phase: name, ms: performance.now() - t0, success: r.success, databaseStored: r.databaseStored, pusherSent: r.pusherSent, messageId: r.messageId, userIndex: w });
+          results.push({
+            phase: name,
+            ms: performance.now() - t0,
+            success: r.success,
+            databaseStored: r.databaseStored,
+            pusherSent: r.pusherSent,
+            messageId: r.messageId,
+            userIndex: w,
+          });
         }
       }),
     );
@@ -120,7 +143,10 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
     const sentToFirstUser = (list: Sent[]) => list.filter((s) => s.userIndex === 0 && s.pusherSent).length;
 
     const ids = all.map((s) => s.messageId).filter((id): id is string => typeof id === 'string');
-    const rows = await queryRows<{ id: string; content: string }>(database, sql`SELECT id, content FROM chat_messages WHERE "userId" LIKE 'pusher_user_%'`);
+    const rows = await queryRows<{ id: string; content: string }>(
+      database,
+      sql`SELECT id, content FROM chat_messages WHERE "userId" LIKE 'pusher_user_%'`,
+    );
     const stored = new Set(rows.map((r) => r.id));
     const lost = ids.filter((id) => !stored.has(id)).length + (all.length - ids.length);
     // Every send has its own content: one stored twice would show up as a repeated content.
@@ -131,7 +157,7 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
     report('Pusher outage under load', {
       load: `${CONCURRENCY} concurrent senders`,
       faults: 'Pusher server (Soketi) killed: connection refused (200 sends), then frozen: never answers (100 sends)',
-      'PUSHER_TIMEOUT_MS': TIMEOUT_MS,
+      PUSHER_TIMEOUT_MS: TIMEOUT_MS,
       'up: sends / pusherSent / slowest ms': `${before.length} / ${pusherSent(before)} / ${slowest(before)}`,
       'failing: sends / pusherSent / slowest ms': `${failing.length} / ${pusherSent(failing)} / ${slowest(failing)}`,
       'hanging: sends / pusherSent / slowest ms': `${hanging.length} / ${pusherSent(hanging)} / ${slowest(hanging)}`,

@@ -6,8 +6,8 @@ import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { API_OPERATIONS, errorStatuses, getOpenApiDocument, type ApiOperation } from '@/lib/openapi/document';
 import { ErrorResponse } from '@/lib/schemas/common';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { runCli, startApp, type AppServer } from '../helpers/app-server';
-import { Browser } from '../helpers/http-client';
+import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser } from '@test/helpers/http-client';
 
 // The OpenAPI document (GET /api/openapi.json) against the routes that exist: every route file
 // under src/app/api is documented with each method it exports, and every documented operation
@@ -42,7 +42,14 @@ function exportedMethods(source: string): string[] {
   const found = new Set<string>();
   for (const m of source.matchAll(/export\s+(?:const|(?:async\s+)?function)\s+([A-Z]+)\b/g)) found.add(m[1]!);
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g)) {
-    for (const part of m[1]!.split(',')) found.add(part.trim().split(/\s+as\s+/).at(-1)!.trim());
+    for (const part of m[1]!.split(','))
+      found.add(
+        part
+          .trim()
+          .split(/\s+as\s+/)
+          .at(-1)!
+          .trim(),
+      );
   }
   return [...found].filter((name) => METHODS.includes(name)).sort();
 }
@@ -65,7 +72,11 @@ describe('the OpenAPI document and the route files', () => {
     const inTable = API_OPERATIONS.map((op) => key(op.method, op.path)).sort();
     const document = getOpenApiDocument();
     const inDocument = Object.entries(document.paths ?? {})
-      .flatMap(([apiPath, item]) => Object.keys(item ?? {}).filter((k) => METHODS.includes(k.toUpperCase())).map((m) => key(m, apiPath)))
+      .flatMap(([apiPath, item]) =>
+        Object.keys(item ?? {})
+          .filter((k) => METHODS.includes(k.toUpperCase()))
+          .map((m) => key(m, apiPath)),
+      )
       .sort();
     expect(inTable).toEqual(inFiles);
     expect(inDocument).toEqual(inFiles);
@@ -110,7 +121,9 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'GET /api/chat-messages/by-id/{id}': () => ({ params: { id: messageId } }),
     'GET /api/chat-messages/{taskId}': () => ({ params: { taskId: TASK } }),
     'POST /api/pusher/auth': () => ({ form: { socket_id: '123.456', channel_name: `private-user-${userId}` } }),
-    'POST /api/scheduling-agent/tasks': () => ({ json: { request: 'meet Sam tomorrow at 10am for 30 minutes', timezone: 'Europe/Berlin' } }),
+    'POST /api/scheduling-agent/tasks': () => ({
+      json: { request: 'meet Sam tomorrow at 10am for 30 minutes', timezone: 'Europe/Berlin' },
+    }),
     'GET /api/scheduling-agent/tasks': () => ({}),
     'GET /api/scheduling-agent/tasks/{id}': () => ({ params: { id: taskId } }),
     'GET /api/calendar/events': () => ({ query: { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' } }),
@@ -138,7 +151,14 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     app = await startApp({
       kind: 'postgres',
       // Pusher signs subscriptions locally; nothing is sent to this address.
-      env: { PUSHER_APP_ID: '1', PUSHER_KEY: 'key', PUSHER_SECRET: 'secret', PUSHER_CLUSTER: 'mt1', PUSHER_HOST: '127.0.0.1', PUSHER_PORT: '9' },
+      env: {
+        PUSHER_APP_ID: '1',
+        PUSHER_KEY: 'key',
+        PUSHER_SECRET: 'secret',
+        PUSHER_CLUSTER: 'mt1',
+        PUSHER_HOST: '127.0.0.1',
+        PUSHER_PORT: '9',
+      },
     });
     const created = await runCli(app.env, 'user-create.ts', ['--email', 'openapi@example.com', '--password', PASSWORD]);
     expect(created.code).toBe(0);
@@ -163,19 +183,22 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     expect(Object.keys(samples).sort()).toEqual(API_OPERATIONS.map((op) => key(op.method, op.path)).sort());
   });
 
-  it.each(API_OPERATIONS.map((op) => [key(op.method, op.path), op] as const))('%s answers with its documented status and shape', async (_name, op) => {
-    const response = await request(op, samples[key(op.method, op.path)]!(), browser);
-    expect(response.status).toBe(op.status ?? 200);
-    if (op.response === 'event-stream') {
-      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      await response.body?.cancel();
-      return;
-    }
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    const body: unknown = await response.json();
-    // Parsing strips keys the schema does not know, so equality also fails on undocumented fields.
-    expect(op.response.parse(body)).toEqual(body);
-  });
+  it.each(API_OPERATIONS.map((op) => [key(op.method, op.path), op] as const))(
+    '%s answers with its documented status and shape',
+    async (_name, op) => {
+      const response = await request(op, samples[key(op.method, op.path)]!(), browser);
+      expect(response.status).toBe(op.status ?? 200);
+      if (op.response === 'event-stream') {
+        expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        await response.body?.cancel();
+        return;
+      }
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      const body: unknown = await response.json();
+      // Parsing strips keys the schema does not know, so equality also fails on undocumented fields.
+      expect(op.response.parse(body)).toEqual(body);
+    },
+  );
 
   it('GET /api/openapi.json serves the document built from the schemas, without a session', async () => {
     const response = await fetch(`${app.baseUrl}/api/openapi.json`);

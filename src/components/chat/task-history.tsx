@@ -32,8 +32,8 @@ export function TaskHistory({ taskId, request, onClose }: { taskId: string; requ
         <ol className={styles.historyList}>
           {messages.map((m) => (
             <li key={m.id} data-type={m.type}>
-              <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong>{' '}
-              {m.content} <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
+              <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong> {m.content}{' '}
+              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
               {m.read ? '' : ' (unread)'}
             </li>
           ))}

@@ -119,7 +119,10 @@ async function offer(c: Conversation, parsed: ParsedRequest, start: Date, confli
       type: 'clarification',
       content: `${reason} I found no free time in the next two weeks. Which other day and time should I try?`,
     });
-    return { status: 'WAITING_FOR_USER', state: { parsed: { ...parsed, start: undefined, missing: ['date', 'time'] }, pending: { kind: 'details' } } };
+    return {
+      status: 'WAITING_FOR_USER',
+      state: { parsed: { ...parsed, start: undefined, missing: ['date', 'time'] }, pending: { kind: 'details' } },
+    };
   }
   const shown = await offerOnce(
     c,
@@ -141,7 +144,12 @@ async function offer(c: Conversation, parsed: ParsedRequest, start: Date, confli
 
 async function schedule(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
   if (parsed.missing.length > 0 || !parsed.start) {
-    await c.respond({ step: 'ask-details', type: 'clarification', content: say.askForMissing(parsed), data: { missing: parsed.missing, title: parsed.title } });
+    await c.respond({
+      step: 'ask-details',
+      type: 'clarification',
+      content: say.askForMissing(parsed),
+      data: { missing: parsed.missing, title: parsed.title },
+    });
     return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'details' } } };
   }
   await c.respond({ step: 'checking', type: 'scheduling_update', content: say.CHECKING });
@@ -158,7 +166,12 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate): Promise<T
   await taskRepository.rememberCancellation({ taskId: c.taskId, turn: c.turn, candidate });
   const event = await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
-  await c.respond({ step: 'cancelled', type: 'cancellation', content: say.cancellation(event.title, event.startsAt, c.timeZone), data: { eventId: event.id } });
+  await c.respond({
+    step: 'cancelled',
+    type: 'cancellation',
+    content: say.cancellation(event.title, event.startsAt, c.timeZone),
+    data: { eventId: event.id },
+  });
   return { status: 'COMPLETED', state: {}, result: { cancelledEventId: event.id } };
 }
 
@@ -177,14 +190,24 @@ async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutco
     .filter((e) => matchesCancel(parsed, e, c.timeZone))
     .map((e) => ({ eventId: e.id, title: e.title, start: e.startsAt.toISOString(), end: e.endsAt.toISOString() }));
   if (candidates.length === 0) {
-    await c.respond({ step: 'nothing-to-cancel', type: 'info', content: 'I could not find an upcoming meeting that matches. Nothing was cancelled.' });
+    await c.respond({
+      step: 'nothing-to-cancel',
+      type: 'info',
+      content: 'I could not find an upcoming meeting that matches. Nothing was cancelled.',
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { cancelledEventId: null } };
   }
   if (candidates.length === 1) return cancelOne(c, candidates[0]!);
   const offered = candidates.slice(0, 5);
   const list = offered.map((o, i) => `${i + 1}) ${o.title}, ${formatLocal(new Date(o.start), c.timeZone)}`).join('  ');
   const content = `Which meeting should I cancel? ${list}. Reply "the first one", "the second one" or its time.`;
-  const shown = await offerOnce(c, { step: 'which-to-cancel', type: 'clarification', content, data: { candidates: offered } }, 'candidates', offered, z.array(CancelCandidateSchema));
+  const shown = await offerOnce(
+    c,
+    { step: 'which-to-cancel', type: 'clarification', content, data: { candidates: offered } },
+    'candidates',
+    offered,
+    z.array(CancelCandidateSchema),
+  );
   return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'cancel-choice', candidates: shown } } };
 }
 
@@ -229,7 +252,12 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
   const parsed = pending?.kind === 'details' && previous ? mergeClarification(previous, input, opts) : parseSchedulingRequest(input, opts);
   if (parsed.intent === 'cancel') return cancel(c, parsed);
   if (parsed.intent === 'unknown') {
-    await respond({ step: 'unparseable', type: 'clarification', content: say.unparseable(), data: { examples: [...say.EXAMPLE_REQUESTS] } });
+    await respond({
+      step: 'unparseable',
+      type: 'clarification',
+      content: say.unparseable(),
+      data: { examples: [...say.EXAMPLE_REQUESTS] },
+    });
     return { status: 'WAITING_FOR_USER', state: { pending: { kind: 'request' } } };
   }
   return schedule(c, parsed);

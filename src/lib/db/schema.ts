@@ -1,17 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { createId } from '@paralleldrive/cuid2';
 // Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
 import { EVENT_STATUSES } from '../schemas/calendar';
@@ -32,7 +20,9 @@ export const chatMessageType = pgEnum('ChatMessageType', CHAT_MESSAGE_TYPES);
 export const chatMessages = pgTable(
   'chat_messages',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     taskId: text('taskId'),
@@ -42,9 +32,7 @@ export const chatMessages = pgTable(
     read: boolean('read').notNull().default(false),
     // timestamptz rather than Prisma's timestamp(3): instances in different time zones
     // must agree on the instant a message was created.
-    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' })
-      .notNull()
-      .defaultNow(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Additions beyond the guide.
     readAt: timestamp('readAt', { precision: 3, withTimezone: true, mode: 'date' }),
     idempotencyKey: text('idempotencyKey'),
@@ -78,7 +66,9 @@ export type ChatMessageRow = typeof chatMessages.$inferSelect;
 
 /** People who sign in. `email` is stored lower-case; `passwordHash` is scrypt (see lib/auth/password.ts). */
 export const users = pgTable('users', {
-  id: text('id').primaryKey().$defaultFn(() => createId()),
+  id: text('id')
+    .primaryKey()
+    .$defaultFn(() => createId()),
   email: text('email').notNull().unique(),
   name: text('name'),
   passwordHash: text('passwordHash').notNull(),
@@ -104,7 +94,9 @@ export const taskStatus = pgEnum('SchedulingAgentTaskStatus', TASK_STATUSES);
 export const schedulingAgentTasks = pgTable(
   'scheduling_agent_tasks',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     request: text('request').notNull(),
@@ -136,7 +128,9 @@ export const calendarEventStatus = pgEnum('CalendarEventStatus', EVENT_STATUSES)
 export const calendarEvents = pgTable(
   'calendar_events',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     title: text('title').notNull(),
     startsAt: timestamp('startsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),

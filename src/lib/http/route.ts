@@ -108,7 +108,7 @@ function checkOrigin(req: NextRequest): void {
     allowed.add(`http://${host}`);
     allowed.add(`https://${host}`);
   }
-  if (!allowed.has(origin)) throw new AppError('forbidden', 'Requests must come from this app\'s own origin');
+  if (!allowed.has(origin)) throw new AppError('forbidden', "Requests must come from this app's own origin");
 }
 
 /**

@@ -118,7 +118,9 @@ export const API_OPERATIONS: ApiOperation[] = [
     summary: "The caller's messages as Server-Sent Events, replayed from a cursor, then live",
     auth: 'session',
     query: StreamQuery,
-    headers: z.object({ 'last-event-id': LastEventId.optional().meta({ description: 'Wins over ?since (EventSource sends it on reconnect)' }) }),
+    headers: z.object({
+      'last-event-id': LastEventId.optional().meta({ description: 'Wins over ?since (EventSource sends it on reconnect)' }),
+    }),
     response: 'event-stream',
   },
   {
@@ -231,7 +233,10 @@ function toOperation(op: ApiOperation): ZodOpenApiOperationObject {
         : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
   };
   for (const error of errorStatuses(op)) {
-    responses[String(error) as StatusKey] = { description: STATUS_TEXT[error] ?? 'Error', content: { 'application/json': { schema: ErrorResponse } } };
+    responses[String(error) as StatusKey] = {
+      description: STATUS_TEXT[error] ?? 'Error',
+      content: { 'application/json': { schema: ErrorResponse } },
+    };
   }
   responses.default = { description: 'internal_error', content: { 'application/json': { schema: ErrorResponse } } };
   const kinds = op.bodyKinds ?? ['json'];
@@ -264,32 +269,35 @@ export function getOpenApiDocument(): ReturnType<typeof createDocument> {
   if (cached) return cached;
   const paths: ZodOpenApiPathsObject = {};
   for (const op of API_OPERATIONS) paths[op.path] = { ...paths[op.path], [op.method]: toOperation(op) };
-  cached = createDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Chat Response Service',
-      version: packageJson.version,
-      description:
-        'Chat messages of the scheduling agent: REST, Server-Sent Events and Pusher delivery. Errors are always ' +
-        '`{ error: { code, message } }`. State-changing requests from a browser must come from the app\'s own origin.',
-    },
-    components: {
-      securitySchemes: {
-        session: {
-          type: 'apiKey',
-          in: 'cookie',
-          // `__Secure-next-auth.session-token` when the app is served over https.
-          name: 'next-auth.session-token',
-          description: 'The NextAuth session cookie, set by signing in through /api/auth/callback/credentials',
+  cached = createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Chat Response Service',
+        version: packageJson.version,
+        description:
+          'Chat messages of the scheduling agent: REST, Server-Sent Events and Pusher delivery. Errors are always ' +
+          "`{ error: { code, message } }`. State-changing requests from a browser must come from the app's own origin.",
+      },
+      components: {
+        securitySchemes: {
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            // `__Secure-next-auth.session-token` when the app is served over https.
+            name: 'next-auth.session-token',
+            description: 'The NextAuth session cookie, set by signing in through /api/auth/callback/credentials',
+          },
         },
       },
+      paths,
     },
-    paths,
-  }, {
-    // zod spells out the date-time rule as a regex as well; `format` says it.
-    override: ({ jsonSchema }) => {
-      if (jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+    {
+      // zod spells out the date-time rule as a regex as well; `format` says it.
+      override: ({ jsonSchema }) => {
+        if (jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+      },
     },
-  });
+  );
   return cached;
 }

@@ -11,9 +11,9 @@ import * as hub from '@/lib/realtime/hub';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { GET as streamRoute } from '@/app/api/chat-messages/stream/route';
-import { eventData, SseReader, type SseEvent } from '../../../test/helpers/sse-client';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
-import { waitFor } from '../../../test/helpers/wait';
+import { eventData, SseReader, type SseEvent } from '@test/helpers/sse-client';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 // The stream, hub and fan-out in this process, without HTTP: what each stream sends, the hand-off
 // from replay to live, teardown, the per-user limit, and (PostgreSQL) LISTEN reconnection.
@@ -149,7 +149,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     }
   });
 
-  it('delivers a message committed after the replay\'s last read but announced before the stream went live', async () => {
+  it("delivers a message committed after the replay's last read but announced before the stream went live", async () => {
     await chatResponseService.sendInfo('t', 'w', 'replayed');
     interleave('selectPageAfter', () => chatResponseService.sendInfo('t', 'w', 'in the window'));
     const { events } = await track('w', 0);
@@ -245,7 +245,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     expect((await chatResponseService.sendInfo('t', 'teardown', 'nobody listening')).success).toBe(true);
   });
 
-  it('releases the subscription when the route handler\'s request is aborted', async () => {
+  it("releases the subscription when the route handler's request is aborted", async () => {
     process.env.NEXTAUTH_SECRET = SECRET;
     resetEnvCache();
     const token = await encode({ token: { sub: 'route_user' }, secret: SECRET });
@@ -281,7 +281,9 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     await events.until((e) => e.event === 'ready');
     await until(() => fanoutStatus().listener === 'listening', 'LISTEN');
     const heard = fanoutStatus().notifications;
-    await database.db.execute(sql`SELECT pg_notify('chat_messages', 'not json'), pg_notify('chat_messages', '{"userId":"stray","position":"x"}')`);
+    await database.db.execute(
+      sql`SELECT pg_notify('chat_messages', 'not json'), pg_notify('chat_messages', '{"userId":"stray","position":"x"}')`,
+    );
     await chatResponseService.sendInfo('t', 'stray', 'still delivered');
     expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([1]);
     expect(fanoutStatus().notifications).toBe(heard + 1);
@@ -307,4 +309,3 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([6]);
   });
 });
-

@@ -216,8 +216,7 @@ class ChatStreamSession implements HubSubscriber {
 
 /** What was read before answering, so a database failure is still a proper HTTP error. */
 type FirstRead =
-  | { kind: 'end'; position: number }
-  | { kind: 'page'; after: number; page: { messages: ChatMessageRow[]; hasMore: boolean } };
+  { kind: 'end'; position: number } | { kind: 'page'; after: number; page: { messages: ChatMessageRow[]; hasMore: boolean } };
 
 async function readPage(userId: string, afterPosition: number): Promise<{ messages: ChatMessageRow[]; hasMore: boolean }> {
   return chatMessageRepository.selectPageAfter(await getDb(), { userId, afterPosition, limit: REPLAY_PAGE_SIZE });

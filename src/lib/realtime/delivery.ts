@@ -99,7 +99,10 @@ export function requestLoad(userId: string, read?: ReadChange): void {
  * skipped and the pass repeated, because handing it rows that start past its cursor would leave a gap.
  */
 async function loadPass(userId: string, load: UserLoad): Promise<void> {
-  const cursors = hub.subscribersOf(userId).map((s) => s.cursor()).filter((c): c is number => c !== null);
+  const cursors = hub
+    .subscribersOf(userId)
+    .map((s) => s.cursor())
+    .filter((c): c is number => c !== null);
   if (cursors.length === 0) return;
   let from = Math.min(...cursors);
   const db = await getDb();
@@ -125,7 +128,10 @@ export function dispatch(notification: Notification): void {
   const { userId } = notification;
   if (hub.subscriberCount(userId) === 0) return;
   if (notification.kind === 'read') {
-    requestLoad(userId, 'upTo' in notification ? { upTo: notification.upTo } : { ids: notification.ids, positions: notification.positions });
+    requestLoad(
+      userId,
+      'upTo' in notification ? { upTo: notification.upTo } : { ids: notification.ids, positions: notification.positions },
+    );
     return;
   }
   hintAndLoad(userId);

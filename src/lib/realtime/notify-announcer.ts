@@ -88,7 +88,10 @@ export async function announceMessage(userId: string, position: number): Promise
     pumpAnnouncements(database.pool);
     await batch.done;
   } catch (err) {
-    getLogger().error({ err: rootCauseMessage(err), userId, position }, 'chat message NOTIFY failed; streams will catch up on the next event or reconnect');
+    getLogger().error(
+      { err: rootCauseMessage(err), userId, position },
+      'chat message NOTIFY failed; streams will catch up on the next event or reconnect',
+    );
   }
 }
 

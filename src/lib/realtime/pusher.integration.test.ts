@@ -6,9 +6,9 @@ import type { Database } from '@/lib/db/client';
 import { chatMessages } from '@/lib/db/schema';
 import { authorizeUserChannel, resetPusher } from '@/lib/realtime/pusher';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { subscribeToChannel, type ChannelSubscriber, type ReceivedEvent } from '../../../test/helpers/pusher-client';
-import { startPusherServer, type PusherServer } from '../../../test/helpers/pusher-server';
-import { useFreshDatabase } from '../../../test/helpers/test-db';
+import { subscribeToChannel, type ChannelSubscriber, type ReceivedEvent } from '@test/helpers/pusher-client';
+import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
+import { useFreshDatabase } from '@test/helpers/test-db';
 
 // The Pusher transport against a real Pusher-protocol server (Soketi) on loopback. What the
 // server side published is asserted through the real pusher-js client subscribed to the channel,

@@ -109,15 +109,17 @@ export async function insertMessage(
  */
 function prepareUnreadPage(db: Db) {
   const unread = and(eq(chatMessages.userId, sql.placeholder('userId')), sql`${chatMessages.read} = false`);
-  return db
-    .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
-    .from(chatMessages)
-    .where(unread)
-    // Ties of createdAt (sends in one millisecond) go by position, the user's send order: the
-    // guide breaks them by id, which with random ids would shuffle them.
-    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
-    .limit(sql.placeholder('limit'))
-    .prepare('chat_unread_page');
+  return (
+    db
+      .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
+      .from(chatMessages)
+      .where(unread)
+      // Ties of createdAt (sends in one millisecond) go by position, the user's send order: the
+      // guide breaks them by id, which with random ids would shuffle them.
+      .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
+      .limit(sql.placeholder('limit'))
+      .prepare('chat_unread_page')
+  );
 }
 
 const unreadPageStatements = new WeakMap<Db, ReturnType<typeof prepareUnreadPage>>();
@@ -172,10 +174,7 @@ export function markReadUpTo(db: Db, change: { userId: string; upTo: number }): 
  * Positions of one user commit in increasing order, so the result is always every committed
  * message in `(afterPosition, last returned]`: a reader advancing its cursor this way skips nothing.
  */
-export function selectMessagesAfter(
-  db: Db,
-  query: { userId: string; afterPosition: number; limit: number },
-): Promise<ChatMessageRow[]> {
+export function selectMessagesAfter(db: Db, query: { userId: string; afterPosition: number; limit: number }): Promise<ChatMessageRow[]> {
   return db
     .select()
     .from(chatMessages)

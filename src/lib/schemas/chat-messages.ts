@@ -11,14 +11,7 @@ import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
 
 export { MAX_ID_LENGTH };
 
-export const CHAT_MESSAGE_TYPES = [
-  'SCHEDULING_UPDATE',
-  'CONFIRMATION',
-  'CLARIFICATION',
-  'CANCELLATION',
-  'ERROR',
-  'INFO',
-] as const;
+export const CHAT_MESSAGE_TYPES = ['SCHEDULING_UPDATE', 'CONFIRMATION', 'CLARIFICATION', 'CANCELLATION', 'ERROR', 'INFO'] as const;
 export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
 
 export const MAX_CONTENT_LENGTH = 10_000;
@@ -63,10 +56,9 @@ const encoder = new TextEncoder();
 
 /** `data` must be a plain JSON object whose serialized form fits in 64 KiB. */
 const JsonObject = z
-  .custom<Record<string, unknown>>(
-    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-    { message: 'must be a JSON object' },
-  )
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be a JSON object',
+  })
   .superRefine((value, ctx) => {
     let serialized: string;
     try {
@@ -116,10 +108,7 @@ export const TaskIdParams = z.object({ taskId: Id });
 export const MessageIdParams = z.object({ id: Id });
 
 /** `POST /api/chat-messages/mark-read` (and `POST /api/chat-messages`) */
-export const MarkReadBody = z.object(
-  { messageIds: MessageIds.min(1, 'must hold at least one id') },
-  { message: 'must be a JSON object' },
-);
+export const MarkReadBody = z.object({ messageIds: MessageIds.min(1, 'must hold at least one id') }, { message: 'must be a JSON object' });
 
 /** `POST /api/chat-messages/mark-all-read` */
 export const MarkAllReadBody = z.object({ upTo: Position }, { message: 'must be a JSON object' });
@@ -154,9 +143,7 @@ const messageFields = {
 };
 
 /** An item of `GET /api/chat-messages`. */
-export const UnreadMessage = z
-  .object({ ...messageFields, taskId: z.string().nullable() })
-  .meta({ id: 'UnreadMessage' });
+export const UnreadMessage = z.object({ ...messageFields, taskId: z.string().nullable() }).meta({ id: 'UnreadMessage' });
 export type UnreadMessage = z.infer<typeof UnreadMessage>;
 
 /** An item of `GET /api/chat-messages/{taskId}`. */

@@ -6,14 +6,7 @@ import { getLogger } from '@/lib/log/logger';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import { Id } from '@/lib/schemas/common';
-import {
-  MessageIds,
-  MessagesAfterLimit,
-  OrgId,
-  PageLimit,
-  Position,
-  SendChatMessageInput,
-} from '@/lib/schemas/chat-messages';
+import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMessageInput } from '@/lib/schemas/chat-messages';
 
 /**
  * The Chat Response Service (the guide's API). Messages are always stored in PostgreSQL
@@ -53,10 +46,7 @@ function failure(error: string): SendChatMessageResult {
  * @param orgId optional organisation id stored with the message.
  * @returns `{ success, pusherSent, databaseStored, messageId, error? }`; never throws.
  */
-export async function sendChatMessage(
-  message: SendChatMessageInput,
-  orgId?: string,
-): Promise<SendChatMessageResult> {
+export async function sendChatMessage(message: SendChatMessageInput, orgId?: string): Promise<SendChatMessageResult> {
   const parsed = SendChatMessageInput.safeParse(message);
   if (!parsed.success) return failure(`Invalid chat message: ${describeIssues(parsed.error.issues)}`);
   const org = OrgId.safeParse(orgId);
@@ -96,8 +86,7 @@ function sendTyped(type: ChatMessageTypeName) {
     content: string,
     data?: Record<string, unknown>,
     orgId?: string,
-  ): Promise<SendChatMessageResult> =>
-    sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString() }, orgId);
+  ): Promise<SendChatMessageResult> => sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString() }, orgId);
 }
 
 /** Sends a SCHEDULING_UPDATE ("Processing your request..."). Arguments as the guide: (taskId, userId, content, data?, orgId?). */
@@ -131,10 +120,7 @@ function requireUserId(userId: string): string {
  *
  * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100.
  */
-export async function getUnreadMessages(
-  userId: string,
-  limit: number,
-): Promise<{ messages: ChatMessage[]; total: number }> {
+export async function getUnreadMessages(userId: string, limit: number): Promise<{ messages: ChatMessage[]; total: number }> {
   requireUserId(userId);
   const pageLimit = requireValid(PageLimit, limit, 'limit');
   return chatMessageRepository.selectUnreadPage(await getDb(), { userId, limit: pageLimit });

@@ -66,10 +66,7 @@ export interface SchedulingPreferences {
 /** The user's saved time zone and working hours; undefined for an unknown user. */
 export async function getSchedulingPreferences(userId: string): Promise<SchedulingPreferences | undefined> {
   const db = await getDb();
-  const [user] = await db
-    .select({ timeZone: users.timeZone, workingHours: users.workingHours })
-    .from(users)
-    .where(eq(users.id, userId));
+  const [user] = await db.select({ timeZone: users.timeZone, workingHours: users.workingHours }).from(users).where(eq(users.id, userId));
   return user;
 }
 

@@ -29,8 +29,7 @@ export type FetchAfter = (after: number) => Promise<Pick<HistoryPage, 'messages'
 const HISTORY_PAGE = 200;
 
 /** `fetchAfter` over HTTP: `GET /api/chat-messages/history?after=<cursor>&limit=200`. */
-export const fetchHistoryAfter: FetchAfter = (after) =>
-  api<HistoryPage>(`${REALTIME_PATHS.history}?after=${after}&limit=${HISTORY_PAGE}`);
+export const fetchHistoryAfter: FetchAfter = (after) => api<HistoryPage>(`${REALTIME_PATHS.history}?after=${after}&limit=${HISTORY_PAGE}`);
 
 /** The newest page, oldest first: what the chat shows when it opens. */
 export const fetchLatest = (limit = 100): Promise<HistoryPage> => api<HistoryPage>(`${REALTIME_PATHS.history}?limit=${limit}`);

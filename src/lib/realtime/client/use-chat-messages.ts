@@ -136,7 +136,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
       if (unread.length === 0) return;
       applyRead({ ids: unread });
       for (let i = 0; i < unread.length; i += 100) {
-        await api('/api/chat-messages/mark-read', { method: 'POST', body: JSON.stringify({ messageIds: unread.slice(i, i + 100) }) }).catch(onSignedOut);
+        await api('/api/chat-messages/mark-read', { method: 'POST', body: JSON.stringify({ messageIds: unread.slice(i, i + 100) }) }).catch(
+          onSignedOut,
+        );
       }
       refreshCount();
     },

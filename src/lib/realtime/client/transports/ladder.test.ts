@@ -71,7 +71,10 @@ class FakePusher {
     },
   };
 
-  constructor(readonly key: string, readonly options: { cluster: string; channelAuthorization: { endpoint: string } }) {
+  constructor(
+    readonly key: string,
+    readonly options: { cluster: string; channelAuthorization: { endpoint: string } },
+  ) {
     FakePusher.instances.push(this);
   }
   subscribe(channel: string) {
@@ -241,7 +244,13 @@ describe('transport ladder', () => {
   it('shows Pusher events at once without moving the cursor, and lets the catch-up move it', async () => {
     const history = fakeHistory(3);
     const c = client([message(1)]);
-    const pusher = pusherTransport({ key: 'key', cluster: 'eu', userId: 'u1', fetchAfter: history.fetchAfter, loadPusher: async () => FakePusher as unknown as PusherClass });
+    const pusher = pusherTransport({
+      key: 'key',
+      cluster: 'eu',
+      userId: 'u1',
+      fetchAfter: history.fetchAfter,
+      loadPusher: async () => FakePusher as unknown as PusherClass,
+    });
     start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
     await vi.advanceTimersByTimeAsync(0);
     const [client1] = FakePusher.instances;
@@ -253,7 +262,14 @@ describe('transport ladder', () => {
     expect(c.store.messages[1]!.data).toEqual({});
     expect(c.cursor()).toBe(1);
     // A thin event (over 10 KB) is not shown; the catch-up brings its body.
-    client1!.trigger(PUSHER_EVENTS.chatMessage, { id: 'm4', type: 'INFO', taskId: null, createdAt: message(4).createdAt, position: 4, truncated: true });
+    client1!.trigger(PUSHER_EVENTS.chatMessage, {
+      id: 'm4',
+      type: 'INFO',
+      taskId: null,
+      createdAt: message(4).createdAt,
+      position: 4,
+      truncated: true,
+    });
     history.stored.push(message(4));
     await vi.advanceTimersByTimeAsync(200);
     expect(history.asked).toEqual([1]);
@@ -267,7 +283,13 @@ describe('transport ladder', () => {
   it('climbs down from Pusher to the stream when Pusher is unavailable, at the cursor reached so far', async () => {
     const history = fakeHistory(2);
     const c = client();
-    const pusher = pusherTransport({ key: 'key', cluster: 'eu', userId: 'u1', fetchAfter: history.fetchAfter, loadPusher: async () => FakePusher as unknown as PusherClass });
+    const pusher = pusherTransport({
+      key: 'key',
+      cluster: 'eu',
+      userId: 'u1',
+      fetchAfter: history.fetchAfter,
+      loadPusher: async () => FakePusher as unknown as PusherClass,
+    });
     start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
     await vi.advanceTimersByTimeAsync(0);
     const [client1] = FakePusher.instances;
@@ -288,7 +310,11 @@ describe('transport ladder', () => {
   it('stops everything it started', async () => {
     const history = fakeHistory(0);
     const c = client();
-    const stop = start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    const stop = start(
+      [sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })],
+      c.cursor,
+      c.sink,
+    );
     lastSource().refuse();
     await vi.advanceTimersByTimeAsync(0);
     expect(history.asked).toHaveLength(1);

@@ -8,7 +8,11 @@ export function pollingTransport(deps: { fetchAfter: FetchAfter; intervalMs?: nu
     name: 'polling',
     start(cursor, sink) {
       sink.state('polling');
-      const tick = () => void catchUp(deps.fetchAfter, cursor, sink).then(() => sink.countChanged(), (err: unknown) => sink.error(err));
+      const tick = () =>
+        void catchUp(deps.fetchAfter, cursor, sink).then(
+          () => sink.countChanged(),
+          (err: unknown) => sink.error(err),
+        );
       tick();
       const interval = setInterval(tick, intervalMs);
       return () => clearInterval(interval);

@@ -44,7 +44,10 @@ export function pusherTransport(deps: {
       let countTimer: ReturnType<typeof setInterval> | undefined;
       const fillGaps = () => {
         clearTimeout(gapTimer);
-        gapTimer = setTimeout(() => void catchUp(deps.fetchAfter, cursor, sink).catch((err: unknown) => sink.error(err)), GAP_FILL_DELAY_MS);
+        gapTimer = setTimeout(
+          () => void catchUp(deps.fetchAfter, cursor, sink).catch((err: unknown) => sink.error(err)),
+          GAP_FILL_DELAY_MS,
+        );
       };
       void (deps.loadPusher ?? loadPusherJs)().then(
         (Pusher) => {
