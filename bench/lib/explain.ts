@@ -60,7 +60,7 @@ export async function explainServiceQueries(
   await step('getTaskMessages', () => chatResponseService.getTaskMessages(taskId, userId));
   await step('getMessagesAfter (SSE replay, fan-out load)', () => chatResponseService.getMessagesAfter(userId, 80, 500));
   await step('getLastPosition', () => chatResponseService.getLastPosition(userId));
-  await step('getMessageById', () => chatResponseService.getMessageById(messageIds[0]!, userId));
+  await step('getMessageById', () => chatResponseService.getMessageById({ id: messageIds[0]!, userId }));
   await step('rate limit (every API request)', () => consumeRateLimit('read', userId));
   await closeDatabase();
 

@@ -113,13 +113,13 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
 
   it("getMessageById returns the caller's message and null for another user's or an unknown id", async () => {
     const sent = await chatResponseService.sendInfo('t', 'u1', 'hello');
-    expect(await chatResponseService.getMessageById(sent.messageId!, 'u1')).toMatchObject({
+    expect(await chatResponseService.getMessageById({ id: sent.messageId!, userId: 'u1' })).toMatchObject({
       id: sent.messageId,
       content: 'hello',
       position: 1,
     });
-    expect(await chatResponseService.getMessageById(sent.messageId!, 'u2')).toBeNull();
-    expect(await chatResponseService.getMessageById('nope', 'u1')).toBeNull();
+    expect(await chatResponseService.getMessageById({ id: sent.messageId!, userId: 'u2' })).toBeNull();
+    expect(await chatResponseService.getMessageById({ id: 'nope', userId: 'u1' })).toBeNull();
   });
 
   describe('markAllAsRead', () => {

@@ -229,7 +229,7 @@ export async function getLastPosition(userId: string): Promise<{ position: numbe
  * Null when there is no such message or it belongs to another user: the two are
  * indistinguishable so ids of other users' messages cannot be probed.
  */
-export async function getMessageById(id: string, userId: string): Promise<ChatMessage | null> {
+export async function getMessageById({ id, userId }: { id: string; userId: string }): Promise<ChatMessage | null> {
   requireUserId(userId);
   requireValid(Id, id, 'id');
   return chatMessageRepository.selectById(await getDb(), { id, userId });
