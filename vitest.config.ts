@@ -32,13 +32,14 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
       },
       { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
-      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'] } },
+      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
       {
         extends: true,
         test: {
           name: 'faults',
           include: ['test/faults/**/*.fault.ts'],
+          globalSetup: ['test/helpers/global-build.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 240_000,
