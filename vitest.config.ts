@@ -1,18 +1,50 @@
 import { fileURLToPath } from 'node:url';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
+
+// One config, five named projects, so `npm test` says what ran:
+//   unit         src/**/*.test.ts                      pure code, no database
+//   integration  **/*.integration.test.ts              services on real PGlite and PostgreSQL
+//   http         test/http/*.http.test.ts              the built app over real HTTP
+//   e2e          e2e/*.spec.ts                         Chromium driven by playwright-core
+//   faults       test/faults/*.fault.ts                PostgreSQL, Pusher and workers killed on purpose
+// `npm test` runs the first four; `npm run test:faults` the last, one file at a time.
+if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
+  // Without it every PostgreSQL suite would skip and CI would pass having tested only PGlite.
+  throw new Error('CI=true needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)');
+}
 
 export default defineConfig({
   resolve: {
-    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    alias: {
+      '@test': fileURLToPath(new URL('./test', import.meta.url)),
+      '@': fileURLToPath(new URL('./src', import.meta.url)),
+    },
   },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.spec.ts'],
-    // The fault suite has its own config and command (npm run test:faults).
-    exclude: [...configDefaults.exclude, 'test/faults/**'],
     environment: 'node',
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
+      },
+      { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
+      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.fault.ts'],
+          globalSetup: ['test/helpers/global-build.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+        },
+      },
+    ],
   },
 });

@@ -24,7 +24,11 @@ interface Worker {
 }
 
 function startProcess(script: string, env: NodeJS.ProcessEnv): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
   child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
@@ -93,14 +97,19 @@ export async function bench(): Promise<Section> {
       const workers = await startWorkers(processes, 'src/workers/index.ts', 'scheduling worker started', workerEnv);
       const t0 = performance.now();
       const taskIds = await Promise.all(
-        userRows.map(async ({ id }, i) => (await taskService.submitRequest(id, { request: `book 30 min with Dana tomorrow at ${1 + (i % 11)}pm` })).taskId),
+        userRows.map(
+          async ({ id }, i) =>
+            (await taskService.submitRequest(id, { request: `book 30 min with Dana tomorrow at ${1 + (i % 11)}pm` })).taskId,
+        ),
       );
       await waitUntil(
         async () => {
           const rows = await database.db
             .select({ n: sql<number>`count(*)::int` })
             .from(schedulingAgentTasks)
-            .where(sql`${inArray(schedulingAgentTasks.id, taskIds)} AND ${schedulingAgentTasks.status} IN ('COMPLETED', 'FAILED', 'WAITING_FOR_USER')`);
+            .where(
+              sql`${inArray(schedulingAgentTasks.id, taskIds)} AND ${schedulingAgentTasks.status} IN ('COMPLETED', 'FAILED', 'WAITING_FOR_USER')`,
+            );
           return rows[0]!.n === TASKS;
         },
         'agent tasks',
@@ -115,7 +124,10 @@ export async function bench(): Promise<Section> {
       const completed = statuses.find((s) => s.status === 'COMPLETED')?.n ?? 0;
       if (completed !== TASKS) throw new Error(`not every task completed: ${JSON.stringify(statuses)}`);
       const messages = await database.db.execute(
-        sql`SELECT count(*)::int AS n FROM chat_messages WHERE "taskId" IN (${sql.join(taskIds.map((id) => sql`${id}`), sql`, `)})`,
+        sql`SELECT count(*)::int AS n FROM chat_messages WHERE "taskId" IN (${sql.join(
+          taskIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
       );
       const messageCount = (messages as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
       if (messageCount !== TASKS * 3) throw new Error(`expected ${TASKS * 3} chat messages, found ${messageCount}`);
@@ -129,7 +141,10 @@ export async function bench(): Promise<Section> {
       await waitUntil(
         async () => {
           const r = await database.db.execute(
-            sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${NOOP_QUEUE} AND state = 'completed' AND id IN (${sql.join(jobIds.map((id) => sql`${id}::uuid`), sql`, `)})`,
+            sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${NOOP_QUEUE} AND state = 'completed' AND id IN (${sql.join(
+              jobIds.map((id) => sql`${id}::uuid`),
+              sql`, `,
+            )})`,
           );
           return (r as unknown as { rows: Array<{ n: number }> }).rows[0]!.n === TASKS;
         },
@@ -147,7 +162,14 @@ export async function bench(): Promise<Section> {
     await scratch.drop();
   }
 
-  const rows = results.map((r) => [r.processes, fmt(r.agent), fmt(r.agentSeconds), fmt(r.noop), fmt(r.noopSeconds), `${fmt(ratio(r.agent, r.noop))}x`]);
+  const rows = results.map((r) => [
+    r.processes,
+    fmt(r.agent),
+    fmt(r.agentSeconds),
+    fmt(r.noop),
+    fmt(r.noopSeconds),
+    `${fmt(ratio(r.agent, r.noop))}x`,
+  ]);
   const scaling = ratio(results[1]!.agent, results[0]!.agent);
   const targets: Target[] = results.map((r) => ({
     name: `agent: tasks/s with ${r.processes} worker process${r.processes > 1 ? 'es' : ''} (vs no-op jobs)`,
@@ -161,7 +183,7 @@ export async function bench(): Promise<Section> {
     `3 chat messages (every task ended COMPLETED with exactly 3 messages). \`npm run worker\` processes with the defaults:`,
     'WORKER_CONCURRENCY=4 pollers, batch size 1, polling every 0.5 s, a pool of 10. Time runs from the first submit to the',
     'last task finished. The baseline works the same number of no-op jobs with the same pg-boss settings in the same number',
-    'of processes (bench/lib/noop-worker.ts): the queue\'s own floor.',
+    "of processes (bench/lib/noop-worker.ts): the queue's own floor.",
     '',
     table(['worker processes', 'tasks/s', 'seconds', 'no-op jobs/s (baseline)', 'seconds', 'vs baseline'], rows),
     '',

@@ -8,7 +8,18 @@ import path from 'node:path';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { processRss, startBenchApp } from './lib/app';
-import { log, mintSessionToken, RESULTS_DIR, ROOT, runIfMain, scratchDatabase, sleep, table, type Section, type Target } from './lib/common';
+import {
+  log,
+  mintSessionToken,
+  RESULTS_DIR,
+  ROOT,
+  runIfMain,
+  scratchDatabase,
+  sleep,
+  table,
+  type Section,
+  type Target,
+} from './lib/common';
 import { heapGrowth } from './lib/heap';
 import { profileMarkdown, summarizeProfile } from './lib/profile';
 import { inBatches, nowMs, openStream, type SseStream } from '../test/faults/sse-stream';
@@ -88,7 +99,11 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
   for (const level of LEVELS) {
     const rssBefore = target.rss();
     const t0 = performance.now();
-    await inBatches([...Array(level - opened).keys()].map((k) => opened + k), OPEN_CONCURRENCY, (i) => open(i));
+    await inBatches(
+      [...Array(level - opened).keys()].map((k) => opened + k),
+      OPEN_CONCURRENCY,
+      (i) => open(i),
+    );
     const deadline = Date.now() + 60_000;
     while (readyCount < level && Date.now() < deadline) await sleep(50);
     if (readyCount < level) throw new Error(`${target.name}: only ${readyCount}/${level} streams got ready`);
@@ -156,7 +171,10 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
 }
 
 async function startBare(): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-sse-server.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/bare-sse-server.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (c: Buffer) => resolve((JSON.parse(c.toString()) as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`bare SSE server exited with ${code}`)));
@@ -198,12 +216,21 @@ async function diagnose(databaseUrl: string): Promise<string> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const openAll = async (port: number, from: number, count: number, streams: SseStream[]) => {
-    await inBatches([...Array(count).keys()].map((k) => from + k), OPEN_CONCURRENCY, async (i) => {
-      const user = `diag_${i}`;
-      streams.push(
-        await openStream({ port, path: '/api/chat-messages/stream', headers: { cookie: `next-auth.session-token=${await mintSessionToken(user)}` }, onEvent: () => {} }),
-      );
-    });
+    await inBatches(
+      [...Array(count).keys()].map((k) => from + k),
+      OPEN_CONCURRENCY,
+      async (i) => {
+        const user = `diag_${i}`;
+        streams.push(
+          await openStream({
+            port,
+            path: '/api/chat-messages/stream',
+            headers: { cookie: `next-auth.session-token=${await mintSessionToken(user)}` },
+            onEvent: () => {},
+          }),
+        );
+      },
+    );
   };
 
   // Heap: snapshots before and after DIAG_STREAMS idle streams (its own instance: writing a
@@ -246,7 +273,10 @@ async function diagnose(databaseUrl: string): Promise<string> {
         `opened and idled 3 s), including ${fmt(count(/^object: Promise$/))} pending promises, ${fmt(count(/^object: Generator$/))} suspended generators,`,
         `${fmt(count(/^object: system \/ Context$/))} closure contexts and ${fmt(count(/^closure/))} closures per stream. Largest kinds of object added, per stream:`,
         '',
-        table(['kind: constructor', 'objects per stream', 'bytes per stream'], all.slice(0, 12).map((r) => [r.what, fmt(r.perUnitCount), fmt(r.perUnitBytes)])),
+        table(
+          ['kind: constructor', 'objects per stream', 'bytes per stream'],
+          all.slice(0, 12).map((r) => [r.what, fmt(r.perUnitCount), fmt(r.perUnitBytes)]),
+        ),
       ].join('\n');
     } finally {
       for (const s of streams) s.close();
@@ -264,7 +294,12 @@ async function diagnose(databaseUrl: string): Promise<string> {
       for (let k = 0; k < RATE * SECONDS; k++) {
         const wait = start + (k * 1000) / RATE - performance.now();
         if (wait > 0) await sleep(wait);
-        void chatResponseService.sendChatMessage({ type: 'info', userId: `diag_${2_000 + Math.floor(Math.random() * DIAG_STREAMS)}`, content: 'diagnose', data: { sentAt: nowMs() } });
+        void chatResponseService.sendChatMessage({
+          type: 'info',
+          userId: `diag_${2_000 + Math.floor(Math.random() * DIAG_STREAMS)}`,
+          content: 'diagnose',
+          data: { sentAt: nowMs() },
+        });
       }
       await sleep(2_000);
     } finally {
@@ -296,10 +331,20 @@ export async function bench(): Promise<Section> {
       headers: async () => ({}),
       publish: (userId, data) =>
         new Promise((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: bare.port, path: '/publish', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(String(res.statusCode)))));
-          });
+          const req = http.request(
+            {
+              host: '127.0.0.1',
+              port: bare.port,
+              path: '/publish',
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(String(res.statusCode)))));
+            },
+          );
           req.on('error', reject);
           req.end(JSON.stringify({ userId, data: { data } }));
         }),
@@ -339,7 +384,10 @@ export async function bench(): Promise<Section> {
   const rows: Array<Array<string | number>> = [];
   for (const [i, a] of appResults.entries()) {
     const b = bareResults[i]!;
-    for (const [label, r] of [['bare node:http broadcaster (baseline)', b], ['app: GET /api/chat-messages/stream', a]] as const) {
+    for (const [label, r] of [
+      ['bare node:http broadcaster (baseline)', b],
+      ['app: GET /api/chat-messages/stream', a],
+    ] as const) {
       rows.push([
         r.streams,
         label,
@@ -353,12 +401,33 @@ export async function bench(): Promise<Section> {
         fmt(r.openSeconds),
       ]);
     }
-    targets.push({ name: `fan-out ${a.streams} streams: lost / duplicated`, measured: `${a.lost} / ${a.duplicated}`, target: '0 / 0', met: a.lost === 0 && a.duplicated === 0 });
-    targets.push({ name: `fan-out ${a.streams} streams: p99 vs bare broadcaster`, measured: `${fmt(ratio(a.latency.p99, b.latency.p99))}x`, target: '<= 2x', met: a.latency.p99 <= 2 * b.latency.p99 });
-    if (a.streams === 5000) targets.push({ name: 'fan-out 5,000 streams: publish -> receive p99', measured: `${fmt(a.latency.p99)} ms`, target: '<= 100 ms', met: a.latency.p99 <= 100 });
+    targets.push({
+      name: `fan-out ${a.streams} streams: lost / duplicated`,
+      measured: `${a.lost} / ${a.duplicated}`,
+      target: '0 / 0',
+      met: a.lost === 0 && a.duplicated === 0,
+    });
+    targets.push({
+      name: `fan-out ${a.streams} streams: p99 vs bare broadcaster`,
+      measured: `${fmt(ratio(a.latency.p99, b.latency.p99))}x`,
+      target: '<= 2x',
+      met: a.latency.p99 <= 2 * b.latency.p99,
+    });
+    if (a.streams === 5000)
+      targets.push({
+        name: 'fan-out 5,000 streams: publish -> receive p99',
+        measured: `${fmt(a.latency.p99)} ms`,
+        target: '<= 100 ms',
+        met: a.latency.p99 <= 100,
+      });
   }
   const last = appResults.at(-1)!;
-  targets.push({ name: 'fan-out: RSS per idle stream', measured: `${fmt(last.perStreamBytes / 1024)} KB`, target: '<= 50 KB', met: last.perStreamBytes <= 50 * 1024 });
+  targets.push({
+    name: 'fan-out: RSS per idle stream',
+    measured: `${fmt(last.perStreamBytes / 1024)} KB`,
+    target: '<= 50 KB',
+    met: last.perStreamBytes <= 50 * 1024,
+  });
 
   let diagnosis = '';
   try {
@@ -375,13 +444,16 @@ export async function bench(): Promise<Section> {
   const markdown = [
     `One \`next start\` instance on PostgreSQL; streams opened ${OPEN_CONCURRENCY} at a time by plain node:http clients in the benchmark process`,
     `(one socket and one user each, session cookie, no Last-Event-ID), then ${RATE} messages/s for ${SECONDS} s, each to one random connected user,`,
-    'sent with `sendChatMessage` from the benchmark process (stored, NOTIFY, the app\'s LISTEN connection, loaded, written to the stream).',
+    "sent with `sendChatMessage` from the benchmark process (stored, NOTIFY, the app's LISTEN connection, loaded, written to the stream).",
     '`data.sentAt` (epoch ms with sub-ms precision) travels in the message; latency is receive time minus it. The baseline is a bare',
-    'node:http SSE server (bench/lib/bare-sse-server.ts) in its own process that writes a POSTed event to the user\'s open streams:',
-    'no framework, no database. RSS per idle stream: the server\'s resident set after the streams opened and idled 3 s, minus before,',
+    "node:http SSE server (bench/lib/bare-sse-server.ts) in its own process that writes a POSTed event to the user's open streams:",
+    "no framework, no database. RSS per idle stream: the server's resident set after the streams opened and idled 3 s, minus before,",
     'divided by the streams added.',
     '',
-    table(['streams', 'target', 'received', 'lost / dup', 'p50 ms', 'p99 ms', 'max ms', 'p99 vs bare', 'KB RSS per stream', 'open s'], rows),
+    table(
+      ['streams', 'target', 'received', 'lost / dup', 'p50 ms', 'p99 ms', 'max ms', 'p99 vs bare', 'KB RSS per stream', 'open s'],
+      rows,
+    ),
     ...(diagnosis ? ['', '#### Profile and heap', '', diagnosis] : []),
   ].join('\n');
   return {

@@ -96,8 +96,21 @@ async function pollLoad(app: BenchApp, label: string, path: string, seconds: num
     }),
   );
   clearInterval(rssTimer);
-  const windows = [...byWindow].sort((a, b) => a[0] - b[0]).map(([w, values]) => ({ fromSecond: w * (INTERVAL_MS / 1000), ...summarize(values) }));
-  return { label, sent, ok, statuses, errors, latency: summarize(latencies), windows, rawLatencies, seconds: (performance.now() - started) / 1000, peakRss };
+  const windows = [...byWindow]
+    .sort((a, b) => a[0] - b[0])
+    .map(([w, values]) => ({ fromSecond: w * (INTERVAL_MS / 1000), ...summarize(values) }));
+  return {
+    label,
+    sent,
+    ok,
+    statuses,
+    errors,
+    latency: summarize(latencies),
+    windows,
+    rawLatencies,
+    seconds: (performance.now() - started) / 1000,
+    peakRss,
+  };
 }
 
 export async function bench(): Promise<Section> {
@@ -122,7 +135,12 @@ export async function bench(): Promise<Section> {
   const steady = summarize(api.rawLatencies.filter((l) => l.window > 0).map((l) => l.ms));
   const errorRate = errorCount(api) / api.sent;
   const targets: Target[] = [
-    { name: `polling: ${USERS} users every 5 s for ${SECONDS} s, error rate`, measured: `${errorCount(api)}/${api.sent}`, target: '0', met: errorCount(api) === 0 },
+    {
+      name: `polling: ${USERS} users every 5 s for ${SECONDS} s, error rate`,
+      measured: `${errorCount(api)}/${api.sent}`,
+      target: '0',
+      met: errorCount(api) === 0,
+    },
   ];
   const row = (r: PollResult) => [
     r.label,

@@ -25,10 +25,34 @@ const LADDER_SECONDS = 5;
 /** Each rung does what the one above does, and one thing more. */
 const LADDER: Array<{ label: string; path: string; cookie: boolean; status: number; adds: string }> = [
   { label: 'empty route handler', path: EMPTY_PATH, cookie: false, status: 200, adds: 'Next.js routing and a JSON response' },
-  { label: 'GET /api/chat-messages, no cookie', path: '/api/chat-messages', cookie: false, status: 401, adds: 'our route wrapper, the error JSON' },
-  { label: 'GET /api/chat-messages?limit=0', path: '/api/chat-messages?limit=0', cookie: true, status: 400, adds: 'the session (cached decrypt), the rate-limit upsert in PostgreSQL, query validation' },
-  { label: 'GET /api/chat-messages/unread-count', path: '/api/chat-messages/unread-count', cookie: true, status: 200, adds: 'one indexed count query' },
-  { label: 'GET /api/chat-messages?limit=50', path: API_PATH, cookie: true, status: 200, adds: 'the page query instead (20 rows with the count), mapping and a 5 KB JSON body' },
+  {
+    label: 'GET /api/chat-messages, no cookie',
+    path: '/api/chat-messages',
+    cookie: false,
+    status: 401,
+    adds: 'our route wrapper, the error JSON',
+  },
+  {
+    label: 'GET /api/chat-messages?limit=0',
+    path: '/api/chat-messages?limit=0',
+    cookie: true,
+    status: 400,
+    adds: 'the session (cached decrypt), the rate-limit upsert in PostgreSQL, query validation',
+  },
+  {
+    label: 'GET /api/chat-messages/unread-count',
+    path: '/api/chat-messages/unread-count',
+    cookie: true,
+    status: 200,
+    adds: 'one indexed count query',
+  },
+  {
+    label: 'GET /api/chat-messages?limit=50',
+    path: API_PATH,
+    cookie: true,
+    status: 200,
+    adds: 'the page query instead (20 rows with the count), mapping and a 5 KB JSON body',
+  },
 ];
 
 /** Session cookies for the first `users` seeded users, handed out round-robin (no user nears the rate limit). */
@@ -43,7 +67,10 @@ export async function sessionCookies(users: number): Promise<() => string> {
 export async function checkSessions(app: BenchApp, u: number): Promise<string> {
   const base = app.baseUrl;
   const csrfResponse = await fetch(`${base}/api/auth/csrf`);
-  const jar = csrfResponse.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const jar = csrfResponse.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
   const signIn = await fetch(`${base}/api/auth/callback/credentials`, {
     method: 'POST',
@@ -51,7 +78,10 @@ export async function checkSessions(app: BenchApp, u: number): Promise<string> {
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
     body: new URLSearchParams({ csrfToken, email: `user${u}@bench.invalid`, password: SEED.password, json: 'true' }),
   });
-  const session = signIn.headers.getSetCookie().find((c) => c.startsWith('next-auth.session-token='))?.split(';')[0];
+  const session = signIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('next-auth.session-token='))
+    ?.split(';')[0];
   if (!session) throw new Error(`real sign-in failed: ${signIn.status}`);
   const minted = `next-auth.session-token=${await mintSessionToken(seededUserId(u))}`;
   const read = async (cookie: string) => {
@@ -83,8 +113,23 @@ export async function profileServer(options: {
   fs.rmSync(dir, { recursive: true, force: true });
   const app = await startBenchApp({ databaseUrl: options.databaseUrl, cpuProfDir: dir });
   try {
-    await httpLoad({ label: 'warm-up', baseUrl: app.baseUrl, path: options.path, connections: options.connections, seconds: 0, amount: options.warmRequests, cookie: options.cookie });
-    await httpLoad({ label: 'profiled', baseUrl: app.baseUrl, path: options.path, connections: options.connections, seconds: options.seconds, cookie: options.cookie });
+    await httpLoad({
+      label: 'warm-up',
+      baseUrl: app.baseUrl,
+      path: options.path,
+      connections: options.connections,
+      seconds: 0,
+      amount: options.warmRequests,
+      cookie: options.cookie,
+    });
+    await httpLoad({
+      label: 'profiled',
+      baseUrl: app.baseUrl,
+      path: options.path,
+      connections: options.connections,
+      seconds: options.seconds,
+      cookie: options.cookie,
+    });
   } finally {
     await app.stop();
   }
@@ -121,7 +166,15 @@ export async function bench(): Promise<Section> {
     // Warm-up: JIT, pools, and one request per user (its session token decoded and cached, its
     // rate-limit row created), as a server that has been answering these users' polls would be.
     await httpLoad({ label: 'warm', baseUrl: app.baseUrl, path: EMPTY_PATH, connections: CONNECTIONS, seconds: 3 });
-    await httpLoad({ label: 'warm', baseUrl: app.baseUrl, path: API_PATH, connections: CONNECTIONS, seconds: 0, amount: SEED.users, cookie });
+    await httpLoad({
+      label: 'warm',
+      baseUrl: app.baseUrl,
+      path: API_PATH,
+      connections: CONNECTIONS,
+      seconds: 0,
+      amount: SEED.users,
+      cookie,
+    });
 
     // The raw baseline: the statements getUnreadMessages sends, as captured, prepared on a pool of the same size.
     const statements = plans.filter((p) => p.label === 'getUnreadMessages');
@@ -157,7 +210,10 @@ export async function bench(): Promise<Section> {
           seconds: ROUND_SECONDS,
           cookie: which === 'api' ? cookie : undefined,
         });
-        if (r.non2xx || r.errors) throw new Error(`${which}: ${r.non2xx} non-2xx, ${r.errors} errors: ${JSON.stringify(r.statusCodes)}\n${app.logs().slice(-3000)}`);
+        if (r.non2xx || r.errors)
+          throw new Error(
+            `${which}: ${r.non2xx} non-2xx, ${r.errors} errors: ${JSON.stringify(r.statusCodes)}\n${app.logs().slice(-3000)}`,
+          );
         runs[which].push(r);
         log(`read round ${round + 1}: ${which} ${fmt(r.rps)} req/s p99 ${r.p99} ms`);
       }
@@ -167,7 +223,14 @@ export async function bench(): Promise<Section> {
     // Where the time goes: existing endpoints that stop at successive layers of the same request.
     for (let round = 0; round < LADDER_ROUNDS; round++) {
       for (const rung of LADDER) {
-        const r = await httpLoad({ label: rung.label, baseUrl: app.baseUrl, path: rung.path, connections: CONNECTIONS, seconds: LADDER_SECONDS, cookie: rung.cookie ? cookie : undefined });
+        const r = await httpLoad({
+          label: rung.label,
+          baseUrl: app.baseUrl,
+          path: rung.path,
+          connections: CONNECTIONS,
+          seconds: LADDER_SECONDS,
+          cookie: rung.cookie ? cookie : undefined,
+        });
         if (r.errors || Object.keys(r.statusCodes).some((code) => Number(code) !== rung.status)) {
           throw new Error(`ladder ${rung.label}: expected only ${rung.status}, got ${JSON.stringify(r.statusCodes)}, ${r.errors} errors`);
         }
@@ -184,7 +247,12 @@ export async function bench(): Promise<Section> {
     // autocannon reports percentiles per run; the figure is the median run's.
     const byP99 = [...list].sort((a, b) => a.p99 - b.p99);
     const byP50 = [...list].sort((a, b) => a.p50 - b.p50);
-    return { rps: total / seconds, p50: byP50[Math.floor(list.length / 2)]!.p50, p99: byP99[Math.floor(list.length / 2)]!.p99, perRound: list.map((r) => r.rps) };
+    return {
+      rps: total / seconds,
+      p50: byP50[Math.floor(list.length / 2)]!.p50,
+      p99: byP99[Math.floor(list.length / 2)]!.p99,
+      perRound: list.map((r) => r.rps),
+    };
   };
   const empty = agg(runs.empty);
   const api = agg(runs.api);
@@ -202,20 +270,57 @@ export async function bench(): Promise<Section> {
   const targets: Target[] = [
     { name: 'read: GET /api/chat-messages req/s vs empty handler', measured: `${fmt(rpsRatio)}x`, target: '>= 0.7x', met: rpsRatio >= 0.7 },
     { name: 'read: GET /api/chat-messages p99 vs empty handler', measured: `${fmt(p99Ratio)}x`, target: '<= 2x', met: p99Ratio <= 2 },
-    { name: 'read: EXPLAIN shows index use for every service query', measured: `${plans.filter((p) => p.usesIndex && !p.seqScanOnMessages).length}/${plans.length}`, target: 'all', met: everyIndexed },
+    {
+      name: 'read: EXPLAIN shows index use for every service query',
+      measured: `${plans.filter((p) => p.usesIndex && !p.seqScanOnMessages).length}/${plans.length}`,
+      target: 'all',
+      met: everyIndexed,
+    },
   ];
 
   let profile = '';
   if (process.env.BENCH_PROFILE !== '0' && (targets.some((t) => !t.met) || process.env.BENCH_PROFILE === '1')) {
     log('read: a target was missed; profiling the server');
     // 1,000 of the users, so the warm-up pass is short next to the profiled load.
-    profile = await profileServer({ databaseUrl: seed.url, name: 'read', path: API_PATH, cookie: await sessionCookies(1_000), warmRequests: 1_000, seconds: 10, connections: CONNECTIONS });
+    profile = await profileServer({
+      databaseUrl: seed.url,
+      name: 'read',
+      path: API_PATH,
+      cookie: await sessionCookies(1_000),
+      warmRequests: 1_000,
+      seconds: 10,
+      connections: CONNECTIONS,
+    });
   }
 
   const rows = [
-    ['empty route handler (baseline)', fmt(empty.rps), empty.perRound.map((v) => fmt(v)).join(' / '), fmt(empty.p50), fmt(empty.p99), '1', '1'],
-    ['GET /api/chat-messages?limit=50', fmt(api.rps), api.perRound.map((v) => fmt(v)).join(' / '), fmt(api.p50), fmt(api.p99), `${fmt(rpsRatio)}x`, `${fmt(p99Ratio)}x`],
-    [`its SQL (${rawStatements} statement${rawStatements > 1 ? 's' : ''}), raw \`pg\` (ops/s)`, fmt(raw.ops), raw.perRound.map((v) => fmt(v)).join(' / '), fmt(raw.p50), fmt(raw.p99), `${fmt(ratio(raw.ops, empty.rps))}x`, `${fmt(ratio(raw.p99, empty.p99))}x`],
+    [
+      'empty route handler (baseline)',
+      fmt(empty.rps),
+      empty.perRound.map((v) => fmt(v)).join(' / '),
+      fmt(empty.p50),
+      fmt(empty.p99),
+      '1',
+      '1',
+    ],
+    [
+      'GET /api/chat-messages?limit=50',
+      fmt(api.rps),
+      api.perRound.map((v) => fmt(v)).join(' / '),
+      fmt(api.p50),
+      fmt(api.p99),
+      `${fmt(rpsRatio)}x`,
+      `${fmt(p99Ratio)}x`,
+    ],
+    [
+      `its SQL (${rawStatements} statement${rawStatements > 1 ? 's' : ''}), raw \`pg\` (ops/s)`,
+      fmt(raw.ops),
+      raw.perRound.map((v) => fmt(v)).join(' / '),
+      fmt(raw.p50),
+      fmt(raw.p99),
+      `${fmt(ratio(raw.ops, empty.rps))}x`,
+      `${fmt(ratio(raw.p99, empty.p99))}x`,
+    ],
   ];
   const markdown = [
     `${seed.rows.toLocaleString('en-US')} messages over ${SEED.users.toLocaleString('en-US')} users (${SEED.perUser} each, the newest ${SEED.unreadPerUser} unread), seeded with`,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { ensureBuilt } from '../test/helpers/build';
+import { ensureBuilt } from '@test/helpers/build';
 import { startPgCluster, type PgCluster } from '../test/faults/pg-cluster';
 import { BENCH_DIR, log, RESULTS_DIR, ROOT, type Section } from './lib/common';
 
@@ -64,7 +64,9 @@ async function describeMachine(url: string, database: string): Promise<Machine> 
     node: process.version,
     postgres,
     postgresSettings: settings,
-    packages: Object.fromEntries(['next', 'react', 'next-auth', 'drizzle-orm', 'pg', 'pg-boss', 'autocannon', '@paralleldrive/cuid2'].map((p) => [p, version(p)])),
+    packages: Object.fromEntries(
+      ['next', 'react', 'next-auth', 'drizzle-orm', 'pg', 'pg-boss', 'autocannon', '@paralleldrive/cuid2'].map((p) => [p, version(p)]),
+    ),
     commit,
     database,
   };
@@ -87,7 +89,9 @@ function render(machine: Machine): string {
     .map((file) => JSON.parse(fs.readFileSync(file, 'utf8')) as Section);
   const analysisFile = path.join(BENCH_DIR, 'ANALYSIS.md');
   const analysis = fs.existsSync(analysisFile) ? fs.readFileSync(analysisFile, 'utf8').trim() : '';
-  const summary = sections.flatMap((s) => s.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.target === 'reported' ? '-' : t.met ? 'met' : '**missed**'} |`));
+  const summary = sections.flatMap((s) =>
+    s.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.target === 'reported' ? '-' : t.met ? 'met' : '**missed**'} |`),
+  );
   return [
     '# Benchmark results',
     '',

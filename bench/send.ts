@@ -100,7 +100,10 @@ export async function bench(): Promise<Section> {
         text: `${RAW_CURSOR_INSERT} RETURNING position`,
         values: [createId(), userId, null, `task_${worker}`, 'SCHEDULING_UPDATE', CONTENT, DATA, null],
       });
-      await rawPool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ userId, position: Number(stored.rows[0].position) })]);
+      await rawPool.query('SELECT pg_notify($1, $2)', [
+        NOTIFY_CHANNEL,
+        JSON.stringify({ userId, position: Number(stored.rows[0].position) }),
+      ]);
       return true;
     },
     rawNotifyInline: async (worker, i) => {
@@ -192,7 +195,12 @@ export async function bench(): Promise<Section> {
     }
     const off = ratio(f.serviceOff.throughput, f.raw.throughput);
     const onOff = ratio(f.serviceOn.throughput, f.serviceOff.throughput);
-    targets.push({ name: `send c=${c}: sendChatMessage (NOTIFY off) / raw INSERT, msg/s`, measured: `${fmt(off)}x`, target: '>= 0.9x', met: off >= 0.9 });
+    targets.push({
+      name: `send c=${c}: sendChatMessage (NOTIFY off) / raw INSERT, msg/s`,
+      measured: `${fmt(off)}x`,
+      target: '>= 0.9x',
+      met: off >= 0.9,
+    });
     targets.push({ name: `send c=${c}: NOTIFY on / NOTIFY off, msg/s`, measured: `${fmt(onOff)}x`, target: '>= 0.8x', met: onOff >= 0.8 });
   }
 
@@ -260,7 +268,11 @@ async function profileSends(): Promise<string> {
     });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`profiling run exited with ${code}`))));
   });
-  const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+  const file = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
   if (!file) return '(no CPU profile written)';
   return `\`node --cpu-prof\` of a process running only \`sendChatMessage\` (NOTIFY off, ${PROFILE_SENDERS} senders, ${PROFILE_MS / 1000} s, after start-up and migration):\n\n${profileMarkdown(summarizeProfile(file, 14), 14)}`;
 }
@@ -269,12 +281,23 @@ async function profileSends(): Promise<string> {
 async function profileOnly(): Promise<void> {
   const scratch = await scratchDatabase('sendprof');
   const database = await openDatabase({ databaseUrl: scratch.url, pgliteDir: 'unused', poolSize: POOL_SIZE });
-  setDatabase({ ...(database as Extract<Database, { kind: 'postgres' }>), pool: { query: async () => ({ rows: [] }) } as unknown as pg.Pool });
+  setDatabase({
+    ...(database as Extract<Database, { kind: 'postgres' }>),
+    pool: { query: async () => ({ rows: [] }) } as unknown as pg.Pool,
+  });
   await closedLoop({
     concurrency: PROFILE_SENDERS,
     durationMs: PROFILE_MS,
     op: async (worker, i) =>
-      (await chatResponseService.sendChatMessage({ type: 'scheduling_update', taskId: `task_${worker}`, userId: `p_u${(worker * 7919 + i * 31) % USERS}`, content: CONTENT, data: DATA })).success,
+      (
+        await chatResponseService.sendChatMessage({
+          type: 'scheduling_update',
+          taskId: `task_${worker}`,
+          userId: `p_u${(worker * 7919 + i * 31) % USERS}`,
+          content: CONTENT,
+          data: DATA,
+        })
+      ).success,
   });
   await database.close();
   await scratch.drop();

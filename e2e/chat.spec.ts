@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '../test/helpers/app-server';
+import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('./artifacts', import.meta.url));
@@ -25,7 +25,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
       kind: 'pglite',
       beforeStart: async (env) => {
         for (const email of ['ana@example.com', 'lee@example.com']) {
-          const created = await runCli(env, 'user-create.ts', ['--email', email, '--password', PASSWORD, '--timezone', TZ, '--working-hours', ALL_WEEK]);
+          const created = await runCli(env, 'user-create.ts', [
+            '--email',
+            email,
+            '--password',
+            PASSWORD,
+            '--timezone',
+            TZ,
+            '--working-hours',
+            ALL_WEEK,
+          ]);
           expect(created.code).toBe(0);
           if (email.startsWith('ana')) userId = created.output.id as string;
         }
@@ -33,7 +42,14 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     desktop = await browser.newContext({ viewport: { width: 1200, height: 820 }, timezoneId: TZ });
   });
@@ -105,7 +121,14 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     // One of each remaining type, so every type is on screen (and in the README's screenshot).
     const types = ['info', 'clarification', 'cancellation', 'error', 'scheduling_update'];
     for (let i = 1; i <= 5; i++) {
-      const sent = await runCli(app.env, 'chat-send.ts', ['--user', userId, '--type', types[i - 1]!, '--content', `While you were away #${i}`]);
+      const sent = await runCli(app.env, 'chat-send.ts', [
+        '--user',
+        userId,
+        '--type',
+        types[i - 1]!,
+        '--content',
+        `While you were away #${i}`,
+      ]);
       expect(sent.output).toMatchObject({ success: true });
     }
     await app.restart();

@@ -2,7 +2,8 @@
 //   [--timezone Europe/Berlin] [--working-hours '{"days":[1,2,3,4,5],"start":"09:00","end":"17:00"}']
 // Creates a user and prints { "id": ... } as JSON.
 import { describeIssues } from '@/lib/errors/app-error';
-import { createUser, updateUserSettings, UserSettingsInput } from '@/lib/services/user.service';
+import { UserSettingsInput } from '@/lib/schemas/users';
+import { createUser, updateUserSettings } from '@/lib/services/user.service';
 import { required, runCli } from './cli';
 
 await runCli(

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureBuilt } from '../../test/helpers/build';
+import { ensureBuilt } from '@test/helpers/build';
 import { freeLoopbackPort } from '../../test/faults/pg-cluster';
 import { BENCH_AUTH_SECRET, ROOT } from './common';
 

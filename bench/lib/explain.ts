@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
-import { consumeRateLimit } from '@/lib/http/rate-limit';
+import { consumeRateLimit } from '@/lib/rate-limit';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 
 /**
@@ -24,7 +24,10 @@ export interface ExplainedQuery extends Captured {
 
 const WRITE = /^\s*(with\b[\s\S]*?\)\s*)?(insert|update|delete)\b|pg_notify/i;
 
-export async function explainServiceQueries(url: string, sample: { userId: string; taskId: string; messageIds: string[] }): Promise<ExplainedQuery[]> {
+export async function explainServiceQueries(
+  url: string,
+  sample: { userId: string; taskId: string; messageIds: string[] },
+): Promise<ExplainedQuery[]> {
   const database = await openDatabase({ databaseUrl: url, pgliteDir: 'unused', poolSize: 2 });
   if (database.kind !== 'postgres') throw new Error('unreachable');
   const captured: Captured[] = [];
@@ -35,7 +38,8 @@ export async function explainServiceQueries(url: string, sample: { userId: strin
     const params = (Array.isArray(values) ? values : ((config as { values?: unknown[] }).values ?? [])) as unknown[];
     // The store statement is answered "nothing inserted" below, so the service goes on to look up
     // the earlier row of a repeated idempotency key: that lookup is the second statement of a send.
-    const name = /"idempotencyKey" = \$/.test(text) && label.startsWith('sendChatMessage') ? 'sendChatMessage (repeated idempotencyKey)' : label;
+    const name =
+      /"idempotencyKey" = \$/.test(text) && label.startsWith('sendChatMessage') ? 'sendChatMessage (repeated idempotencyKey)' : label;
     captured.push({ label: name, text, values: params });
     if (WRITE.test(text)) return Promise.resolve({ rows: [], rowCount: 0, fields: [], command: 'INSERT' });
     return realQuery(config, values);
@@ -46,7 +50,9 @@ export async function explainServiceQueries(url: string, sample: { userId: strin
     await fn().catch(() => undefined);
   };
   const { userId, taskId, messageIds } = sample;
-  await step('sendChatMessage (store)', () => chatResponseService.sendChatMessage({ type: 'info', userId, taskId, content: 'explain', idempotencyKey: 'explain-key' }));
+  await step('sendChatMessage (store)', () =>
+    chatResponseService.sendChatMessage({ type: 'info', userId, taskId, content: 'explain', idempotencyKey: 'explain-key' }),
+  );
   await step('getUnreadMessages', () => chatResponseService.getUnreadMessages(userId, 50));
   await step('getUnreadCount', () => chatResponseService.getUnreadCount(userId));
   await step('markMessagesAsRead', () => chatResponseService.markMessagesAsRead(messageIds, userId));
@@ -54,7 +60,7 @@ export async function explainServiceQueries(url: string, sample: { userId: strin
   await step('getTaskMessages', () => chatResponseService.getTaskMessages(taskId, userId));
   await step('getMessagesAfter (SSE replay, fan-out load)', () => chatResponseService.getMessagesAfter(userId, 80, 500));
   await step('getLastPosition', () => chatResponseService.getLastPosition(userId));
-  await step('getMessageById', () => chatResponseService.getMessageById(messageIds[0]!, userId));
+  await step('getMessageById', () => chatResponseService.getMessageById({ id: messageIds[0]!, userId }));
   await step('rate limit (every API request)', () => consumeRateLimit('read', userId));
   await closeDatabase();
 

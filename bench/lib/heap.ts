@@ -35,7 +35,12 @@ export function heapByConstructor(file: string): Map<string, { count: number; si
 }
 
 /** The heap growth between two snapshots per added unit (e.g. per stream), largest first. */
-export function heapGrowth(before: string, after: string, units: number, top = 25): Array<{ what: string; perUnitCount: number; perUnitBytes: number }> {
+export function heapGrowth(
+  before: string,
+  after: string,
+  units: number,
+  top = 25,
+): Array<{ what: string; perUnitCount: number; perUnitBytes: number }> {
   const a = heapByConstructor(before);
   const b = heapByConstructor(after);
   const rows: Array<{ what: string; perUnitCount: number; perUnitBytes: number }> = [];

@@ -68,8 +68,7 @@ function resolveFrame(frame: CallFrame): Frame {
   const { url, functionName, lineNumber, columnNumber } = frame;
   if (url.includes('/.next/server/')) {
     const entry = sourceMapFor(url.replace(/^file:\/\//, ''))?.findEntry(lineNumber, columnNumber) as
-      | { originalSource?: string; originalLine?: number; name?: string }
-      | undefined;
+      { originalSource?: string; originalLine?: number; name?: string } | undefined;
     if (entry?.originalSource) {
       const owner = ownerOf(entry.originalSource, functionName);
       const file = decodeURIComponent(entry.originalSource).replace(/^.*?(node_modules\/|src\/)/, '$1');

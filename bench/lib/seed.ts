@@ -32,9 +32,10 @@ export async function seededDatabase(): Promise<SeededDatabase> {
     if (exists) {
       const db = new pg.Client({ connectionString: url.toString() });
       await db.connect();
-      const done = await db
-        .query("SELECT rows FROM bench_seed_marker WHERE name = 'done'")
-        .then((r) => r.rows[0] as { rows: number } | undefined, () => undefined);
+      const done = await db.query("SELECT rows FROM bench_seed_marker WHERE name = 'done'").then(
+        (r) => r.rows[0] as { rows: number } | undefined,
+        () => undefined,
+      );
       await db.end();
       if (done) return { url: url.toString(), seedSeconds: 0, rows: Number(done.rows) };
       await admin.query(`DROP DATABASE "${SEED_DB}" WITH (FORCE)`);

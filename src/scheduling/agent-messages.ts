@@ -42,7 +42,8 @@ export function formatDay(ymd: string): string {
 
 export function describeHours(wh: WorkingHours): string {
   const names = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const days = wh.days.length === 5 && [1, 2, 3, 4, 5].every((d) => wh.days.includes(d)) ? 'Mon-Fri' : wh.days.map((d) => names[d]).join(', ');
+  const days =
+    wh.days.length === 5 && [1, 2, 3, 4, 5].every((d) => wh.days.includes(d)) ? 'Mon-Fri' : wh.days.map((d) => names[d]).join(', ');
   return `${days} ${wh.start}-${wh.end}`;
 }
 

@@ -61,8 +61,7 @@ describe('parseAlternativeChoice', () => {
 });
 
 describe('mergeClarification', () => {
-  const merge = (request: string, answer: string, opts = NY) =>
-    mergeClarification(parseSchedulingRequest(request, opts), answer, opts);
+  const merge = (request: string, answer: string, opts = NY) => mergeClarification(parseSchedulingRequest(request, opts), answer, opts);
 
   it('"tomorrow" fills the date of "book with Dana at 3pm" -> Wed 15:00', () => {
     const r = merge('book with Dana at 3pm', 'tomorrow');

@@ -12,11 +12,21 @@ import { FULL_WEEKDAYS } from './text-extract';
 import { getZonedParts } from './tz';
 
 const ORDINALS: Record<string, number> = {
-  first: 0, '1st': 0, one: 0,
-  second: 1, '2nd': 1, two: 1,
-  third: 2, '3rd': 2, three: 2,
-  fourth: 3, '4th': 3, four: 3,
-  fifth: 4, '5th': 4, five: 4,
+  first: 0,
+  '1st': 0,
+  one: 0,
+  second: 1,
+  '2nd': 1,
+  two: 1,
+  third: 2,
+  '3rd': 2,
+  three: 2,
+  fourth: 3,
+  '4th': 3,
+  four: 3,
+  fifth: 4,
+  '5th': 4,
+  five: 4,
 };
 
 const WEEKDAY_WORD = new RegExp(`\\b(${FULL_WEEKDAYS})\\b`, 'i');
@@ -42,11 +52,7 @@ function byNumberOrOrdinal(text: string, count: number): number | null | undefin
  * time matches several alternatives and no day disambiguates it.
  * A time without am/pm matches either half of the day.
  */
-export function parseAlternativeChoice(
-  text: string,
-  alternatives: { start: string; end: string }[],
-  opts: ParseOptions,
-): number | null {
+export function parseAlternativeChoice(text: string, alternatives: { start: string; end: string }[], opts: ParseOptions): number | null {
   if (alternatives.length === 0 || NEGATION.test(text)) return null;
   const positional = byNumberOrOrdinal(text, alternatives.length);
   if (positional !== undefined) return positional;
@@ -57,8 +63,7 @@ export function parseAlternativeChoice(
   const matches = alternatives.flatMap((alt, i) => {
     const p = getZonedParts(new Date(alt.start), when.zone ?? opts.timeZone);
     const sameHour = meridiemKnown ? p.hour === hour : p.hour % 12 === hour % 12;
-    const sameDay =
-      !when.date || (p.year === when.date.year && p.month === when.date.month && p.day === when.date.day);
+    const sameDay = !when.date || (p.year === when.date.year && p.month === when.date.month && p.day === when.date.day);
     return sameHour && p.minute === minute && sameDay ? [i] : [];
   });
   return matches.length === 1 ? (matches[0] ?? null) : null;

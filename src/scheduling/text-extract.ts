@@ -63,8 +63,7 @@ export function extractQuotedTitle(text: string): Extracted<string | undefined> 
 export const FULL_WEEKDAYS = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday';
 const WEEKDAY_WORDS = `${FULL_WEEKDAYS}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun`;
 // Full month names that double as first names (April, May, June, August) are left out on purpose.
-const MONTH_WORDS =
-  'jan|january|feb|february|mar|march|apr|jun|jul|july|aug|sep|sept|september|oct|october|nov|november|dec|december';
+const MONTH_WORDS = 'jan|january|feb|february|mar|march|apr|jun|jul|july|aug|sep|sept|september|oct|october|nov|november|dec|december';
 /** Words that end a free-text phrase (title, attendee list) because a date/time/other clause starts. */
 const CLAUSE_STOP = new RegExp(
   `^(?:with|on|at|in|for|from|by|to|until|till|before|after|about|titled|called|named|regarding|re|daily|weekly|weekdays|` +

@@ -80,10 +80,7 @@ export function getOffsetMinutes(timeZone: string, date: Date): number {
  * DST rules: a time inside a spring-forward gap moves forward by the gap (02:30 -> 03:30);
  * a time repeated by a fall-back transition resolves to the earlier instant.
  */
-export function zonedTimeToUtc(
-  local: LocalDate & { hour: number; minute: number },
-  timeZone: string,
-): Date {
+export function zonedTimeToUtc(local: LocalDate & { hour: number; minute: number }, timeZone: string): Date {
   const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
   // Offsets a day either side bracket any single transition near this wall time.
   const before = getOffsetMinutes(timeZone, new Date(wall - DAY_MS));

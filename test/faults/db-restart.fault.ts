@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { startApp, type AppServer } from '../helpers/app-server';
-import { queryRows } from '../helpers/test-db';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { queryRows } from '@test/helpers/test-db';
 import { hasPgBinaries, startPgCluster, type PgCluster } from './pg-cluster';
 import { report, sessionCookie, sleep, tally } from './support';
 
@@ -60,7 +60,14 @@ describe.skipIf(!hasPgBinaries())('PostgreSQL restart under load', () => {
         const startedAt = Date.now();
         try {
           const result = await chatResponseService.sendChatMessage({ type: 'info', userId: `restart_user_${w}`, content });
-          sends.push({ content, startedAt, endedAt: Date.now(), success: result.success, messageId: result.messageId, error: result.error });
+          sends.push({
+            content,
+            startedAt,
+            endedAt: Date.now(),
+            success: result.success,
+            messageId: result.messageId,
+            error: result.error,
+          });
           if (!result.success) await sleep(20);
         } catch {
           thrown++;
@@ -90,8 +97,7 @@ describe.skipIf(!hasPgBinaries())('PostgreSQL restart under load', () => {
     upAt = Date.now();
     // Recovery without restarting anything: a send succeeds and a poll answers 200 again.
     const recoveryDeadline = Date.now() + 60_000;
-    const recovered = () =>
-      sends.some((s) => s.startedAt > upAt && s.success) && polls.some((p) => p.at > upAt && p.status === 200);
+    const recovered = () => sends.some((s) => s.startedAt > upAt && s.success) && polls.some((p) => p.at > upAt && p.status === 200);
     while (!recovered() && Date.now() < recoveryDeadline) await sleep(100);
     const recoveredAt = Date.now();
     await sleep(3_000);

@@ -1,5 +1,5 @@
 import { encode } from 'next-auth/jwt';
-import { TEST_AUTH_SECRET } from '../helpers/app-server';
+import { TEST_AUTH_SECRET } from '@test/helpers/app-server';
 
 /**
  * Shared pieces of the fault tests. Every figure a test reports goes through `report`, so the
@@ -8,7 +8,11 @@ import { TEST_AUTH_SECRET } from '../helpers/app-server';
 
 /** A `next-auth.session-token` cookie for `userId`, as NextAuth issues it to the apps startApp runs. */
 export async function sessionCookie(userId: string): Promise<string> {
-  const token = await encode({ token: { sub: userId, name: userId, email: `${userId}@faults.invalid` }, secret: TEST_AUTH_SECRET, maxAge: 3600 });
+  const token = await encode({
+    token: { sub: userId, name: userId, email: `${userId}@faults.invalid` },
+    secret: TEST_AUTH_SECRET,
+    maxAge: 3600,
+  });
   return `next-auth.session-token=${token}`;
 }
 

@@ -5,9 +5,9 @@ import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/d
 import { schedulingAgentTasks, users } from '@/lib/db/schema';
 import * as taskService from '@/lib/services/scheduling-task.service';
 import { stopBoss } from '@/lib/jobs/queue';
-import { createScratchPostgres, queryRows, type ScratchPostgres } from '../helpers/test-db';
-import { waitFor } from '../helpers/wait';
-import { startWorkerProcess } from '../helpers/worker-process';
+import { createScratchPostgres, queryRows, type ScratchPostgres } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
+import { startWorkerProcess } from '@test/helpers/worker-process';
 import { hasPgBinaries, startPgCluster, type PgCluster } from './pg-cluster';
 import { report, tally } from './support';
 
@@ -33,7 +33,14 @@ describe.skipIf(!hasPgBinaries())('worker SIGKILL under load (50 concurrent task
     const agentSettings = { AGENT_JOB_EXPIRE_SECONDS: '2', AGENT_MAINTENANCE_INTERVAL_SECONDS: '1' };
     Object.assign(process.env, agentSettings);
     resetEnvCache();
-    env = { ...process.env, ...agentSettings, DATABASE_URL: scratch.url, LOG_LEVEL: 'warn', AGENT_STEP_DELAY_MS: '300', WORKER_CONCURRENCY: '4' };
+    env = {
+      ...process.env,
+      ...agentSettings,
+      DATABASE_URL: scratch.url,
+      LOG_LEVEL: 'warn',
+      AGENT_STEP_DELAY_MS: '300',
+      WORKER_CONCURRENCY: '4',
+    };
   });
   afterAll(async () => {
     await stopBoss(1_000);
@@ -58,13 +65,18 @@ describe.skipIf(!hasPgBinaries())('worker SIGKILL under load (50 concurrent task
     const survivor = startWorkerProcess(env);
     try {
       const taskIds = await Promise.all(
-        userRows.map(async ({ id }, i) => (await taskService.submitRequest(id, { request: `book 1h with Dana tomorrow at ${1 + (i % 10)}pm` })).taskId),
+        userRows.map(
+          async ({ id }, i) => (await taskService.submitRequest(id, { request: `book 1h with Dana tomorrow at ${1 + (i % 10)}pm` })).taskId,
+        ),
       );
       // Kill the victim once both workers hold jobs and several tasks have sent their first message.
       await waitFor(async () => {
         const rows = await queryRows<{ n: number }>(
           database,
-          sql`SELECT count(DISTINCT "taskId")::int AS n FROM chat_messages WHERE "taskId" IN (${sql.join(taskIds.map((id) => sql`${id}`), sql`, `)})`,
+          sql`SELECT count(DISTINCT "taskId")::int AS n FROM chat_messages WHERE "taskId" IN (${sql.join(
+            taskIds.map((id) => sql`${id}`),
+            sql`, `,
+          )})`,
         );
         return rows[0]!.n >= 6 ? true : undefined;
       }, 'tasks under way');
@@ -93,11 +105,17 @@ describe.skipIf(!hasPgBinaries())('worker SIGKILL under load (50 concurrent task
       const messages = await queryRows<{ taskId: string; types: string[] }>(
         database,
         sql`SELECT "taskId", array_agg(type::text ORDER BY position) AS types FROM chat_messages
-            WHERE "taskId" IN (${sql.join(taskIds.map((id) => sql`${id}`), sql`, `)}) GROUP BY "taskId"`,
+            WHERE "taskId" IN (${sql.join(
+              taskIds.map((id) => sql`${id}`),
+              sql`, `,
+            )}) GROUP BY "taskId"`,
       );
       const events = await queryRows<{ taskId: string; n: number }>(
         database,
-        sql`SELECT "taskId", count(*)::int AS n FROM calendar_events WHERE "taskId" IN (${sql.join(taskIds.map((id) => sql`${id}`), sql`, `)}) GROUP BY "taskId"`,
+        sql`SELECT "taskId", count(*)::int AS n FROM calendar_events WHERE "taskId" IN (${sql.join(
+          taskIds.map((id) => sql`${id}`),
+          sql`, `,
+        )}) GROUP BY "taskId"`,
       );
       const expected = ['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION'];
       const byTask = new Map(messages.map((m) => [m.taskId, m.types]));

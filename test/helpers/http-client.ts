@@ -42,14 +42,20 @@ export class Browser {
   }
 
   /** GET or POST JSON, returning status and parsed body. */
-  async json<T = Record<string, unknown>>(pathname: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  async json<T = Record<string, unknown>>(
+    pathname: string,
+    init: RequestInit & { json?: unknown } = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const { json, ...rest } = init;
-    const request: RequestInit = json === undefined ? rest : {
-      ...rest,
-      method: rest.method ?? 'POST',
-      headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string> | undefined) },
-      body: JSON.stringify(json),
-    };
+    const request: RequestInit =
+      json === undefined
+        ? rest
+        : {
+            ...rest,
+            method: rest.method ?? 'POST',
+            headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string> | undefined) },
+            body: JSON.stringify(json),
+          };
     const response = await this.fetch(pathname, request);
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };

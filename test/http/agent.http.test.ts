@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '../helpers/app-server';
-import { Browser } from '../helpers/http-client';
-import { DATABASE_KINDS } from '../helpers/test-db';
-import { waitFor } from '../helpers/wait';
+import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser } from '@test/helpers/http-client';
+import { DATABASE_KINDS } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 const TZ = 'America/New_York';
 const PASSWORD = 'a long enough password';
@@ -24,7 +24,10 @@ describe.each(DATABASE_KINDS)('the scheduling agent over HTTP on %s', (kind) => 
   let lee: Browser;
 
   beforeAll(async () => {
-    const users: Array<[string, string]> = [['ana@example.com', 'Ana'], ['lee@example.com', 'Lee']];
+    const users: Array<[string, string]> = [
+      ['ana@example.com', 'Ana'],
+      ['lee@example.com', 'Lee'],
+    ];
     const create = async (env: NodeJS.ProcessEnv) => {
       for (const [email, name] of users) {
         expect((await runCli(env, 'user-create.ts', ['--email', email, '--password', PASSWORD, '--name', name])).code).toBe(0);
@@ -71,7 +74,15 @@ describe.each(DATABASE_KINDS)('the scheduling agent over HTTP on %s', (kind) => 
     const to = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const events = await ana.json<{ events: Array<Record<string, unknown>> }>(`/api/calendar/events?from=${from}&to=${to}`);
     expect(events.body.events).toEqual([
-      { id: data.eventId, title: 'Meeting with Dana', startsAt: data.startsAt, endsAt: data.endsAt, attendees: ['Dana'], status: 'CONFIRMED', taskId: task.id },
+      {
+        id: data.eventId,
+        title: 'Meeting with Dana',
+        startsAt: data.startsAt,
+        endsAt: data.endsAt,
+        attendees: ['Dana'],
+        status: 'CONFIRMED',
+        taskId: task.id,
+      },
     ]);
     // Another user sees neither the task nor the event.
     expect((await lee.json(`/api/scheduling-agent/tasks/${task.id}`)).status).toBe(404);
@@ -79,7 +90,9 @@ describe.each(DATABASE_KINDS)('the scheduling agent over HTTP on %s', (kind) => 
   });
 
   it('a clarification is answered through the same endpoint and the task continues', async () => {
-    const first = await lee.json<{ taskId: string }>('/api/scheduling-agent/tasks', { json: { request: 'set up a meeting with Sam', timezone: TZ } });
+    const first = await lee.json<{ taskId: string }>('/api/scheduling-agent/tasks', {
+      json: { request: 'set up a meeting with Sam', timezone: TZ },
+    });
     const waiting = await settle(lee, first.body.taskId);
     expect(waiting).toMatchObject({ status: 'WAITING_FOR_USER', waitingFor: 'details' });
     const answer = await lee.json<{ taskId: string }>('/api/scheduling-agent/tasks', { json: { request: `${nextWeekday()} at 11am` } });
@@ -97,10 +110,34 @@ describe.each(DATABASE_KINDS)('the scheduling agent over HTTP on %s', (kind) => 
 
   const hostile: Array<[string, string, RequestInit, number, string]> = [
     ['an empty request', '/api/scheduling-agent/tasks', { method: 'POST', body: JSON.stringify({ request: '  ' }) }, 400, 'invalid_input'],
-    ['a 2,001-char request', '/api/scheduling-agent/tasks', { method: 'POST', body: JSON.stringify({ request: 'x'.repeat(2001) }) }, 400, 'invalid_input'],
-    ['a request that is not a string', '/api/scheduling-agent/tasks', { method: 'POST', body: JSON.stringify({ request: ['book'] }) }, 400, 'invalid_input'],
-    ['an unknown time zone', '/api/scheduling-agent/tasks', { method: 'POST', body: JSON.stringify({ request: 'book', timezone: 'Mars/Olympus' }) }, 400, 'invalid_input'],
-    ['someone else\'s / unknown task id as the answer target', '/api/scheduling-agent/tasks', { method: 'POST', body: JSON.stringify({ request: 'at 3pm', taskId: 'nope' }) }, 404, 'not_found'],
+    [
+      'a 2,001-char request',
+      '/api/scheduling-agent/tasks',
+      { method: 'POST', body: JSON.stringify({ request: 'x'.repeat(2001) }) },
+      400,
+      'invalid_input',
+    ],
+    [
+      'a request that is not a string',
+      '/api/scheduling-agent/tasks',
+      { method: 'POST', body: JSON.stringify({ request: ['book'] }) },
+      400,
+      'invalid_input',
+    ],
+    [
+      'an unknown time zone',
+      '/api/scheduling-agent/tasks',
+      { method: 'POST', body: JSON.stringify({ request: 'book', timezone: 'Mars/Olympus' }) },
+      400,
+      'invalid_input',
+    ],
+    [
+      "someone else's / unknown task id as the answer target",
+      '/api/scheduling-agent/tasks',
+      { method: 'POST', body: JSON.stringify({ request: 'at 3pm', taskId: 'nope' }) },
+      404,
+      'not_found',
+    ],
     ['an unknown task', '/api/scheduling-agent/tasks/does-not-exist', {}, 404, 'not_found'],
     ['a 192-char task id', `/api/scheduling-agent/tasks/${'t'.repeat(192)}`, {}, 400, 'invalid_input'],
     ['events without a range', '/api/calendar/events', {}, 400, 'invalid_input'],

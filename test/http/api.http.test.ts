@@ -3,10 +3,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { runCli, startApp, type AppServer } from '../helpers/app-server';
-import { startFakePusher } from '../helpers/fake-pusher';
-import { queryRows } from '../helpers/test-db';
-import { Browser } from '../helpers/http-client';
+import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { subscribeToChannel, type ChannelSubscriber } from '@test/helpers/pusher-client';
+import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
+import { queryRows } from '@test/helpers/test-db';
+import { Browser } from '@test/helpers/http-client';
 
 // The HTTP API against `next start` on a scratch PostgreSQL database, so the test can look at
 // the stored rows directly and prove that refused requests changed nothing.
@@ -17,12 +18,19 @@ const PUSHER = { appId: '777', key: 'app-key', secret: 'app-secret', cluster: 'm
 describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   let app: AppServer;
   let database: Database;
-  let fakePusher: Awaited<ReturnType<typeof startFakePusher>>;
+  let pusherServer: PusherServer;
   const users: Record<'a' | 'b', { id: string; email: string; browser: Browser }> = {} as never;
   const PASSWORD = 'a long enough password';
 
   async function createUser(email: string): Promise<string> {
-    const { code, output } = await runCli(app.env, 'user-create.ts', ['--email', email, '--password', PASSWORD, '--name', email.split('@')[0]!]);
+    const { code, output } = await runCli(app.env, 'user-create.ts', [
+      '--email',
+      email,
+      '--password',
+      PASSWORD,
+      '--name',
+      email.split('@')[0]!,
+    ]);
     expect(code).toBe(0);
     return output.id as string;
   }
@@ -37,19 +45,8 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    fakePusher = await startFakePusher(PUSHER.appId, PUSHER.key, PUSHER.secret);
-    app = await startApp({
-      kind: 'postgres',
-      env: {
-        PUSHER_APP_ID: PUSHER.appId,
-        PUSHER_KEY: PUSHER.key,
-        PUSHER_SECRET: PUSHER.secret,
-        PUSHER_CLUSTER: PUSHER.cluster,
-        PUSHER_HOST: '127.0.0.1',
-        PUSHER_PORT: String(fakePusher.port),
-        PUSHER_USE_TLS: 'false',
-      },
-    });
+    pusherServer = await startPusherServer(PUSHER);
+    app = await startApp({ kind: 'postgres', env: { ...pusherServer.env, PUSHER_CLUSTER: PUSHER.cluster } });
     database = await openDatabase({ databaseUrl: app.env.DATABASE_URL, pgliteDir: 'unused' });
     setDatabase(database);
     for (const key of ['a', 'b'] as const) {
@@ -63,7 +60,7 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   afterAll(async () => {
     await closeDatabase();
     await app?.dispose();
-    await fakePusher?.close();
+    await pusherServer?.stop();
   });
 
   describe('sign-in', () => {
@@ -94,7 +91,10 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
     it('POST /api/users signs up a new user who can then sign in', async () => {
       const browser = new Browser(app.baseUrl);
       const created = await browser.json('/api/users', { json: { email: 'New.Person@Example.com', password: PASSWORD, name: 'New' } });
-      expect(created).toMatchObject({ status: 201, body: { user: { id: expect.any(String), email: 'new.person@example.com', name: 'New' } } });
+      expect(created).toMatchObject({
+        status: 201,
+        body: { user: { id: expect.any(String), email: 'new.person@example.com', name: 'New' } },
+      });
       expect(await browser.signIn('new.person@example.com', PASSWORD)).toBe(true);
     });
 
@@ -112,21 +112,38 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
     });
   });
 
-  describe('the guide\'s endpoints', () => {
+  describe("the guide's endpoints", () => {
     it('GET /api/chat-messages returns unread messages in the guide shape, oldest first, with total and hasMore', async () => {
       await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
       const first = await chatResponseService.sendSchedulingUpdate('task_list', users.a.id, 'Processing your request...');
       const second = await chatResponseService.sendConfirmation('task_list', users.a.id, 'Meeting scheduled!', { eventId: 'event_789' });
       await chatResponseService.sendInfo('task_list', users.a.id, 'third');
-      const rows = await queryRows<{ id: string; createdAt: Date }>(database, sql`SELECT id, "createdAt" FROM chat_messages ORDER BY position`);
+      const rows = await queryRows<{ id: string; createdAt: Date }>(
+        database,
+        sql`SELECT id, "createdAt" FROM chat_messages ORDER BY position`,
+      );
 
       const page = await users.a.browser.json('/api/chat-messages?limit=2');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/application\/json/);
       expect(page.body).toEqual({
         messages: [
-          { id: first.messageId, type: 'SCHEDULING_UPDATE', taskId: 'task_list', content: 'Processing your request...', data: {}, createdAt: new Date(rows[0]!.createdAt).toISOString() },
-          { id: second.messageId, type: 'CONFIRMATION', taskId: 'task_list', content: 'Meeting scheduled!', data: { eventId: 'event_789' }, createdAt: new Date(rows[1]!.createdAt).toISOString() },
+          {
+            id: first.messageId,
+            type: 'SCHEDULING_UPDATE',
+            taskId: 'task_list',
+            content: 'Processing your request...',
+            data: {},
+            createdAt: new Date(rows[0]!.createdAt).toISOString(),
+          },
+          {
+            id: second.messageId,
+            type: 'CONFIRMATION',
+            taskId: 'task_list',
+            content: 'Meeting scheduled!',
+            data: { eventId: 'event_789' },
+            createdAt: new Date(rows[1]!.createdAt).toISOString(),
+          },
         ],
         total: 3,
         hasMore: true,
@@ -143,7 +160,10 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(marked.body).toEqual({ success: true, markedCount: 1 });
       const again = await users.a.browser.json('/api/chat-messages/mark-read', { json: { messageIds: [m.messageId] } });
       expect(again.body).toEqual({ success: true, markedCount: 0 });
-      const rows = await queryRows<{ read: boolean; readAt: Date | null }>(database, sql`SELECT read, "readAt" FROM chat_messages WHERE id = ${m.messageId}`);
+      const rows = await queryRows<{ read: boolean; readAt: Date | null }>(
+        database,
+        sql`SELECT read, "readAt" FROM chat_messages WHERE id = ${m.messageId}`,
+      );
       expect(rows[0]!.read).toBe(true);
       expect(rows[0]!.readAt).not.toBeNull();
     });
@@ -154,7 +174,7 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(marked).toMatchObject({ status: 200, body: { success: true, markedCount: 1 } });
     });
 
-    it('GET /api/chat-messages/{taskId} returns the task\'s messages with read flags, oldest first', async () => {
+    it("GET /api/chat-messages/{taskId} returns the task's messages with read flags, oldest first", async () => {
       const first = await chatResponseService.sendSchedulingUpdate('task_hist', users.a.id, 'Processing your request...');
       const second = await chatResponseService.sendConfirmation('task_hist', users.a.id, 'Meeting scheduled!', { eventId: 'event_789' });
       await users.a.browser.json('/api/chat-messages/mark-read', { json: { messageIds: [first.messageId] } });
@@ -163,8 +183,22 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(history.body).toEqual({
         taskId: 'task_hist',
         messages: [
-          { id: first.messageId, type: 'SCHEDULING_UPDATE', content: 'Processing your request...', data: {}, read: true, createdAt: expect.any(String) },
-          { id: second.messageId, type: 'CONFIRMATION', content: 'Meeting scheduled!', data: { eventId: 'event_789' }, read: false, createdAt: expect.any(String) },
+          {
+            id: first.messageId,
+            type: 'SCHEDULING_UPDATE',
+            content: 'Processing your request...',
+            data: {},
+            read: true,
+            createdAt: expect.any(String),
+          },
+          {
+            id: second.messageId,
+            type: 'CONFIRMATION',
+            content: 'Meeting scheduled!',
+            data: { eventId: 'event_789' },
+            read: false,
+            createdAt: expect.any(String),
+          },
         ],
         count: 2,
       });
@@ -176,7 +210,7 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(await users.a.browser.json('/api/chat-messages/unread-count')).toMatchObject({ status: 200, body: { total } });
     });
 
-    it('POST /api/pusher/auth signs the caller\'s own channel; the SDK computes the same key:signature', async () => {
+    it("POST /api/pusher/auth signs the caller's own channel; the SDK computes the same key:signature", async () => {
       const channel = `private-user-${users.a.id}`;
       const response = await users.a.browser.fetch('/api/pusher/auth', {
         method: 'POST',
@@ -195,18 +229,56 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       expect(json.body).toEqual(body);
     });
 
-    it('a message sent while Pusher is configured reaches Pusher on the user\'s channel', async () => {
-      fakePusher.requests.length = 0;
-      // The service in the test process has no Pusher env; send through the app's own CLI, which does.
-      const sent = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'via pusher']);
-      expect(sent.output).toMatchObject({ success: true, pusherSent: true });
-      expect(fakePusher.requests[0]!.body.channels).toEqual([`private-user-${users.a.id}`]);
-      expect(fakePusher.requests[0]!.signatureValid).toBe(true);
+    it('a message sent while Pusher is configured reaches pusher-js subscribed through /api/pusher/auth', async () => {
+      // pusher-js on the Pusher-protocol server, authorized by the app with user a's session; an
+      // event reaches it only if the server accepted the app's trigger and its signature.
+      const subscriber: ChannelSubscriber = await subscribeToChannel(
+        pusherServer,
+        `private-user-${users.a.id}`,
+        async (socketId, channel) => {
+          const { status, body } = await users.a.browser.json<{ auth: string }>('/api/pusher/auth', {
+            json: { socket_id: socketId, channel_name: channel },
+          });
+          if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
+          return body;
+        },
+      );
+      try {
+        // The service in the test process has no Pusher env; send through the app's own CLI, which does.
+        const sent = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'via pusher']);
+        expect(sent.output).toMatchObject({ success: true, pusherSent: true });
+        const full = await subscriber.next(
+          (e) => e.event === 'chat-message' && (e.data as { id: string }).id === sent.output.messageId,
+          'the message',
+        );
+        expect(full.data).toMatchObject({ id: sent.output.messageId, type: 'INFO', content: 'via pusher' });
+
+        // 6,000 two-byte characters: 12 KB, over Pusher's 10 KB event limit, so a thin event.
+        const large = await runCli(app.env, 'chat-send.ts', ['--user', users.a.id, '--type', 'info', '--content', 'ü'.repeat(6_000)]);
+        expect(large.output).toMatchObject({ success: true, pusherSent: true });
+        const thin = await subscriber.next(
+          (e) => e.event === 'chat-message' && (e.data as { id: string }).id === large.output.messageId,
+          'the thin event',
+        );
+        expect(thin.data).toEqual({
+          id: large.output.messageId,
+          type: 'INFO',
+          taskId: null,
+          createdAt: expect.any(String),
+          position: expect.any(Number),
+          truncated: true,
+        });
+      } finally {
+        subscriber.disconnect();
+      }
     });
   });
 
-  describe('authorization: one user never reaches another\'s messages or channel', () => {
-    for (const [owner, other] of [['a', 'b'], ['b', 'a']] as const) {
+  describe("authorization: one user never reaches another's messages or channel", () => {
+    for (const [owner, other] of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
       it(`user ${other} cannot read, count, mark or subscribe to user ${owner}'s messages`, async () => {
         const task = `task_private_${owner}`;
         const m = await chatResponseService.sendConfirmation(task, users[owner].id, `secret of ${owner}`);
@@ -220,9 +292,17 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
         const history = await intruder.json(`/api/chat-messages/${task}`);
         expect(history.body).toEqual({ taskId: task, messages: [], count: 0 });
         expect((await intruder.json('/api/chat-messages/unread-count')).body).toEqual({ total: intruderCount });
-        expect((await intruder.json('/api/chat-messages/mark-read', { json: { messageIds: [m.messageId] } })).body).toEqual({ success: true, markedCount: 0 });
-        expect((await intruder.json('/api/chat-messages', { json: { messageIds: [m.messageId] } })).body).toEqual({ success: true, markedCount: 0 });
-        const sub = await intruder.json('/api/pusher/auth', { json: { socket_id: '1.1', channel_name: `private-user-${users[owner].id}` } });
+        expect((await intruder.json('/api/chat-messages/mark-read', { json: { messageIds: [m.messageId] } })).body).toEqual({
+          success: true,
+          markedCount: 0,
+        });
+        expect((await intruder.json('/api/chat-messages', { json: { messageIds: [m.messageId] } })).body).toEqual({
+          success: true,
+          markedCount: 0,
+        });
+        const sub = await intruder.json('/api/pusher/auth', {
+          json: { socket_id: '1.1', channel_name: `private-user-${users[owner].id}` },
+        });
         expect(sub).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
 
         expect(await snapshot()).toBe(before);
@@ -235,19 +315,51 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
   });
 
   describe('hostile input: the right status and code, and nothing stored changes', () => {
-    const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (body: unknown): RequestInit => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const raw = (body: string, type?: string): RequestInit => ({ method: 'POST', headers: type ? { 'content-type': type } : {}, body });
     const longId = 'x'.repeat(192);
-    type Case = { name: string; path: string | (() => string); init?: RequestInit | (() => RequestInit); as?: 'anonymous' | 'tampered' | 'garbage'; status: number; code: string };
+    type Case = {
+      name: string;
+      path: string | (() => string);
+      init?: RequestInit | (() => RequestInit);
+      as?: 'anonymous' | 'tampered' | 'garbage';
+      status: number;
+      code: string;
+    };
     const cases: Case[] = [
       { name: 'no cookie on GET /api/chat-messages', path: '/api/chat-messages', as: 'anonymous', status: 401, code: 'unauthorized' },
       { name: 'tampered session cookie', path: '/api/chat-messages', as: 'tampered', status: 401, code: 'unauthorized' },
       { name: 'garbage session cookie', path: '/api/chat-messages', as: 'garbage', status: 401, code: 'unauthorized' },
       { name: 'no cookie on unread-count', path: '/api/chat-messages/unread-count', as: 'anonymous', status: 401, code: 'unauthorized' },
       { name: 'no cookie on task history', path: '/api/chat-messages/task_1', as: 'anonymous', status: 401, code: 'unauthorized' },
-      { name: 'no cookie on mark-read', path: '/api/chat-messages/mark-read', init: json({ messageIds: ['x'] }), as: 'anonymous', status: 401, code: 'unauthorized' },
-      { name: 'tampered cookie on mark-read', path: '/api/chat-messages/mark-read', init: json({ messageIds: ['x'] }), as: 'tampered', status: 401, code: 'unauthorized' },
-      { name: 'no cookie on pusher auth', path: '/api/pusher/auth', init: raw('socket_id=1.1&channel_name=private-user-x', 'application/x-www-form-urlencoded'), as: 'anonymous', status: 401, code: 'unauthorized' },
+      {
+        name: 'no cookie on mark-read',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: ['x'] }),
+        as: 'anonymous',
+        status: 401,
+        code: 'unauthorized',
+      },
+      {
+        name: 'tampered cookie on mark-read',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: ['x'] }),
+        as: 'tampered',
+        status: 401,
+        code: 'unauthorized',
+      },
+      {
+        name: 'no cookie on pusher auth',
+        path: '/api/pusher/auth',
+        init: raw('socket_id=1.1&channel_name=private-user-x', 'application/x-www-form-urlencoded'),
+        as: 'anonymous',
+        status: 401,
+        code: 'unauthorized',
+      },
       { name: 'limit=0', path: '/api/chat-messages?limit=0', status: 400, code: 'invalid_input' },
       { name: 'limit=101', path: '/api/chat-messages?limit=101', status: 400, code: 'invalid_input' },
       { name: 'limit=abc', path: '/api/chat-messages?limit=abc', status: 400, code: 'invalid_input' },
@@ -258,45 +370,246 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
       { name: 'limit=99999999999999999999', path: '/api/chat-messages?limit=99999999999999999999', status: 400, code: 'invalid_input' },
       { name: 'limit with a NUL byte', path: '/api/chat-messages?limit=5%00', status: 400, code: 'invalid_input' },
       { name: 'empty JSON object', path: '/api/chat-messages/mark-read', init: json({}), status: 400, code: 'invalid_input' },
-      { name: 'messageIds as a string', path: '/api/chat-messages/mark-read', init: json({ messageIds: 'abc' }), status: 400, code: 'invalid_input' },
-      { name: 'empty messageIds', path: '/api/chat-messages/mark-read', init: json({ messageIds: [] }), status: 400, code: 'invalid_input' },
-      { name: '101 ids', path: '/api/chat-messages/mark-read', init: json({ messageIds: Array.from({ length: 101 }, (_, i) => `id${i}`) }), status: 400, code: 'invalid_input' },
+      {
+        name: 'messageIds as a string',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: 'abc' }),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'empty messageIds',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: [] }),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: '101 ids',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: Array.from({ length: 101 }, (_, i) => `id${i}`) }),
+        status: 400,
+        code: 'invalid_input',
+      },
       { name: 'numeric ids', path: '/api/chat-messages/mark-read', init: json({ messageIds: [1, 2] }), status: 400, code: 'invalid_input' },
       { name: 'null id', path: '/api/chat-messages/mark-read', init: json({ messageIds: [null] }), status: 400, code: 'invalid_input' },
-      { name: 'object id', path: '/api/chat-messages/mark-read', init: json({ messageIds: [{ $ne: '' }] }), status: 400, code: 'invalid_input' },
-      { name: 'empty-string id', path: '/api/chat-messages/mark-read', init: json({ messageIds: [''] }), status: 400, code: 'invalid_input' },
-      { name: '192-char id', path: '/api/chat-messages/mark-read', init: json({ messageIds: [longId] }), status: 400, code: 'invalid_input' },
+      {
+        name: 'object id',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: [{ $ne: '' }] }),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'empty-string id',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: [''] }),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: '192-char id',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: [longId] }),
+        status: 400,
+        code: 'invalid_input',
+      },
       { name: 'body is an array', path: '/api/chat-messages/mark-read', init: json([]), status: 400, code: 'invalid_input' },
       { name: 'body is null', path: '/api/chat-messages/mark-read', init: json(null), status: 400, code: 'invalid_input' },
       { name: 'body is a number', path: '/api/chat-messages/mark-read', init: json(42), status: 400, code: 'invalid_input' },
-      { name: 'malformed JSON', path: '/api/chat-messages/mark-read', init: raw('{"messageIds": [', 'application/json'), status: 400, code: 'invalid_input' },
-      { name: 'empty JSON body', path: '/api/chat-messages/mark-read', init: raw('', 'application/json'), status: 400, code: 'invalid_input' },
-      { name: 'deeply nested JSON', path: '/api/chat-messages/mark-read', init: raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}`, 'application/json'), status: 400, code: 'invalid_input' },
-      { name: 'prototype-pollution body', path: '/api/chat-messages/mark-read', init: raw('{"__proto__":{"messageIds":["x"]}}', 'application/json'), status: 400, code: 'invalid_input' },
-      { name: 'text/plain body', path: '/api/chat-messages/mark-read', init: raw('{"messageIds":["x"]}', 'text/plain'), status: 415, code: 'unsupported_media_type' },
-      { name: 'no content type', path: '/api/chat-messages/mark-read', init: raw('{"messageIds":["x"]}'), status: 415, code: 'unsupported_media_type' },
-      { name: 'form body on mark-read', path: '/api/chat-messages/mark-read', init: raw('messageIds=x', 'application/x-www-form-urlencoded'), status: 415, code: 'unsupported_media_type' },
-      { name: 'multipart body', path: '/api/chat-messages/mark-read', init: raw('--x\r\n\r\n--x--', 'multipart/form-data; boundary=x'), status: 415, code: 'unsupported_media_type' },
-      { name: '1 MB body', path: '/api/chat-messages/mark-read', init: json({ messageIds: ['x'], pad: 'p'.repeat(1_000_000) }), status: 413, code: 'payload_too_large' },
-      { name: '65 KiB body on the POST /api/chat-messages alias', path: '/api/chat-messages', init: json({ messageIds: ['x'], pad: 'p'.repeat(66_000) }), status: 413, code: 'payload_too_large' },
-      { name: 'bad body on the POST /api/chat-messages alias', path: '/api/chat-messages', init: json({ ids: ['x'] }), status: 400, code: 'invalid_input' },
-      { name: 'cross-origin POST', path: '/api/chat-messages/mark-read', init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } }, status: 403, code: 'forbidden' },
-      { name: 'Origin: null POST', path: '/api/chat-messages/mark-read', init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'null' } }, status: 403, code: 'forbidden' },
-      { name: 'cross-site fetch without Origin', path: '/api/chat-messages/mark-read', init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: '', 'sec-fetch-site': 'cross-site' } }, status: 403, code: 'forbidden' },
-      { name: 'look-alike origin', path: '/api/chat-messages/mark-read', init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1.evil.example' } }, status: 403, code: 'forbidden' },
+      {
+        name: 'malformed JSON',
+        path: '/api/chat-messages/mark-read',
+        init: raw('{"messageIds": [', 'application/json'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'empty JSON body',
+        path: '/api/chat-messages/mark-read',
+        init: raw('', 'application/json'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'deeply nested JSON',
+        path: '/api/chat-messages/mark-read',
+        init: raw(`${'['.repeat(20_000)}${']'.repeat(20_000)}`, 'application/json'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'prototype-pollution body',
+        path: '/api/chat-messages/mark-read',
+        init: raw('{"__proto__":{"messageIds":["x"]}}', 'application/json'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'text/plain body',
+        path: '/api/chat-messages/mark-read',
+        init: raw('{"messageIds":["x"]}', 'text/plain'),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        name: 'no content type',
+        path: '/api/chat-messages/mark-read',
+        init: raw('{"messageIds":["x"]}'),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        name: 'form body on mark-read',
+        path: '/api/chat-messages/mark-read',
+        init: raw('messageIds=x', 'application/x-www-form-urlencoded'),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        name: 'multipart body',
+        path: '/api/chat-messages/mark-read',
+        init: raw('--x\r\n\r\n--x--', 'multipart/form-data; boundary=x'),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        name: '1 MB body',
+        path: '/api/chat-messages/mark-read',
+        init: json({ messageIds: ['x'], pad: 'p'.repeat(1_000_000) }),
+        status: 413,
+        code: 'payload_too_large',
+      },
+      {
+        name: '65 KiB body on the POST /api/chat-messages alias',
+        path: '/api/chat-messages',
+        init: json({ messageIds: ['x'], pad: 'p'.repeat(66_000) }),
+        status: 413,
+        code: 'payload_too_large',
+      },
+      {
+        name: 'bad body on the POST /api/chat-messages alias',
+        path: '/api/chat-messages',
+        init: json({ ids: ['x'] }),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'cross-origin POST',
+        path: '/api/chat-messages/mark-read',
+        init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } },
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'Origin: null POST',
+        path: '/api/chat-messages/mark-read',
+        init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'null' } },
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'cross-site fetch without Origin',
+        path: '/api/chat-messages/mark-read',
+        init: {
+          ...json({ messageIds: ['x'] }),
+          headers: { 'content-type': 'application/json', origin: '', 'sec-fetch-site': 'cross-site' },
+        },
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'look-alike origin',
+        path: '/api/chat-messages/mark-read',
+        init: { ...json({ messageIds: ['x'] }), headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1.evil.example' } },
+        status: 403,
+        code: 'forbidden',
+      },
       { name: '192-char task id', path: `/api/chat-messages/${longId}`, status: 400, code: 'invalid_input' },
       { name: '10,000-char task id', path: `/api/chat-messages/${'t'.repeat(10_000)}`, status: 400, code: 'invalid_input' },
-      { name: 'forged socket_id', path: '/api/pusher/auth', init: raw('socket_id=abc&channel_name=private-user-x', 'application/x-www-form-urlencoded'), status: 400, code: 'invalid_input' },
-      { name: 'socket_id with SQL', path: '/api/pusher/auth', init: raw("socket_id=1.2';DROP TABLE users;--&channel_name=x", 'application/x-www-form-urlencoded'), status: 400, code: 'invalid_input' },
-      { name: 'missing channel_name', path: '/api/pusher/auth', init: raw('socket_id=1.2', 'application/x-www-form-urlencoded'), status: 400, code: 'invalid_input' },
-      { name: 'foreign channel', path: '/api/pusher/auth', init: () => (json({ socket_id: '1.2', channel_name: `private-user-${users.b.id}` })), status: 403, code: 'forbidden' },
-      { name: 'own id with a suffix', path: '/api/pusher/auth', init: () => (json({ socket_id: '1.2', channel_name: `private-user-${users.a.id}x` })), status: 403, code: 'forbidden' },
-      { name: 'presence channel', path: '/api/pusher/auth', init: () => (json({ socket_id: '1.2', channel_name: `presence-user-${users.a.id}` })), status: 403, code: 'forbidden' },
-      { name: 'pusher auth as text/plain', path: '/api/pusher/auth', init: raw('socket_id=1.2', 'text/plain'), status: 415, code: 'unsupported_media_type' },
-      { name: 'cross-origin pusher auth', path: '/api/pusher/auth', init: { ...raw('socket_id=1.2&channel_name=x', 'application/x-www-form-urlencoded'), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } }, status: 403, code: 'forbidden' },
-      { name: 'sign-up with a bad email', path: '/api/users', init: json({ email: 'not-an-email', password: 'long enough pw' }), as: 'anonymous', status: 400, code: 'invalid_input' },
-      { name: 'sign-up with a short password', path: '/api/users', init: json({ email: 'short@example.com', password: 'short' }), as: 'anonymous', status: 400, code: 'invalid_input' },
-      { name: 'sign-up with a taken email', path: '/api/users', init: () => json({ email: users.a.email, password: 'long enough pw' }), as: 'anonymous', status: 400, code: 'invalid_input' },
+      {
+        name: 'forged socket_id',
+        path: '/api/pusher/auth',
+        init: raw('socket_id=abc&channel_name=private-user-x', 'application/x-www-form-urlencoded'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'socket_id with SQL',
+        path: '/api/pusher/auth',
+        init: raw("socket_id=1.2';DROP TABLE users;--&channel_name=x", 'application/x-www-form-urlencoded'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'missing channel_name',
+        path: '/api/pusher/auth',
+        init: raw('socket_id=1.2', 'application/x-www-form-urlencoded'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'foreign channel',
+        path: '/api/pusher/auth',
+        init: () => json({ socket_id: '1.2', channel_name: `private-user-${users.b.id}` }),
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'own id with a suffix',
+        path: '/api/pusher/auth',
+        init: () => json({ socket_id: '1.2', channel_name: `private-user-${users.a.id}x` }),
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'presence channel',
+        path: '/api/pusher/auth',
+        init: () => json({ socket_id: '1.2', channel_name: `presence-user-${users.a.id}` }),
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'pusher auth as text/plain',
+        path: '/api/pusher/auth',
+        init: raw('socket_id=1.2', 'text/plain'),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        name: 'cross-origin pusher auth',
+        path: '/api/pusher/auth',
+        init: {
+          ...raw('socket_id=1.2&channel_name=x', 'application/x-www-form-urlencoded'),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+        },
+        status: 403,
+        code: 'forbidden',
+      },
+      {
+        name: 'sign-up with a bad email',
+        path: '/api/users',
+        init: json({ email: 'not-an-email', password: 'long enough pw' }),
+        as: 'anonymous',
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'sign-up with a short password',
+        path: '/api/users',
+        init: json({ email: 'short@example.com', password: 'short' }),
+        as: 'anonymous',
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'sign-up with a taken email',
+        path: '/api/users',
+        init: () => json({ email: users.a.email, password: 'long enough pw' }),
+        as: 'anonymous',
+        status: 400,
+        code: 'invalid_input',
+      },
     ];
 
     it(`has at least 40 cases (${cases.length})`, () => {
@@ -328,7 +641,9 @@ describe.skipIf(!hasPostgres)('HTTP API (next start, PostgreSQL)', () => {
     it('names the offending field in a 400', async () => {
       const res = await users.a.browser.json<{ error: { message: string } }>('/api/chat-messages?limit=0');
       expect(res.body.error.message).toMatch(/limit/);
-      const res2 = await users.a.browser.json<{ error: { message: string } }>('/api/chat-messages/mark-read', { json: { messageIds: [1] } });
+      const res2 = await users.a.browser.json<{ error: { message: string } }>('/api/chat-messages/mark-read', {
+        json: { messageIds: [1] },
+      });
       expect(res2.body.error.message).toMatch(/messageIds\.0/);
     });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '../helpers/app-server';
-import { Browser } from '../helpers/http-client';
+import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser } from '@test/helpers/http-client';
 
 // The embedded database over HTTP: users and messages are made with the CLIs while no server
 // holds the PGlite directory, then the app serves them.
@@ -16,7 +16,16 @@ describe('the app on embedded PGlite over HTTP', () => {
         const user = await runCli(env, 'user-create.ts', ['--email', 'Ana@Example.com', '--password', 'correct horse']);
         expect(user.code).toBe(0);
         userId = user.output.id as string;
-        const sent = await runCli(env, 'chat-send.ts', ['--user', userId, '--type', 'confirmation', '--content', 'Meeting scheduled', '--task', 'task_1']);
+        const sent = await runCli(env, 'chat-send.ts', [
+          '--user',
+          userId,
+          '--type',
+          'confirmation',
+          '--content',
+          'Meeting scheduled',
+          '--task',
+          'task_1',
+        ]);
         expect(sent.output).toMatchObject({ success: true, databaseStored: true });
         messageId = sent.output.messageId as string;
       },
@@ -28,7 +37,10 @@ describe('the app on embedded PGlite over HTTP', () => {
     const browser = new Browser(app.baseUrl);
     expect(await browser.signIn('ana@example.com', 'correct horse')).toBe(true);
     const list = await browser.json('/api/chat-messages');
-    expect(list).toMatchObject({ status: 200, body: { total: 1, hasMore: false, messages: [{ id: messageId, type: 'CONFIRMATION', taskId: 'task_1' }] } });
+    expect(list).toMatchObject({
+      status: 200,
+      body: { total: 1, hasMore: false, messages: [{ id: messageId, type: 'CONFIRMATION', taskId: 'task_1' }] },
+    });
     const marked = await browser.json('/api/chat-messages/mark-read', { json: { messageIds: [messageId] } });
     expect(marked).toMatchObject({ status: 200, body: { success: true, markedCount: 1 } });
     expect((await browser.json('/api/chat-messages/unread-count')).body).toEqual({ total: 0 });

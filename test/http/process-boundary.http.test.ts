@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, type AppServer } from '../helpers/app-server';
-import { ensureBuilt } from '../helpers/build';
+import { freePort, startApp, type AppServer } from '@test/helpers/app-server';
+import { ensureBuilt } from '@test/helpers/build';
 
 // What leaves the process and how it starts: response headers on every kind of response, the
 // benchmark route that exists only when switched on, and a start-up that refuses a missing
@@ -91,7 +91,11 @@ describe('the Node entry (npm start)', () => {
   });
 
   it('refuses a bad PORT, naming it', async () => {
-    const result = await startExpectingExit({ NEXTAUTH_SECRET: 'a-secret-of-enough-length-0123456789', NEXTAUTH_URL: 'http://x', PORT: 'eighty' });
+    const result = await startExpectingExit({
+      NEXTAUTH_SECRET: 'a-secret-of-enough-length-0123456789',
+      NEXTAUTH_URL: 'http://x',
+      PORT: 'eighty',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PORT');
   });

@@ -3,9 +3,9 @@ import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { createUser } from '@/lib/services/user.service';
-import { startApp, type AppServer } from '../helpers/app-server';
-import { Browser } from '../helpers/http-client';
-import { eventData, openSse, type SseConnection } from '../helpers/sse-client';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser } from '@test/helpers/http-client';
+import { eventData, openSse, type SseConnection } from '@test/helpers/sse-client';
 
 // Live delivery over HTTP on PostgreSQL: messages sent by another process (this test, through the
 // service: it commits and NOTIFYs) reach streams on two app instances sharing one database.
@@ -69,7 +69,7 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
     return connection;
   }
 
-  it('streams on both instances receive a message sent by another process, and each other\'s reads', async () => {
+  it("streams on both instances receive a message sent by another process, and each other's reads", async () => {
     const onA = await stream(browsers.two!.a);
     const onB = await stream(browsers.two!.b);
     for (const s of [onA, onB]) expect(eventData((await s.events.until((e) => e.event === 'ready'))[0]!)).toEqual({ position: 0 });
@@ -78,7 +78,12 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
     for (const s of [onA, onB]) {
       const [message] = await s.events.until((e) => e.event === 'chat-message');
       expect(message!.id).toBe('1');
-      expect(eventData(message!)).toMatchObject({ id: sent.messageId, content: 'Meeting scheduled!', data: { eventId: 'e1' }, read: false });
+      expect(eventData(message!)).toMatchObject({
+        id: sent.messageId,
+        content: 'Meeting scheduled!',
+        data: { eventId: 'e1' },
+        read: false,
+      });
     }
 
     // A read through instance A reaches the tab on instance B, and the other way round.
@@ -110,16 +115,21 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
       let connects = 0;
       const deadline = Date.now() + 90_000;
       while (got.length < TOTAL) {
-        if (Date.now() > deadline || connects > 200) throw new Error(`reader ${index} stuck at ${got.length}/${TOTAL} after ${connects} connections`);
+        if (Date.now() > deadline || connects > 200)
+          throw new Error(`reader ${index} stuck at ${got.length}/${TOTAL} after ${connects} connections`);
         // Each (re)connection goes to either instance, as behind a load balancer.
         const browser = rand() < 0.5 ? browsers.crowd!.a : browsers.crowd!.b;
-        const connection = await openSse(browser, lastEventId === undefined ? `${STREAM}?since=0` : STREAM, lastEventId === undefined ? {} : { lastEventId });
+        const connection = await openSse(
+          browser,
+          lastEventId === undefined ? `${STREAM}?since=0` : STREAM,
+          lastEventId === undefined ? {} : { lastEventId },
+        );
         connects++;
         expect(connection.status).toBe(200);
         // Drop after a random number of messages, sometimes before the first one.
         const budget = Math.floor(rand() * 25);
         try {
-          for (let taken = 0; taken < budget && got.length < TOTAL; ) {
+          for (let taken = 0; taken < budget && got.length < TOTAL;) {
             const event = await connection.events.next(30_000);
             if (!event) break;
             if (event.event !== 'chat-message') continue;
@@ -166,7 +176,7 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
     expect(results.reduce((n, r) => n + r.connects, 0)).toBeGreaterThan(READERS * 5);
   });
 
-  it('mark-all-read up to the client\'s cursor leaves messages arriving during the request unread', async () => {
+  it("mark-all-read up to the client's cursor leaves messages arriving during the request unread", async () => {
     for (let i = 1; i <= 5; i++) await chatResponseService.sendInfo('t', userIds.race!, `seen ${i}`);
     const tab = await stream(browsers.race!.a);
     const cursor = eventData<{ position: number }>((await tab.events.until((e) => e.event === 'ready'))[0]!).position;

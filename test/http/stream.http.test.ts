@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { createUser } from '@/lib/services/user.service';
-import { startApp, type AppServer } from '../helpers/app-server';
-import { Browser } from '../helpers/http-client';
-import { eventData, openSse, type SseConnection, type SseEvent } from '../helpers/sse-client';
-import { DATABASE_KINDS } from '../helpers/test-db';
-import { waitFor } from '../helpers/wait';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser } from '@test/helpers/http-client';
+import { eventData, openSse, type SseConnection, type SseEvent } from '@test/helpers/sse-client';
+import { DATABASE_KINDS } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 // The SSE stream, mark-all-read and by-id over real HTTP (`next start`) on each database. On
 // PGlite the server owns the database while it runs, so every message these tests read is stored
@@ -17,7 +17,16 @@ const PASSWORD = 'a long enough password';
 const STREAM = '/api/chat-messages/stream';
 const HISTORY = 200;
 
-type Item = { id: string; type: string; taskId: string | null; content: string; data: unknown; createdAt: string; read: boolean; position: number };
+type Item = {
+  id: string;
+  type: string;
+  taskId: string | null;
+  content: string;
+  data: unknown;
+  createdAt: string;
+  read: boolean;
+  position: number;
+};
 
 const messagesOf = (events: SseEvent[]) => events.filter((e) => e.event === 'chat-message');
 
@@ -47,7 +56,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       for (let i = 1; i <= 3; i++) await send('reads', `read me ${i}`);
       for (let i = 1; i <= 4; i++) await send('markall', `mark ${i}`);
       await send('byid', 'by id', 'task_b');
-      await send('other', 'someone else\'s');
+      await send('other', "someone else's");
     } finally {
       await closeDatabase();
     }
@@ -95,7 +104,9 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
     for (let since = 0; since <= HISTORY; since++) {
       // Half through ?since, half through Last-Event-ID as EventSource sends it on reconnect.
       const connection =
-        since % 2 === 0 ? await openSse(browsers.history!, `${STREAM}?since=${since}`) : await openSse(browsers.history!, STREAM, { lastEventId: since });
+        since % 2 === 0
+          ? await openSse(browsers.history!, `${STREAM}?since=${since}`)
+          : await openSse(browsers.history!, STREAM, { lastEventId: since });
       expect(connection.status).toBe(200);
       const events = await connection.events.until((e) => e.event === 'ready');
       await connection.close();
@@ -166,16 +177,20 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
     await Promise.all(first.map((c) => c.close()));
     // The server releases a slot when it sees the disconnect; wait for that, one slot at a time.
     const second: SseConnection[] = [];
-    await waitFor(async () => {
-      const attempt = await openSse(browsers.limits!, STREAM);
-      if (attempt.status === 200) {
-        open.push(attempt);
-        second.push(attempt);
-      } else {
-        expect(attempt.status).toBe(429);
-      }
-      return second.length === 10 ? true : undefined;
-    }, 'ten new streams after closing ten', 20_000);
+    await waitFor(
+      async () => {
+        const attempt = await openSse(browsers.limits!, STREAM);
+        if (attempt.status === 200) {
+          open.push(attempt);
+          second.push(attempt);
+        } else {
+          expect(attempt.status).toBe(429);
+        }
+        return second.length === 10 ? true : undefined;
+      },
+      'ten new streams after closing ten',
+      20_000,
+    );
     expect((await openSse(browsers.limits!, STREAM)).status).toBe(429);
     await Promise.all(second.map((c) => c.close()));
   });
@@ -226,7 +241,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
     expect((await browsers.other!.json<{ total: number }>('/api/chat-messages/unread-count')).body.total).toBe(1);
   });
 
-  it('by-id returns the caller\'s message with read and position, 404 for another user\'s or an unknown id', async () => {
+  it("by-id returns the caller's message with read and position, 404 for another user's or an unknown id", async () => {
     const [sent] = seeded.byid!;
     const mine = await browsers.byid!.json<Item>(`/api/chat-messages/by-id/${sent!.messageId}`);
     expect(mine.status).toBe(200);

@@ -176,7 +176,9 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
         <Composer onSent={refresh} waitingTaskId={waitingTask?.id} />
       </footer>
 
-      {historyTask && <TaskHistory taskId={historyTask} request={tasksById.get(historyTask)?.request} onClose={() => setHistoryTask(null)} />}
+      {historyTask && (
+        <TaskHistory taskId={historyTask} request={tasksById.get(historyTask)?.request} onClose={() => setHistoryTask(null)} />
+      )}
     </div>
   );
 }

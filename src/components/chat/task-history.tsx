@@ -1,16 +1,9 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import type { TaskMessage, TaskMessagesResponse } from '@/lib/schemas/chat-messages';
 import { MESSAGE_KINDS } from './message-kinds';
 import styles from './chat.module.css';
-
-interface TaskMessage {
-  id: string;
-  type: keyof typeof MESSAGE_KINDS;
-  content: string;
-  read: boolean;
-  createdAt: string;
-}
 
 /** A task's whole history from the guide's endpoint, GET /api/chat-messages/{taskId}, in a modal dialog. */
 export function TaskHistory({ taskId, request, onClose }: { taskId: string; request?: string; onClose: () => void }) {
@@ -21,7 +14,7 @@ export function TaskHistory({ taskId, request, onClose }: { taskId: string; requ
     dialogRef.current?.showModal();
     let cancelled = false;
     fetch(`/api/chat-messages/${encodeURIComponent(taskId)}`, { cache: 'no-store' })
-      .then((r) => (r.ok ? (r.json() as Promise<{ messages: TaskMessage[] }>) : { messages: [] }))
+      .then((r) => (r.ok ? (r.json() as Promise<Pick<TaskMessagesResponse, 'messages'>>) : { messages: [] }))
       .then((body) => !cancelled && setMessages(body.messages))
       .catch(() => !cancelled && setMessages([]));
     return () => {
@@ -39,8 +32,8 @@ export function TaskHistory({ taskId, request, onClose }: { taskId: string; requ
         <ol className={styles.historyList}>
           {messages.map((m) => (
             <li key={m.id} data-type={m.type}>
-              <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong>{' '}
-              {m.content} <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
+              <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong> {m.content}{' '}
+              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
               {m.read ? '' : ' (unread)'}
             </li>
           ))}

@@ -1,15 +1,10 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
+import type { TaskListResponse, TaskView } from '@/lib/schemas/tasks';
 
-export interface TaskSummary {
-  id: string;
-  status: 'QUEUED' | 'PROCESSING' | 'WAITING_FOR_USER' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-  request: string;
-  answers: string[];
-  waitingFor: string | null;
-  createdAt: string;
-}
+/** A task as `GET /api/scheduling-agent/tasks` sends it (the schema its route is typed against). */
+export type TaskSummary = TaskView;
 
 const BUSY = new Set(['QUEUED', 'PROCESSING']);
 
@@ -30,7 +25,7 @@ export function useTasks() {
         timer = setTimeout(() => void load(failures + 1), Math.min(30_000, 1_000 * 2 ** failures));
         return;
       }
-      const { tasks: latest } = (await response.json()) as { tasks: TaskSummary[] };
+      const { tasks: latest } = (await response.json()) as TaskListResponse;
       if (cancelled) return;
       setTasks(latest);
       if (latest.some((t) => BUSY.has(t.status))) timer = setTimeout(() => void load(0), 1_000);

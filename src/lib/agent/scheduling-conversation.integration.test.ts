@@ -7,7 +7,7 @@ import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository'
 import type { AgentState } from '@/scheduling/agent-state';
 import { DEFAULT_WORKING_HOURS, type WorkingHours } from '@/scheduling/availability';
 import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The conversation on its own: no queue, no worker, no chat. `respond` is a fake that records
 // what the agent says; the calendar and the task table are a real database.
@@ -110,7 +110,10 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     const alternatives = (offer.data as { alternatives: { start: string; end: string }[] }).alternatives;
     expect(alternatives.length).toBeGreaterThan(0);
     expect(alternatives.length).toBeLessThanOrEqual(3);
-    expect(outcome).toEqual({ status: 'WAITING_FOR_USER', state: { parsed: expect.anything(), pending: { kind: 'alternatives', alternatives } } });
+    expect(outcome).toEqual({
+      status: 'WAITING_FOR_USER',
+      state: { parsed: expect.anything(), pending: { kind: 'alternatives', alternatives } },
+    });
 
     const next = fakeRespond();
     const booked = await answer(turn, 'the first one', outcome.state, next.respond);
@@ -140,7 +143,10 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     const chat = fakeRespond();
     const { outcome } = await start('asdfgh qwerty', chat.respond);
     expect(chat.said).toHaveLength(1);
-    expect(chat.said[0]).toMatchObject({ type: 'clarification', data: { examples: ['Book 30 min with Dana tomorrow at 3pm', 'Cancel my 3pm with Dana tomorrow'] } });
+    expect(chat.said[0]).toMatchObject({
+      type: 'clarification',
+      data: { examples: ['Book 30 min with Dana tomorrow at 3pm', 'Cancel my 3pm with Dana tomorrow'] },
+    });
     expect(outcome).toEqual({ status: 'WAITING_FOR_USER', state: { pending: { kind: 'request' } } });
   });
 
@@ -172,7 +178,10 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     const { turn, outcome } = await start('cancel my meeting with Dana tomorrow', chat.respond);
     expect(chat.steps()).toEqual(['clarification:which-to-cancel']);
     expect(chat.said[0]!.volatile).toBe(true);
-    expect(outcome.state.pending).toMatchObject({ kind: 'cancel-choice', candidates: [{ title: 'Meeting with Dana' }, { title: 'Meeting with Dana' }] });
+    expect(outcome.state.pending).toMatchObject({
+      kind: 'cancel-choice',
+      candidates: [{ title: 'Meeting with Dana' }, { title: 'Meeting with Dana' }],
+    });
 
     const unclear = fakeRespond();
     expect(await answer(turn, 'hmm', outcome.state, unclear.respond)).toEqual({ status: 'WAITING_FOR_USER', state: outcome.state });

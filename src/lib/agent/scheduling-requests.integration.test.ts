@@ -7,7 +7,7 @@ import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository'
 import { ChoicesSchema, type AgentState } from '@/scheduling/agent-state';
 import type { WorkingHours } from '@/scheduling/availability';
 import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // Issue 12 on real databases: routing of each message while a question waits, moves, questions
 // about the calendar, recurring meetings, and a slot taken between offer and pick.

@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { verifyCredentials } from '@/lib/services/user.service';
-import { consumeSignInAttempt } from '@/lib/http/rate-limit';
+import { consumeSignInAttempt } from '@/lib/rate-limit';
 import { getAuthSecret } from './secret';
 
 /** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
@@ -22,7 +22,7 @@ export function getAuthOptions(): NextAuthOptions {
           const email = typeof credentials?.email === 'string' ? credentials.email.trim().toLowerCase() : '';
           // Brute-force guard per account: NextAuth answers a refusal like a wrong password.
           if (!(await consumeSignInAttempt(email))) return null;
-          const user = await verifyCredentials(credentials?.email, credentials?.password);
+          const user = await verifyCredentials({ email: credentials?.email, password: credentials?.password });
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         },
       }),

@@ -5,9 +5,7 @@ import { z } from 'zod';
  * through here so a bad value fails at start with the variable's name, not deep in a request.
  */
 
-const boolFlag = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be "true" or "false"' })
-  .transform((v) => v === 'true' || v === '1');
+const boolFlag = z.enum(['true', 'false', '1', '0'], { message: 'must be "true" or "false"' }).transform((v) => v === 'true' || v === '1');
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -21,68 +19,67 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-const ServerEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  // Where our Node entry listens (src/server/index.ts), as `next start` reads them; unset HOSTNAME
-  // listens on every interface.
-  PORT: z.coerce.number().int().min(1).max(65535).default(3001),
-  HOSTNAME: z.string().min(1).optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
-  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+const ServerEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    // Where our Node entry listens (src/server/index.ts), as `next start` reads them; unset HOSTNAME
+    // listens on every interface.
+    PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+    HOSTNAME: z.string().min(1).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    PGLITE_DIR: z.string().min(1).default('.data/pglite'),
+    DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
 
-  PUSHER_APP_ID: z.string().min(1).optional(),
-  PUSHER_KEY: z.string().min(1).optional(),
-  PUSHER_SECRET: z.string().min(1).optional(),
-  PUSHER_CLUSTER: z.string().min(1).optional(),
-  PUSHER_HOST: z.string().min(1).optional(),
-  PUSHER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  PUSHER_USE_TLS: boolFlag.optional(),
-  PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+    PUSHER_APP_ID: z.string().min(1).optional(),
+    PUSHER_KEY: z.string().min(1).optional(),
+    PUSHER_SECRET: z.string().min(1).optional(),
+    PUSHER_CLUSTER: z.string().min(1).optional(),
+    PUSHER_HOST: z.string().min(1).optional(),
+    PUSHER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    PUSHER_USE_TLS: boolFlag.optional(),
+    PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
 
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  NEXTAUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  NEXTAUTH_URL: z.url({ message: 'must be an absolute URL such as http://localhost:3001' }).optional(),
-  ALLOW_SIGNUP: boolFlag.default(true),
+    NEXTAUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    NEXTAUTH_URL: z.url({ message: 'must be an absolute URL such as http://localhost:3001' }).optional(),
+    ALLOW_SIGNUP: boolFlag.default(true),
 
-  // Per user and endpoint group; 300 a minute leaves room for 5-second polling from many tabs.
-  RATE_LIMIT_POINTS: positiveInt.default(300),
-  RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
-  // Sign-in and sign-up attempts per client address and window.
-  AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
-  // Behind a reverse proxy that appends the client's address to X-Forwarded-For.
-  TRUST_PROXY: boolFlag.default(false),
+    // Per user and endpoint group; 300 a minute leaves room for 5-second polling from many tabs.
+    RATE_LIMIT_POINTS: positiveInt.default(300),
+    RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+    // Sign-in and sign-up attempts per client address and window.
+    AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
+    // Behind a reverse proxy that appends the client's address to X-Forwarded-For.
+    TRUST_PROXY: boolFlag.default(false),
 
-  // The scheduling agent.
-  DEFAULT_TIMEZONE: z
-    .string()
-    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
-    .default('UTC'),
-  RUN_WORKER_IN_PROCESS: boolFlag.default(false),
-  WORKER_CONCURRENCY: positiveInt.max(50).default(4),
-  // A job whose worker died is retried after this long (pg-boss expiration).
-  AGENT_JOB_EXPIRE_SECONDS: positiveInt.max(86_400).default(300),
-  AGENT_MAINTENANCE_INTERVAL_SECONDS: positiveInt.max(3_600).default(30),
-  // Pause before each step of a task; 0 in production, raised by the crash tests to land mid-task.
-  AGENT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    // The scheduling agent.
+    DEFAULT_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
+    RUN_WORKER_IN_PROCESS: boolFlag.default(false),
+    WORKER_CONCURRENCY: positiveInt.max(50).default(4),
+    // A job whose worker died is retried after this long (pg-boss expiration).
+    AGENT_JOB_EXPIRE_SECONDS: positiveInt.max(86_400).default(300),
+    AGENT_MAINTENANCE_INTERVAL_SECONDS: positiveInt.max(3_600).default(30),
+    // Pause before each step of a task; 0 in production, raised by the crash tests to land mid-task.
+    AGENT_STEP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 
-  // SSE stream: a comment line this often keeps proxies from closing an idle stream and lets the
-  // server notice a vanished client; tests set it short.
-  SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
-  // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
-  SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
+    // SSE stream: a comment line this often keeps proxies from closing an idle stream and lets the
+    // server notice a vanished client; tests set it short.
+    SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
+    // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
+    SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
 
-  // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
-  BENCH_ROUTES: boolFlag.default(false),
-}).superRefine((env, ctx) => {
-  if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
-  }
-});
+    // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
+    BENCH_ROUTES: boolFlag.default(false),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
 
 export type ServerEnv = z.infer<typeof ServerEnvSchema> & { isPusherConfigured: boolean };
 
@@ -99,9 +96,7 @@ export class EnvError extends Error {
  * often carry `PUSHER_KEY=` lines for variables the operator does not use.
  */
 export function parseEnv(source: Record<string, string | undefined>): ServerEnv {
-  const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
-  );
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = ServerEnvSchema.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);

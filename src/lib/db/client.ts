@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { getEnv } from '@/lib/config/env';
 import { getLogger } from '@/lib/log/logger';
+import { processGlobal } from '@/lib/runtime/process-global';
 import { acquirePgliteLock } from './pglite-lock';
 import * as schema from './schema';
 
@@ -90,15 +91,16 @@ export async function migratePostgres(url: string): Promise<void> {
   }
 }
 
-const globalForDb = globalThis as unknown as { __chatDatabase?: Promise<Database> };
-
 /**
- * The process-wide database, opened from the environment on first use. Kept on `globalThis`
- * because Next.js may load this module more than once (instrumentation and route bundles),
- * and a second PGlite on the same directory would corrupt it.
+ * Process-wide because Next.js may load this module more than once (instrumentation and route
+ * bundles), and a second PGlite on the same directory would corrupt it.
  */
+const processDatabase = processGlobal<Promise<Database>>('database');
+
+/** The process-wide database, opened from the environment on first use. */
 export function getDatabase(): Promise<Database> {
-  if (!globalForDb.__chatDatabase) {
+  let current = processDatabase.get();
+  if (!current) {
     const env = getEnv();
     const opening = openDatabase({
       databaseUrl: env.DATABASE_URL,
@@ -107,11 +109,12 @@ export function getDatabase(): Promise<Database> {
     });
     // A failed open is not cached, so the next call tries again (e.g. after the lock holder exits).
     opening.catch(() => {
-      if (globalForDb.__chatDatabase === opening) globalForDb.__chatDatabase = undefined;
+      if (processDatabase.get() === opening) processDatabase.set(undefined);
     });
-    globalForDb.__chatDatabase = opening;
+    processDatabase.set(opening);
+    current = opening;
   }
-  return globalForDb.__chatDatabase;
+  return current;
 }
 
 /** The Drizzle handle of the process-wide database. */
@@ -121,12 +124,12 @@ export async function getDb(): Promise<Db> {
 
 /** Installs an already-open database as the process-wide one (tests, CLIs). */
 export function setDatabase(database: Database): void {
-  globalForDb.__chatDatabase = Promise.resolve(database);
+  processDatabase.set(Promise.resolve(database));
 }
 
 /** Closes the process-wide database, if one was opened. */
 export async function closeDatabase(): Promise<void> {
-  const current = globalForDb.__chatDatabase;
-  globalForDb.__chatDatabase = undefined;
+  const current = processDatabase.get();
+  processDatabase.set(undefined);
   if (current) await (await current).close();
 }

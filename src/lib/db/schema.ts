@@ -1,18 +1,10 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  varchar,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { createId } from '@paralleldrive/cuid2';
+// Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
+import { EVENT_STATUSES } from '../schemas/calendar';
+import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
+import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
 
 /**
  * The guide's Prisma model, in Drizzle. Table, enum, column and index names are the ones
@@ -20,23 +12,17 @@ import { createId } from '@paralleldrive/cuid2';
  * the guide's Prisma schema and one migrated here have the same shape.
  */
 
-export const CHAT_MESSAGE_TYPES = [
-  'SCHEDULING_UPDATE',
-  'CONFIRMATION',
-  'CLARIFICATION',
-  'CANCELLATION',
-  'ERROR',
-  'INFO',
-] as const;
-
-export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
+// The enum values live with the API schemas (shared with the browser); the tables take them from there.
+export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName, TASK_STATUSES, type TaskStatus, EVENT_STATUSES };
 
 export const chatMessageType = pgEnum('ChatMessageType', CHAT_MESSAGE_TYPES);
 
 export const chatMessages = pgTable(
   'chat_messages',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     taskId: text('taskId'),
@@ -46,9 +32,7 @@ export const chatMessages = pgTable(
     read: boolean('read').notNull().default(false),
     // timestamptz rather than Prisma's timestamp(3): instances in different time zones
     // must agree on the instant a message was created.
-    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' })
-      .notNull()
-      .defaultNow(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     // Additions beyond the guide.
     readAt: timestamp('readAt', { precision: 3, withTimezone: true, mode: 'date' }),
     idempotencyKey: text('idempotencyKey'),
@@ -82,7 +66,9 @@ export type ChatMessageRow = typeof chatMessages.$inferSelect;
 
 /** People who sign in. `email` is stored lower-case; `passwordHash` is scrypt (see lib/auth/password.ts). */
 export const users = pgTable('users', {
-  id: text('id').primaryKey().$defaultFn(() => createId()),
+  id: text('id')
+    .primaryKey()
+    .$defaultFn(() => createId()),
   email: text('email').notNull().unique(),
   name: text('name'),
   passwordHash: text('passwordHash').notNull(),
@@ -102,15 +88,15 @@ export const rateLimits = pgTable('rate_limits', {
   expire: bigint('expire', { mode: 'number' }),
 });
 
-export const TASK_STATUSES = ['QUEUED', 'PROCESSING', 'WAITING_FOR_USER', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const taskStatus = pgEnum('SchedulingAgentTaskStatus', TASK_STATUSES);
 
 /** One conversation with the agent: the user's request, its answers, and where the agent is. */
 export const schedulingAgentTasks = pgTable(
   'scheduling_agent_tasks',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     request: text('request').notNull(),
@@ -137,13 +123,14 @@ export const schedulingAgentTasks = pgTable(
 );
 export type SchedulingTaskRow = typeof schedulingAgentTasks.$inferSelect;
 
-export const EVENT_STATUSES = ['CONFIRMED', 'CANCELLED'] as const;
 export const calendarEventStatus = pgEnum('CalendarEventStatus', EVENT_STATUSES);
 
 export const calendarEvents = pgTable(
   'calendar_events',
   {
-    id: text('id').primaryKey().$defaultFn(() => createId()),
+    id: text('id')
+      .primaryKey()
+      .$defaultFn(() => createId()),
     userId: text('userId').notNull(),
     title: text('title').notNull(),
     startsAt: timestamp('startsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),

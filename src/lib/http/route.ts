@@ -1,18 +1,17 @@
-import { decode, getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
 import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
-import { getAuthSecret, usesSecureCookies } from '@/lib/auth/secret';
+import { getSessionUserId } from '@/lib/auth/session';
 import { getEnv } from '@/lib/config/env';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
+import { clientAddress, consumeRateLimit } from '@/lib/rate-limit';
 import { toErrorResponse } from './errors';
-import { clientAddress, consumeRateLimit } from './rate-limit';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 type BodyKind = 'json' | 'form';
 
-interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
+interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, R extends z.ZodType> {
   /** `session`: 401 without a signed-in user; `none`: public, limited per client address. */
   auth: 'session' | 'none';
   /** Rate-limit bucket; each bucket is a separate budget per user (or address). */
@@ -24,6 +23,12 @@ interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodTyp
   bodyKinds?: BodyKind[];
   /** Status of a successful plain-object result (default 200). */
   status?: number;
+  /**
+   * The schema of a successful plain-object result (src/lib/schemas/). Only the compiler checks
+   * it (the handler must return its type), so the documented shape and the sent one cannot drift
+   * without a cost per request.
+   */
+  response?: R;
 }
 
 interface RouteContext<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
@@ -103,40 +108,7 @@ function checkOrigin(req: NextRequest): void {
     allowed.add(`http://${host}`);
     allowed.add(`https://${host}`);
   }
-  if (!allowed.has(origin)) throw new AppError('forbidden', 'Requests must come from this app\'s own origin');
-}
-
-/** Session tokens already decrypted, by their exact text; bounded, oldest dropped first. */
-const SESSION_CACHE_SIZE = 10_000;
-const globalForSessions = globalThis as unknown as { __chatSessionTokens?: Map<string, JWT & { exp: number }> };
-
-/**
- * NextAuth's `decode` with a cache: decrypting a session token derives its key with HKDF every
- * time (bench/RESULTS.md, read path: about a tenth of a request's CPU). The same token text always
- * decrypts to the same claims, so a token seen before is answered from memory until its `exp`;
- * a tampered or foreign token is different text and goes through the full check.
- */
-async function decodeSessionToken(params: JWTDecodeParams): Promise<JWT | null> {
-  const cache = (globalForSessions.__chatSessionTokens ??= new Map());
-  const text = params.token;
-  if (!text) return null;
-  const hit = cache.get(text);
-  if (hit) {
-    if (hit.exp * 1000 > Date.now()) return hit;
-    cache.delete(text);
-  }
-  const claims = await decode(params);
-  if (claims && typeof claims.exp === 'number') {
-    if (cache.size >= SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(text, claims as JWT & { exp: number });
-  }
-  return claims;
-}
-
-/** The signed-in user's id from the NextAuth session cookie, or null (no cookie, bad signature, expired). */
-export async function getSessionUserId(req: NextRequest): Promise<string | null> {
-  const token = await getToken({ req, secret: getAuthSecret(), secureCookie: usesSecureCookies(), decode: decodeSessionToken });
-  return typeof token?.sub === 'string' && token.sub.length > 0 ? token.sub : null;
+  if (!allowed.has(origin)) throw new AppError('forbidden', "Requests must come from this app's own origin");
 }
 
 /**
@@ -148,7 +120,8 @@ export function withRoute<
   Q extends z.ZodType = z.ZodType<undefined>,
   B extends z.ZodType = z.ZodType<undefined>,
   P extends z.ZodType = z.ZodType<undefined>,
->(spec: RouteSpec<Q, B, P>, handler: (ctx: RouteContext<Q, B, P>) => Promise<unknown>): NextHandler {
+  R extends z.ZodType = z.ZodType<unknown>,
+>(spec: RouteSpec<Q, B, P, R>, handler: (ctx: RouteContext<Q, B, P>) => Promise<z.input<R> | Response>): NextHandler {
   return async (req, routeCtx) => {
     const context = { method: req.method, path: req.nextUrl.pathname };
     try {
@@ -178,6 +151,7 @@ export function withSession<
   Q extends z.ZodType = z.ZodType<undefined>,
   B extends z.ZodType = z.ZodType<undefined>,
   P extends z.ZodType = z.ZodType<undefined>,
->(spec: Omit<RouteSpec<Q, B, P>, 'auth'>, handler: (ctx: RouteContext<Q, B, P>) => Promise<unknown>): NextHandler {
+  R extends z.ZodType = z.ZodType<unknown>,
+>(spec: Omit<RouteSpec<Q, B, P, R>, 'auth'>, handler: (ctx: RouteContext<Q, B, P>) => Promise<z.input<R> | Response>): NextHandler {
   return withRoute({ ...spec, auth: 'session' }, handler);
 }

@@ -8,12 +8,12 @@ import { AppError } from '@/lib/errors/app-error';
 import { openChatStream } from '@/lib/realtime/chat-stream';
 import { fanoutStatus, stopFanout } from '@/lib/realtime/fanout';
 import * as hub from '@/lib/realtime/hub';
-import * as chatQueries from '@/lib/services/chat-message.queries';
+import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { GET as streamRoute } from '@/app/api/chat-messages/stream/route';
-import { eventData, SseReader, type SseEvent } from '../../../test/helpers/sse-client';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
-import { waitFor } from '../../../test/helpers/wait';
+import { eventData, SseReader, type SseEvent } from '@test/helpers/sse-client';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 // The stream, hub and fan-out in this process, without HTTP: what each stream sends, the hand-off
 // from replay to live, teardown, the per-user limit, and (PostgreSQL) LISTEN reconnection.
@@ -66,9 +66,9 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
    * the stream sees the result: the exact window between the replay's last snapshot and going
    * live. On PostgreSQL it also waits until this process has heard the resulting notification.
    */
-  function interleave(fn: 'getMessagesAfter' | 'getLastPosition', during: () => Promise<unknown>) {
-    const original = chatResponseService[fn] as (...args: unknown[]) => Promise<unknown>;
-    const spy = vi.spyOn(chatResponseService, fn).mockImplementation((async (...args: unknown[]) => {
+  function interleave(fn: 'selectPageAfter' | 'selectLastPosition', during: () => Promise<unknown>) {
+    const original = chatMessageRepository[fn] as (...args: unknown[]) => Promise<unknown>;
+    const spy = vi.spyOn(chatMessageRepository, fn).mockImplementation((async (...args: unknown[]) => {
       const result = await original(...args);
       spy.mockRestore();
       const heard = fanoutStatus().notifications;
@@ -149,9 +149,9 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     }
   });
 
-  it('delivers a message committed after the replay\'s last read but announced before the stream went live', async () => {
+  it("delivers a message committed after the replay's last read but announced before the stream went live", async () => {
     await chatResponseService.sendInfo('t', 'w', 'replayed');
-    interleave('getMessagesAfter', () => chatResponseService.sendInfo('t', 'w', 'in the window'));
+    interleave('selectPageAfter', () => chatResponseService.sendInfo('t', 'w', 'in the window'));
     const { events } = await track('w', 0);
     const received = await events.until((e) => e.id === '2');
     expect(received.map((e) => `${e.event}:${e.id ?? ''}`)).toEqual(['chat-message:1', 'ready:', 'chat-message:2']);
@@ -159,7 +159,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
 
   it('delivers a message committed in the same window when the stream started without a cursor', async () => {
     await chatResponseService.sendInfo('t', 'w', 'history');
-    interleave('getLastPosition', () => chatResponseService.sendInfo('t', 'w', 'in the window'));
+    interleave('selectLastPosition', () => chatResponseService.sendInfo('t', 'w', 'in the window'));
     const { events } = await track('w', null);
     const received = await events.until((e) => e.event === 'chat-message');
     expect(received.map((e) => `${e.event}:${e.id ?? ''}`)).toEqual(['ready:', 'chat-message:2']);
@@ -168,7 +168,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
 
   it('sends a read that happens during the replay after the replayed messages it refers to', async () => {
     const a = await chatResponseService.sendInfo('t', 'w', 'a');
-    interleave('getMessagesAfter', () => chatResponseService.markMessagesAsRead([a.messageId!], 'w'));
+    interleave('selectPageAfter', () => chatResponseService.markMessagesAsRead([a.messageId!], 'w'));
     const { events } = await track('w', 0);
     const received = await events.until((e) => e.event === 'read');
     expect(received.map((e) => e.event)).toEqual(['chat-message', 'ready', 'read']);
@@ -182,8 +182,8 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     if (kind === 'postgres') await until(() => fanoutStatus().listener === 'listening', 'LISTEN');
     await until(() => fanoutStatus().loadsInFlight === 0, 'no load in flight');
     // The fan-out's load of the new message returns a row read just before the message is marked read.
-    const original = chatQueries.selectMessagesAfter;
-    const spy = vi.spyOn(chatQueries, 'selectMessagesAfter').mockImplementation(async (...args) => {
+    const original = chatMessageRepository.selectMessagesAfter;
+    const spy = vi.spyOn(chatMessageRepository, 'selectMessagesAfter').mockImplementation(async (...args) => {
       const rows = await original(...args);
       spy.mockRestore();
       const heard = fanoutStatus().notifications;
@@ -245,7 +245,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     expect((await chatResponseService.sendInfo('t', 'teardown', 'nobody listening')).success).toBe(true);
   });
 
-  it('releases the subscription when the route handler\'s request is aborted', async () => {
+  it("releases the subscription when the route handler's request is aborted", async () => {
     process.env.NEXTAUTH_SECRET = SECRET;
     resetEnvCache();
     const token = await encode({ token: { sub: 'route_user' }, secret: SECRET });
@@ -281,7 +281,9 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     await events.until((e) => e.event === 'ready');
     await until(() => fanoutStatus().listener === 'listening', 'LISTEN');
     const heard = fanoutStatus().notifications;
-    await database.db.execute(sql`SELECT pg_notify('chat_messages', 'not json'), pg_notify('chat_messages', '{"userId":"stray","position":"x"}')`);
+    await database.db.execute(
+      sql`SELECT pg_notify('chat_messages', 'not json'), pg_notify('chat_messages', '{"userId":"stray","position":"x"}')`,
+    );
     await chatResponseService.sendInfo('t', 'stray', 'still delivered');
     expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([1]);
     expect(fanoutStatus().notifications).toBe(heard + 1);
@@ -307,4 +309,3 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([6]);
   });
 });
-

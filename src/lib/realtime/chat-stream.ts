@@ -1,12 +1,15 @@
 import { getEnv } from '@/lib/config/env';
+import { getDb } from '@/lib/db/client';
 import type { ChatMessageRow } from '@/lib/db/schema';
-import { AppError } from '@/lib/errors/app-error';
+import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
-import * as chatResponseService from '@/lib/services/chat-response.service';
-import { toStreamItem } from '@/lib/services/chat-message.views';
+import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
+import { onShutdown } from '@/lib/runtime/shutdown';
 import * as fanout from './fanout';
 import * as hub from './hub';
 import type { HubEvent, HubSubscriber } from './hub';
+import { toChatMessagePayload } from './payloads';
+import { SSE_EVENTS, type ReadChange, type ReadyPayload } from './protocol';
 import { sseComment, sseEvent, sseRetry } from './sse';
 
 /**
@@ -22,9 +25,9 @@ import { sseComment, sseEvent, sseRetry } from './sse';
  */
 
 /** Messages per replay query. */
-export const REPLAY_PAGE_SIZE = 500;
+const REPLAY_PAGE_SIZE = 500;
 /** What EventSource waits before reconnecting (the spec's default is up to the browser, often 3 s). */
-export const RECONNECT_RETRY_MS = 2_000;
+const RECONNECT_RETRY_MS = 2_000;
 /** Bytes the stream may buffer for its client before it starts waiting (replay) or counting it slow. */
 const HIGH_WATER_BYTES = 256 * 1024;
 /**
@@ -49,8 +52,6 @@ export interface ChatStreamOptions {
   maxStreamsPerUser?: number;
 }
 
-type ReadData = { ids: string[]; positions: number[] } | { upTo: number };
-
 const encoder = new TextEncoder();
 
 class ChatStreamSession implements HubSubscriber {
@@ -60,7 +61,7 @@ class ChatStreamSession implements HubSubscriber {
   /** A message was announced while replaying: load once more after going live. */
   private announcedDuringReplay = false;
   /** Read events that arrived while replaying, sent after the replayed messages they refer to. */
-  private pendingReads: ReadData[] = [];
+  private pendingReads: ReadChange[] = [];
   private drainWaiters: Array<() => void> = [];
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
@@ -84,8 +85,8 @@ class ChatStreamSession implements HubSubscriber {
     if (event.kind === 'message') {
       if (!this.live) this.announcedDuringReplay = true;
     } else if (event.kind === 'read') {
-      const data: ReadData = 'upTo' in event ? { upTo: event.upTo } : { ids: event.ids, positions: event.positions };
-      if (this.live) this.write(sseEvent('read', data));
+      const data: ReadChange = 'upTo' in event ? { upTo: event.upTo } : { ids: event.ids, positions: event.positions };
+      if (this.live) this.write(sseEvent(SSE_EVENTS.read, data));
       else this.pendingReads.push(data);
     } else {
       this.close(event.reason);
@@ -156,13 +157,13 @@ class ChatStreamSession implements HubSubscriber {
           if (!page.hasMore || this.closed) break;
           await this.drained();
           if (this.closed) return;
-          page = await chatResponseService.getMessagesAfter(this.userId, this.lastSent, REPLAY_PAGE_SIZE);
+          page = await readPage(this.userId, this.lastSent);
         }
       }
       if (this.closed) return;
       this.goLive();
     } catch (err) {
-      getLogger().warn({ err: err instanceof Error ? err.message : String(err), userId: this.userId }, 'chat stream replay failed');
+      getLogger().warn({ err: rootCauseMessage(err), userId: this.userId }, 'chat stream replay failed');
       // The client reconnects with its Last-Event-ID and the replay starts over from there.
       this.close('replay failed');
     }
@@ -170,8 +171,8 @@ class ChatStreamSession implements HubSubscriber {
 
   private goLive(): void {
     this.live = true;
-    this.write(sseEvent('ready', { position: this.lastSent }));
-    for (const data of this.pendingReads.splice(0)) this.write(sseEvent('read', data));
+    this.write(sseEvent(SSE_EVENTS.ready, { position: this.lastSent } satisfies ReadyPayload));
+    for (const data of this.pendingReads.splice(0)) this.write(sseEvent(SSE_EVENTS.read, data));
     // Something committed after the replay's last snapshot may have been announced while we
     // were not yet live; one load from our cursor picks it up.
     if (this.announcedDuringReplay) fanout.requestLoad(this.userId);
@@ -180,7 +181,7 @@ class ChatStreamSession implements HubSubscriber {
   private writeMessage(row: ChatMessageRow): void {
     // The single gate between replay and live: positions only go up, so nothing is sent twice.
     if (row.position <= this.lastSent) return;
-    this.write(sseEvent('chat-message', toStreamItem(row), row.position));
+    this.write(sseEvent(SSE_EVENTS.chatMessage, toChatMessagePayload(row), row.position));
     this.lastSent = row.position;
   }
 
@@ -215,23 +216,28 @@ class ChatStreamSession implements HubSubscriber {
 
 /** What was read before answering, so a database failure is still a proper HTTP error. */
 type FirstRead =
-  | { kind: 'end'; position: number }
-  | { kind: 'page'; after: number; page: { messages: ChatMessageRow[]; hasMore: boolean } };
+  { kind: 'end'; position: number } | { kind: 'page'; after: number; page: { messages: ChatMessageRow[]; hasMore: boolean } };
+
+async function readPage(userId: string, afterPosition: number): Promise<{ messages: ChatMessageRow[]; hasMore: boolean }> {
+  return chatMessageRepository.selectPageAfter(await getDb(), { userId, afterPosition, limit: REPLAY_PAGE_SIZE });
+}
+
+async function readLastPosition(userId: string): Promise<number> {
+  return chatMessageRepository.selectLastPosition(await getDb(), userId);
+}
 
 async function readFirst(userId: string, since: number | null): Promise<FirstRead> {
-  if (since === null) return { kind: 'end', position: (await chatResponseService.getLastPosition(userId)).position };
-  const page = await chatResponseService.getMessagesAfter(userId, since, REPLAY_PAGE_SIZE);
+  if (since === null) return { kind: 'end', position: await readLastPosition(userId) };
+  const page = await readPage(userId, since);
   if (page.messages.length === 0 && since > 0) {
     // A cursor past the end cannot come from this history (clients only learn positions that
     // were committed), e.g. the database was reset. Starting from it would hide every message
     // until the user's positions caught up, so start at the real end; `ready` reports it.
-    const { position } = await chatResponseService.getLastPosition(userId);
+    const position = await readLastPosition(userId);
     if (since > position) return { kind: 'end', position };
   }
   return { kind: 'page', after: since, page };
 }
-
-const globalForStreams = globalThis as unknown as { __chatStreamShutdownHook?: boolean };
 
 /**
  * Ends every open stream of this instance (`reset`): their clients reconnect with Last-Event-ID,
@@ -244,20 +250,10 @@ export function closeAllStreams(reason = 'server shutting down'): void {
 /**
  * On SIGTERM/SIGINT Next.js stops accepting connections and waits for open requests before it
  * exits; an SSE stream never finishes by itself, so without this hook every shutdown would wait
- * for the supervisor's SIGKILL. Installed with the first stream, once per process, next to (not
- * instead of) Next.js's own handlers.
+ * for the supervisor's SIGKILL. Registered with the first stream (re-registering replaces it).
  */
 function installShutdownHook(): void {
-  if (globalForStreams.__chatStreamShutdownHook) return;
-  globalForStreams.__chatStreamShutdownHook = true;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      closeAllStreams();
-      // A listener turns off Node's default exit on the signal; when nobody else handles it
-      // (not under Next.js), restore the default by raising it again now that we are removed.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
+  onShutdown('sse-streams', 'streams', closeAllStreams);
 }
 
 /**

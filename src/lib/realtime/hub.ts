@@ -1,22 +1,21 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { processGlobal } from '@/lib/runtime/process-global';
+import type { ReadChange } from './protocol';
 
 /**
  * The in-process hub: which local subscribers (open SSE streams) each user has. It holds no
- * messages and does no I/O; the fan-out (fanout.ts) decides what to load and hands rows and
- * events to the subscribers listed here.
+ * messages and does no I/O; the fan-out's delivery (delivery.ts) decides what to load and hands
+ * rows and events to the subscribers listed here.
  *
- * The registry lives on `globalThis` because Next.js may load this module more than once
+ * The registry is process-wide because Next.js may load this module more than once
  * (instrumentation and route bundles); two registries would split one user's streams between
  * them and the per-user stream limit would not hold.
  */
 
-/** A read-state change of one user, as carried by NOTIFY and the SSE `read` event. */
-export type ReadChange = { ids: string[]; positions: number[] } | { upTo: number };
-
 /** What the fan-out tells a subscriber besides new rows. */
 export type HubEvent =
   /** A message was committed; for a subscriber still replaying on its own (cursor null). */
-  | { kind: 'message'; position: number }
+  | { kind: 'message' }
   /** Messages of the user were marked read (on any instance). */
   | ({ kind: 'read' } & ReadChange)
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */
@@ -44,12 +43,8 @@ interface HubState {
   byUser: Map<string, Set<HubSubscriber>>;
 }
 
-const globalForHub = globalThis as unknown as { __chatHub?: HubState };
-
-function state(): HubState {
-  globalForHub.__chatHub ??= { byUser: new Map() };
-  return globalForHub.__chatHub;
-}
+const hubState = processGlobal<HubState>('hub');
+const state = (): HubState => hubState.getOrCreate(() => ({ byUser: new Map() }));
 
 /**
  * Adds `subscriber` to `userId`'s set. Returns the unsubscribe function, which is idempotent.
@@ -85,13 +80,6 @@ export function subscribersOf(userId: string): HubSubscriber[] {
 /** How many subscribers the user has on this instance (for the per-user limit and for tests). */
 export function subscriberCount(userId: string): number {
   return state().byUser.get(userId)?.size ?? 0;
-}
-
-/** How many subscribers all users have on this instance. */
-export function totalSubscriberCount(): number {
-  let total = 0;
-  for (const set of state().byUser.values()) total += set.size;
-  return total;
 }
 
 /** Every subscriber of every user on this instance (a snapshot). */

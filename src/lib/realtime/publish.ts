@@ -1,6 +1,6 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
-import { announceMessage, announceRead } from './fanout';
-import type { ReadChange } from './hub';
+import { announceMessage, announceRead } from './notify-announcer';
+import type { ReadChange } from './protocol';
 import { publishToPusher } from './pusher';
 
 /**

@@ -1,32 +1,12 @@
 import Pusher from 'pusher';
 import { getEnv } from '@/lib/config/env';
+import type { ChatMessageRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { processGlobal } from '@/lib/runtime/process-global';
+import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
-/** Pusher refuses event payloads over 10 KB; bigger messages go out as a thin event. */
-export const PUSHER_MAX_EVENT_BYTES = 10_240;
-export const CHAT_MESSAGE_EVENT = 'chat-message';
-
-/** The private channel of one user; only that user may subscribe (see /api/pusher/auth). */
-export function userChannel(userId: string): string {
-  return `private-user-${userId}`;
-}
-
-/** What a `chat-message` event carries: the message, or a thin stub the client fetches by id. */
-export type PusherChatEvent =
-  | { id: string; type: string; taskId: string | null; content: string; data: unknown; createdAt: string; position: number }
-  | { id: string; type: string; taskId: string | null; createdAt: string; position: number; truncated: true };
-
-export interface PublishableMessage {
-  id: string;
-  userId: string;
-  type: string;
-  taskId: string | null;
-  content: string;
-  data: unknown;
-  createdAt: Date;
-  position: number;
-}
+export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'>;
 
 /** Builds the event body, falling back to the thin form when the full one exceeds Pusher's limit. */
 export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
@@ -42,18 +22,20 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
   return { ...base, truncated: true };
 }
 
-const globalForPusher = globalThis as unknown as { __chatPusher?: Pusher | null };
+/** The client, null once found unconfigured, undefined before the first use. */
+const pusherClient = processGlobal<Pusher | null>('pusher');
 
 /** The configured Pusher client, or null when any of the four PUSHER_* variables is unset. */
 export function getPusher(): Pusher | null {
-  if (globalForPusher.__chatPusher !== undefined) return globalForPusher.__chatPusher;
+  const current = pusherClient.get();
+  if (current !== undefined) return current;
   const env = getEnv();
   if (!env.isPusherConfigured) {
     getLogger().info('Pusher is not configured; chat messages are stored and delivered by SSE or polling');
-    globalForPusher.__chatPusher = null;
+    pusherClient.set(null);
     return null;
   }
-  globalForPusher.__chatPusher = new Pusher({
+  const client = new Pusher({
     appId: env.PUSHER_APP_ID!,
     key: env.PUSHER_KEY!,
     secret: env.PUSHER_SECRET!,
@@ -63,16 +45,17 @@ export function getPusher(): Pusher | null {
     useTLS: env.PUSHER_USE_TLS ?? !env.PUSHER_HOST,
     timeout: env.PUSHER_TIMEOUT_MS,
   });
-  return globalForPusher.__chatPusher;
+  pusherClient.set(client);
+  return client;
 }
 
 /** Forgets the cached client so the next call re-reads the environment (tests). */
 export function resetPusher(): void {
-  globalForPusher.__chatPusher = undefined;
+  pusherClient.set(undefined);
 }
 
 /**
- * Triggers `chat-message` on the user's private channel. Never throws: a failure or a hang
+ * Triggers `chat-message` (PUSHER_EVENTS.chatMessage) on the user's private channel. Never throws: a failure or a hang
  * past PUSHER_TIMEOUT_MS is logged and reported as `false`, because the message is already stored.
  */
 export async function publishToPusher(message: PublishableMessage): Promise<boolean> {
@@ -87,7 +70,7 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
       timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
     });
     const response = await Promise.race([
-      pusher.trigger(userChannel(message.userId), CHAT_MESSAGE_EVENT, buildPusherEvent(message)),
+      pusher.trigger(userChannel(message.userId), PUSHER_EVENTS.chatMessage, buildPusherEvent(message)),
       hung,
     ]);
     if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);

@@ -23,8 +23,7 @@ export interface TaskTurn {
 }
 
 export type TaskOutcome =
-  | { status: 'WAITING_FOR_USER'; state: AgentState }
-  | { status: 'COMPLETED'; state: AgentState; result: Record<string, unknown> };
+  { status: 'WAITING_FOR_USER'; state: AgentState } | { status: 'COMPLETED'; state: AgentState; result: Record<string, unknown> };
 
 /** The agent state stored in the task, parsed (a part that does not parse reads as absent). */
 export function agentStateOf(task: SchedulingTaskRow): AgentState {
@@ -68,7 +67,13 @@ export async function listRecentTasks({ userId, limit }: { userId: string; limit
 }
 
 /** The user's most recently updated task waiting for an answer, unless it waited longer than `maxAgeHours`. */
-export async function findNewestWaitingTask({ userId, maxAgeHours }: { userId: string; maxAgeHours: number }): Promise<SchedulingTaskRow | undefined> {
+export async function findNewestWaitingTask({
+  userId,
+  maxAgeHours,
+}: {
+  userId: string;
+  maxAgeHours: number;
+}): Promise<SchedulingTaskRow | undefined> {
   const db = await getDb();
   const [row] = await db
     .select()
@@ -86,7 +91,15 @@ export async function findNewestWaitingTask({ userId, maxAgeHours }: { userId: s
 }
 
 /** Appends `answer` to the user's waiting task and re-queues it (the next turn); undefined when the task is not waiting. */
-export async function appendAnswer({ taskId, userId, answer }: { taskId: string; userId: string; answer: string }): Promise<SchedulingTaskRow | undefined> {
+export async function appendAnswer({
+  taskId,
+  userId,
+  answer,
+}: {
+  taskId: string;
+  userId: string;
+  answer: string;
+}): Promise<SchedulingTaskRow | undefined> {
   const db = await getDb();
   const [row] = await db
     .update(schedulingAgentTasks)

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '@/lib/db/client';
 import { chatMessages } from '@/lib/db/schema';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The per-user position is the cursor every real-time path relies on (SSE replay, Last-Event-ID,
 // the fan-out's loads). These tests show it is a safe cursor under concurrency, and cover the
@@ -57,9 +57,7 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
           // Sender 0 repeats an idempotency key every other message: each repeat burns a position,
           // so positions have holes, which a cursor must tolerate.
           const idempotencyKey = s === 0 ? `k${Math.floor(i / 2)}` : undefined;
-          out.push(
-            await chatResponseService.sendChatMessage({ type: 'info', userId: user, content: `s${s} m${i}`, idempotencyKey }),
-          );
+          out.push(await chatResponseService.sendChatMessage({ type: 'info', userId: user, content: `s${s} m${i}`, idempotencyKey }));
         }
         return out;
       }),
@@ -78,11 +76,14 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
   });
 
   describe('getMessagesAfter', () => {
-    it('pages by position with hasMore, only the user\'s messages', async () => {
+    it("pages by position with hasMore, only the user's messages", async () => {
       for (let i = 1; i <= 5; i++) await chatResponseService.sendInfo('t', 'u1', `m${i}`);
       await chatResponseService.sendInfo('t', 'u2', 'other');
       const first = await chatResponseService.getMessagesAfter('u1', 0, 2);
-      expect(first.messages.map((m) => [m.position, m.content])).toEqual([[1, 'm1'], [2, 'm2']]);
+      expect(first.messages.map((m) => [m.position, m.content])).toEqual([
+        [1, 'm1'],
+        [2, 'm2'],
+      ]);
       expect(first.hasMore).toBe(true);
       const rest = await chatResponseService.getMessagesAfter('u1', 2, 10);
       expect(rest.messages.map((m) => m.content)).toEqual(['m3', 'm4', 'm5']);
@@ -110,15 +111,19 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
     expect(await chatResponseService.getLastPosition('u1')).toEqual({ position: 2 });
   });
 
-  it('getMessageById returns the caller\'s message and null for another user\'s or an unknown id', async () => {
+  it("getMessageById returns the caller's message and null for another user's or an unknown id", async () => {
     const sent = await chatResponseService.sendInfo('t', 'u1', 'hello');
-    expect(await chatResponseService.getMessageById(sent.messageId!, 'u1')).toMatchObject({ id: sent.messageId, content: 'hello', position: 1 });
-    expect(await chatResponseService.getMessageById(sent.messageId!, 'u2')).toBeNull();
-    expect(await chatResponseService.getMessageById('nope', 'u1')).toBeNull();
+    expect(await chatResponseService.getMessageById({ id: sent.messageId!, userId: 'u1' })).toMatchObject({
+      id: sent.messageId,
+      content: 'hello',
+      position: 1,
+    });
+    expect(await chatResponseService.getMessageById({ id: sent.messageId!, userId: 'u2' })).toBeNull();
+    expect(await chatResponseService.getMessageById({ id: 'nope', userId: 'u1' })).toBeNull();
   });
 
   describe('markAllAsRead', () => {
-    it('marks only the user\'s unread messages at or before upTo and reports them in position order', async () => {
+    it("marks only the user's unread messages at or before upTo and reports them in position order", async () => {
       for (let i = 1; i <= 4; i++) await chatResponseService.sendInfo('t', 'u1', `m${i}`);
       await chatResponseService.sendInfo('t', 'u2', 'other');
       const rows = await chatResponseService.getMessagesAfter('u1', 0, 10);

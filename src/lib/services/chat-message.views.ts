@@ -1,24 +1,28 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { toChatMessagePayload } from '@/lib/realtime/payloads';
+import type { ChatMessage, TaskMessage, UnreadMessage } from '@/lib/schemas/chat-messages';
 
 /**
- * The message shapes of the guide's REST API. `data` is always an object ({} when the sender
- * gave none) so clients need no null checks.
+ * The message shapes of the guide's REST API, typed by the response schemas in
+ * src/lib/schemas/chat-messages.ts (which the browser's types and the OpenAPI document come from).
+ * `data` is always an object ({} when the sender gave none) so clients need no null checks.
  */
 
 /** An item of `GET /api/chat-messages`: `{ id, type, taskId, content, data, createdAt }`. */
-export function toUnreadItem(m: ChatMessageRow) {
+export function toUnreadItem(m: ChatMessageRow): UnreadMessage {
   return { id: m.id, type: m.type, taskId: m.taskId, content: m.content, data: m.data ?? {}, createdAt: m.createdAt.toISOString() };
 }
 
 /** An item of `GET /api/chat-messages/{taskId}`: `{ id, type, content, data, read, createdAt }`. */
-export function toTaskItem(m: ChatMessageRow) {
+export function toTaskItem(m: ChatMessageRow): TaskMessage {
   return { id: m.id, type: m.type, content: m.content, data: m.data ?? {}, read: m.read, createdAt: m.createdAt.toISOString() };
 }
 
 /**
  * A message as the SSE stream and `GET /api/chat-messages/by-id/{id}` send it: the list item plus
- * `read` and `position` (the client's cursor, also the SSE event id).
+ * `read` and `position` (the client's cursor, also the SSE event id). The stream writes it
+ * from the real-time layer, so the shape is defined there (protocol.ts).
  */
-export function toStreamItem(m: ChatMessageRow) {
-  return { ...toUnreadItem(m), read: m.read, position: m.position };
+export function toStreamItem(m: ChatMessageRow): ChatMessage {
+  return toChatMessagePayload(m);
 }

@@ -4,7 +4,7 @@ import { chatMessages } from '@/lib/db/schema';
 import type { Database } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
   let database: Database;
@@ -155,9 +155,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       ['a 192-char idempotencyKey', { idempotencyKey: 'k'.repeat(192) }, /idempotencyKey: must be at most 191/],
     ];
     it.each(invalid)('rejects %s naming the field and stores nothing', async (_name, overrides, error) => {
-      const result = await chatResponseService.sendChatMessage(
-        message(overrides as Partial<chatResponseService.SendChatMessageInput>),
-      );
+      const result = await chatResponseService.sendChatMessage(message(overrides as Partial<chatResponseService.SendChatMessageInput>));
       expect(result).toEqual({ success: false, databaseStored: false, pusherSent: false, error: expect.stringMatching(error) });
       expect(await countRows()).toBe(0);
     });
@@ -214,7 +212,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       expect(total).toBe(5);
     });
 
-    it('breaks createdAt ties by send order (position), in the unread list and a task\'s history', async () => {
+    it("breaks createdAt ties by send order (position), in the unread list and a task's history", async () => {
       for (let i = 0; i < 6; i++) await chatResponseService.sendInfo('t', 'u1', `m${i}`);
       // Sends within one millisecond share createdAt; random ids must not shuffle them.
       await database.db.execute(sql`UPDATE chat_messages SET "createdAt" = '2026-01-01T00:00:00Z'`);
@@ -246,7 +244,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
   });
 
   describe('markMessagesAsRead', () => {
-    it('marks only the caller\'s unread messages, counts them and sets readAt', async () => {
+    it("marks only the caller's unread messages, counts them and sets readAt", async () => {
       const mine = await chatResponseService.sendInfo('t', 'u1', 'mine');
       const mine2 = await chatResponseService.sendInfo('t', 'u1', 'mine2');
       const theirs = await chatResponseService.sendInfo('t', 'u2', 'theirs');
@@ -272,13 +270,16 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
     it('returns count 0 for an empty list and rejects 101 ids', async () => {
       expect(await chatResponseService.markMessagesAsRead([], 'u1')).toEqual({ count: 0 });
       await expect(
-        chatResponseService.markMessagesAsRead(Array.from({ length: 101 }, (_, i) => `id${i}`), 'u1'),
+        chatResponseService.markMessagesAsRead(
+          Array.from({ length: 101 }, (_, i) => `id${i}`),
+          'u1',
+        ),
       ).rejects.toBeInstanceOf(AppError);
     });
   });
 
   describe('getTaskMessages', () => {
-    it('returns the user\'s messages of the task oldest first, read or not, and never another user\'s', async () => {
+    it("returns the user's messages of the task oldest first, read or not, and never another user's", async () => {
       const first = await chatResponseService.sendSchedulingUpdate('task_1', 'u1', 'Processing your request...');
       await chatResponseService.sendConfirmation('task_1', 'u1', 'Meeting scheduled!');
       await chatResponseService.sendInfo('task_2', 'u1', 'other task');

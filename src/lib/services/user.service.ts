@@ -1,30 +1,9 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
 import { hashPassword, verifyPassword } from '@/lib/auth/password';
 import { getDb } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
-import { isTimeZone } from '@/lib/config/env';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
-
-export const NewUserInput = z.object({
-  email: z
-    .string({ message: 'is required' })
-    .trim()
-    .toLowerCase()
-    .pipe(z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters')),
-  password: z
-    .string({ message: 'is required' })
-    .min(8, 'must be at least 8 characters')
-    .max(200, 'must be at most 200 characters'),
-  name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
-});
-export type NewUserInput = z.input<typeof NewUserInput>;
-
-export interface PublicUser {
-  id: string;
-  email: string;
-  name: string | null;
-}
+import { MAX_PASSWORD_LENGTH, NewUserInput, UserSettingsInput, type PublicUser } from '@/lib/schemas/users';
 
 // A hash of a random password, compared against when the email is unknown so that a wrong
 // email and a wrong password take the same time.
@@ -48,9 +27,12 @@ export async function createUser(input: NewUserInput): Promise<PublicUser> {
   return created;
 }
 
-/** The user whose email and password match, or null. Unknown emails cost as much time as wrong passwords. */
-export async function verifyCredentials(email: unknown, password: unknown): Promise<PublicUser | null> {
-  if (typeof email !== 'string' || typeof password !== 'string' || password.length > 200) return null;
+/**
+ * The user whose email and password match, or null. Unknown emails cost as much time as wrong
+ * passwords. One object, so email and password cannot be passed in swapped order.
+ */
+export async function verifyCredentials({ email, password }: { email: unknown; password: unknown }): Promise<PublicUser | null> {
+  if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return null;
   const db = await getDb();
   const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1);
   if (!user) {
@@ -61,21 +43,6 @@ export async function verifyCredentials(email: unknown, password: unknown): Prom
   if (!(await verifyPassword(password, user.passwordHash))) return null;
   return { id: user.id, email: user.email, name: user.name };
 }
-
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-
-export const UserSettingsInput = z.object({
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
-  workingHours: z
-    .object({
-      days: z.array(z.number().int().min(0).max(6)).min(1).max(7),
-      start: z.string().regex(HHMM, 'must be HH:MM'),
-      end: z.string().regex(HHMM, 'must be HH:MM'),
-    })
-    .refine((wh) => wh.start < wh.end, 'start must be before end')
-    .optional(),
-});
-export type UserSettingsInput = z.input<typeof UserSettingsInput>;
 
 /**
  * Sets the user's time zone and working hours (what the agent books within).
@@ -99,10 +66,7 @@ export interface SchedulingPreferences {
 /** The user's saved time zone and working hours; undefined for an unknown user. */
 export async function getSchedulingPreferences(userId: string): Promise<SchedulingPreferences | undefined> {
   const db = await getDb();
-  const [user] = await db
-    .select({ timeZone: users.timeZone, workingHours: users.workingHours })
-    .from(users)
-    .where(eq(users.id, userId));
+  const [user] = await db.select({ timeZone: users.timeZone, workingHours: users.workingHours }).from(users).where(eq(users.id, userId));
   return user;
 }
 

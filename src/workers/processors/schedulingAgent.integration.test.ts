@@ -6,8 +6,8 @@ import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
 import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
 import { processSchedulingJob, type ProcessorHooks } from './schedulingAgent.processor';
-import { DATABASE_KINDS, useFreshDatabase } from '../../../test/helpers/test-db';
-import { waitFor } from '../../../test/helpers/wait';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 const TZ = 'America/New_York';
 const ALL_DAY = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };

@@ -52,7 +52,7 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
         );
         if (!sent.success) throw new Error(`Chat message delivery failed: ${sent.error}`);
         if (!message.volatile || !sent.duplicate || !sent.messageId) return {};
-        const first = await chatResponseService.getMessageById(sent.messageId, task.userId);
+        const first = await chatResponseService.getMessageById({ id: sent.messageId, userId: task.userId });
         return { firstData: first?.data };
       }
       default:

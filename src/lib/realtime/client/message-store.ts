@@ -20,8 +20,9 @@ export class MessageStore {
     for (const message of messages) {
       if (options.advanceCursor) this.cursor = Math.max(this.cursor, message.position);
       const known = this.byId.get(message.id);
-      if (known && known.read === message.read) continue;
-      this.byId.set(message.id, known ? { ...known, read: known.read || message.read } : message);
+      // A copy changes a known message only by marking it read: read never goes back to unread.
+      if (known && (known.read || !message.read)) continue;
+      this.byId.set(message.id, known ? { ...known, read: true } : message);
       changed = true;
     }
     if (changed) this.sorted = [...this.byId.values()].sort((a, b) => a.position - b.position);

@@ -1,14 +1,10 @@
-/** A chat message as the browser holds it: the stream/history shape. */
-export interface ClientChatMessage {
-  id: string;
-  type: 'SCHEDULING_UPDATE' | 'CONFIRMATION' | 'CLARIFICATION' | 'CANCELLATION' | 'ERROR' | 'INFO';
-  taskId: string | null;
-  content: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-  read: boolean;
-  position: number;
-}
+import type { ChatMessage } from '@/lib/schemas/chat-messages';
+
+/**
+ * A chat message as the browser holds it: the stream/history shape, inferred from the response
+ * schema the server's views are typed against (src/lib/schemas/chat-messages.ts).
+ */
+export type ClientChatMessage = ChatMessage;
 
 export type ConnectionState = 'live' | 'reconnecting' | 'polling';
 

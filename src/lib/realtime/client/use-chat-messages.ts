@@ -2,20 +2,24 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { getClientEnv } from '@/lib/config/client-env';
+import { Backoff } from '../backoff';
+import { api, fetchHistoryAfter, fetchLatest, SignedOutError } from './api';
 import { MessageStore } from './message-store';
+import { startLadder, type LadderSink } from './transports/ladder';
+import { pollingTransport } from './transports/polling';
+import { pusherTransport } from './transports/pusher';
+import { sseTransport } from './transports/sse';
+import type { Transport } from './transports/transport';
 import type { ClientChatMessage, ConnectionState, ReadEvent } from './types';
 
 /**
- * The chat's real-time state over the transport ladder: Pusher when NEXT_PUBLIC_PUSHER_KEY is
- * set, else the built-in SSE stream, else polling every 5 s. One cursor (the highest position
- * seen) is shared by all three, and messages are de-duplicated by id, so switching transports or
- * reconnecting after any outage yields every message exactly once.
+ * The chat's real-time state over the transport ladder (transports/ladder.ts): Pusher when
+ * NEXT_PUBLIC_PUSHER_KEY is set, else the built-in SSE stream, else polling every 5 s. One cursor
+ * (the highest gap-free position seen, kept by the message store) is shared by all three, and
+ * messages are de-duplicated by id, so switching transports or reconnecting after any outage
+ * yields every message exactly once.
  */
-
-const POLL_MS = 5_000;
-const HISTORY_PAGE = 200;
-/** How long a fallback to polling lasts before the stream is tried again. */
-const STREAM_RETRY_MS = 30_000;
 
 export interface UseChatMessagesOptions {
   userId: string;
@@ -33,25 +37,10 @@ export interface UseChatMessages {
   markAllRead: () => Promise<void>;
 }
 
-class SignedOutError extends Error {}
-
-async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, {
-    ...init,
-    headers: init?.body ? { 'Content-Type': 'application/json' } : undefined,
-    cache: 'no-store',
-  });
-  if (response.status === 401) throw new SignedOutError('signed out');
-  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
-  return (await response.json()) as T;
-}
-
-type HistoryPage = { messages: ClientChatMessage[]; hasMore: boolean; lastPosition: number };
-
 export function useChatMessages(options: UseChatMessagesOptions): UseChatMessages {
   const { userId, forcePolling } = options;
-  const pusherKey = options.pusherKey ?? process.env.NEXT_PUBLIC_PUSHER_KEY;
-  const pusherCluster = options.pusherCluster ?? process.env.NEXT_PUBLIC_PUSHER_CLUSTER ?? 'mt1';
+  const pusherKey = options.pusherKey ?? getClientEnv().NEXT_PUBLIC_PUSHER_KEY;
+  const pusherCluster = options.pusherCluster ?? getClientEnv().NEXT_PUBLIC_PUSHER_CLUSTER;
 
   const storeRef = useRef(new MessageStore());
   const [messages, setMessages] = useState<ClientChatMessage[]>([]);
@@ -95,124 +84,51 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     [refreshCount],
   );
 
-  /** Fetches everything after the cursor, page by page (polling, and Pusher's gap filler). */
-  const catchUp = useCallback(async () => {
-    for (let page = 0; page < 50; page++) {
-      const { messages: batch, hasMore } = await api<HistoryPage>(
-        `/api/chat-messages/history?after=${storeRef.current.cursor}&limit=${HISTORY_PAGE}`,
-      );
-      ingest(batch);
-      if (!hasMore) return;
-    }
-  }, [ingest]);
-
   useEffect(() => {
     let stopped = false;
-    // The running transport's teardown; replaced, never accumulated, when the transport changes.
-    let stopTransport: () => void = () => {};
-    const switchTo = (start: () => () => void) => {
-      stopTransport();
-      stopTransport = stopped ? () => {} : start();
+    // Stops whatever runs now (the ladder, or the wait before another first load).
+    let stop: () => void = () => {};
+    const sink: LadderSink = {
+      messages: ingest,
+      read: applyRead,
+      state: setConnection,
+      countChanged: refreshCount,
+      error: onSignedOut,
     };
+    const polling = pollingTransport({ fetchAfter: fetchHistoryAfter });
+    const rungs: Transport[] = forcePolling
+      ? [polling]
+      : [
+          ...(pusherKey ? [pusherTransport({ key: pusherKey, cluster: pusherCluster, userId, fetchAfter: fetchHistoryAfter })] : []),
+          sseTransport(),
+          polling,
+        ];
+    const firstLoad = new Backoff({ minMs: 1_000, maxMs: 30_000 });
 
-    const polling = (retryStreamAfterMs?: number) => () => {
-      setConnection('polling');
-      const tick = () => void catchUp().then(refreshCount, onSignedOut);
-      tick();
-      const interval = setInterval(tick, POLL_MS);
-      const retry = retryStreamAfterMs ? setTimeout(() => switchTo(stream), retryStreamAfterMs) : undefined;
-      return () => {
-        clearInterval(interval);
-        clearTimeout(retry);
-      };
-    };
-
-    const stream = (): (() => void) => {
-      if (typeof EventSource === 'undefined') return polling()();
-      // ?since is the cursor now; on its own reconnects EventSource sends Last-Event-ID, which wins.
-      const source = new EventSource(`/api/chat-messages/stream?since=${storeRef.current.cursor}`);
-      source.onopen = () => {
-        setConnection('live');
-        refreshCount();
-      };
-      source.addEventListener('chat-message', (event) => ingest([JSON.parse((event as MessageEvent<string>).data) as ClientChatMessage]));
-      source.addEventListener('read', (event) => applyRead(JSON.parse((event as MessageEvent<string>).data) as ReadEvent));
-      source.onerror = () => {
-        if (source.readyState === EventSource.CLOSED) {
-          // The server refused the stream (too many tabs, database down): poll, and try again later.
-          switchTo(polling(STREAM_RETRY_MS));
-        } else {
-          setConnection('reconnecting');
-        }
-      };
-      return () => source.close();
-    };
-
-    const pusherTransport = (): (() => void) => {
-      let pusher: { disconnect: () => void } | undefined;
-      let gapTimer: ReturnType<typeof setTimeout> | undefined;
-      let interval: ReturnType<typeof setInterval> | undefined;
-      // Each event is shown at once, then the history fills whatever Pusher did not deliver.
-      const fillGaps = () => {
-        clearTimeout(gapTimer);
-        gapTimer = setTimeout(() => void catchUp().catch(onSignedOut), 200);
-      };
-      void import('pusher-js').then(({ default: Pusher }) => {
-        if (stopped) return;
-        const client = new Pusher(pusherKey!, {
-          cluster: pusherCluster,
-          channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' },
-        });
-        pusher = client;
-        const channel = client.subscribe(`private-user-${userId}`);
-        // Only once subscribed is nothing missed from here on: catch up from the cursor then.
-        channel.bind('pusher:subscription_succeeded', () => {
-          setConnection('live');
-          fillGaps();
-        });
-        channel.bind('chat-message', (event: ClientChatMessage & { truncated?: boolean }) => {
-          // Over Pusher's 10 KB limit the event is thin; the catch-up brings the body.
-          if (!event.truncated) ingest([{ ...event, read: false }], { advanceCursor: false });
-          fillGaps();
-        });
-        client.connection.bind('state_change', ({ current }: { current: string }) => {
-          if (current === 'connecting') setConnection('reconnecting');
-          // Pusher cannot be reached: the built-in stream takes over.
-          if (current === 'unavailable' || current === 'failed') switchTo(stream);
-        });
-        // Pusher carries no read events between tabs; the count is refreshed instead.
-        interval = setInterval(refreshCount, 30_000);
-      });
-      return () => {
-        clearTimeout(gapTimer);
-        clearInterval(interval);
-        pusher?.disconnect();
-      };
-    };
-
-    const start = async (attempt: number): Promise<void> => {
+    const start = async (): Promise<void> => {
       try {
-        const first = await api<HistoryPage>(`/api/chat-messages/history?limit=100`);
+        const first = await fetchLatest(100);
         if (stopped) return;
         ingest(first.messages);
         refreshCount();
-        switchTo(forcePolling ? polling() : pusherKey ? pusherTransport : stream);
+        stop = startLadder(rungs, () => storeRef.current.cursor, sink);
       } catch (err) {
         if (err instanceof SignedOutError) return onSignedOut(err);
+        if (stopped) return;
         // The server is unreachable or failing: try again, less and less often.
         setConnection('reconnecting');
-        const retry = setTimeout(() => void start(attempt + 1), Math.min(30_000, 1_000 * 2 ** attempt));
-        stopTransport = () => clearTimeout(retry);
+        const retry = setTimeout(() => void start(), firstLoad.next());
+        stop = () => clearTimeout(retry);
       }
     };
-    void start(0);
+    void start();
 
     return () => {
       stopped = true;
-      stopTransport();
+      stop();
       clearTimeout(countTimer.current);
     };
-  }, [userId, pusherKey, pusherCluster, forcePolling, ingest, applyRead, catchUp, refreshCount, onSignedOut]);
+  }, [userId, pusherKey, pusherCluster, forcePolling, ingest, applyRead, refreshCount, onSignedOut]);
 
   const markRead = useCallback(
     async (ids: string[]) => {
@@ -220,7 +136,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
       if (unread.length === 0) return;
       applyRead({ ids: unread });
       for (let i = 0; i < unread.length; i += 100) {
-        await api('/api/chat-messages/mark-read', { method: 'POST', body: JSON.stringify({ messageIds: unread.slice(i, i + 100) }) }).catch(onSignedOut);
+        await api('/api/chat-messages/mark-read', { method: 'POST', body: JSON.stringify({ messageIds: unread.slice(i, i + 100) }) }).catch(
+          onSignedOut,
+        );
       }
       refreshCount();
     },

@@ -1,19 +1,9 @@
 // GET /api/calendar/events?from=&to= - the caller's events overlapping [from, to) (at most 92 days)
 import { withSession } from '@/lib/http/route';
-import { EventsQuery } from '@/lib/http/scheduling-schemas';
+import { EventsQuery, EventsResponse } from '@/lib/schemas/calendar';
 import * as calendarService from '@/lib/services/calendar.service';
+import { toCalendarEventView } from '@/lib/services/calendar.views';
 
-export const GET = withSession({ limit: 'read', query: EventsQuery }, async ({ userId, query }) => {
-  const events = await calendarService.listEvents(userId, query.from, query.to);
-  return {
-    events: events.map((e) => ({
-      id: e.id,
-      title: e.title,
-      startsAt: e.startsAt.toISOString(),
-      endsAt: e.endsAt.toISOString(),
-      attendees: e.attendees,
-      status: e.status,
-      taskId: e.taskId,
-    })),
-  };
-});
+export const GET = withSession({ limit: 'read', query: EventsQuery, response: EventsResponse }, async ({ userId, query }) => ({
+  events: (await calendarService.listEvents(userId, query.from, query.to)).map(toCalendarEventView),
+}));

@@ -1,10 +1,10 @@
 // POST /api/chat-messages/mark-all-read { upTo: <position> } - mark the caller's messages up to a
 // position read; a message that arrives during the request (a later position) stays unread.
 import { withSession } from '@/lib/http/route';
-import { MarkAllReadBody } from '@/lib/http/schemas';
+import { MarkAllReadBody, MarkReadResponse } from '@/lib/schemas/chat-messages';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 
-export const POST = withSession({ limit: 'write', body: MarkAllReadBody }, async ({ userId, body }) => {
+export const POST = withSession({ limit: 'write', body: MarkAllReadBody, response: MarkReadResponse }, async ({ userId, body }) => {
   const { count } = await chatResponseService.markAllAsRead(userId, body.upTo);
-  return { success: true, markedCount: count };
+  return { success: true as const, markedCount: count };
 });

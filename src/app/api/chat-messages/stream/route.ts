@@ -2,8 +2,9 @@
 // after the cursor (Last-Event-ID header, else ?since=<position>), then live. Without a cursor no
 // history is sent; `event: ready` carries the current last position to use as the cursor.
 import { withSession } from '@/lib/http/route';
-import { parseLastEventId, StreamQuery } from '@/lib/http/schemas';
+import { parseHeader } from '@/lib/http/schemas';
 import { openChatStream } from '@/lib/realtime/chat-stream';
+import { LastEventId, StreamQuery } from '@/lib/schemas/chat-messages';
 
 // Never prerendered or cached: every response is a live stream.
 export const dynamic = 'force-dynamic';
@@ -21,7 +22,7 @@ const SSE_HEADERS = {
 export const GET = withSession({ limit: 'stream', query: StreamQuery }, async ({ req, userId, query }) => {
   // EventSource reconnects to the same URL (with the original ?since) and sends the newest id
   // in the header, so the header wins.
-  const since = parseLastEventId(req.headers.get('last-event-id')) ?? query.since ?? null;
+  const since = parseHeader(LastEventId, req.headers, 'Last-Event-ID') ?? query.since ?? null;
   const body = await openChatStream({ userId, since, signal: req.signal });
   return new Response(body, { headers: SSE_HEADERS });
 });

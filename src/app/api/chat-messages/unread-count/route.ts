@@ -1,5 +1,8 @@
 // GET /api/chat-messages/unread-count - how many unread messages the caller has (for badges)
 import { withSession } from '@/lib/http/route';
+import { UnreadCountResponse } from '@/lib/schemas/chat-messages';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 
-export const GET = withSession({ limit: 'read' }, async ({ userId }) => chatResponseService.getUnreadCount(userId));
+export const GET = withSession({ limit: 'read', response: UnreadCountResponse }, async ({ userId }) =>
+  chatResponseService.getUnreadCount(userId),
+);

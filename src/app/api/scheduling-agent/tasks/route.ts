@@ -1,14 +1,15 @@
 // POST /api/scheduling-agent/tasks { request, timezone?, taskId? } - a chat request for the agent (202)
 // GET  /api/scheduling-agent/tasks - the caller's 20 most recent tasks, newest first
 import { withSession } from '@/lib/http/route';
-import { SubmitTaskBody } from '@/lib/http/scheduling-schemas';
+import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse } from '@/lib/schemas/tasks';
 import * as taskService from '@/lib/services/scheduling-task.service';
 
-export const POST = withSession({ limit: 'tasks', body: SubmitTaskBody, status: 202 }, async ({ userId, body }) =>
-  taskService.submitRequest(userId, body),
+export const POST = withSession(
+  { limit: 'tasks', body: SubmitTaskBody, status: 202, response: SubmitTaskResponse },
+  async ({ userId, body }) => taskService.submitRequest(userId, body),
 );
 
 // Its own budget: the chat UI re-reads it every second while the agent works.
-export const GET = withSession({ limit: 'task-list' }, async ({ userId }) => ({
+export const GET = withSession({ limit: 'task-list', response: TaskListResponse }, async ({ userId }) => ({
   tasks: (await taskService.listRecentTasks(userId)).map(taskService.toTaskView),
 }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unreachablePostgresUrl } from '../../../test/helpers/test-db';
+import { unreachablePostgresUrl } from '@test/helpers/test-db';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { announceMessage, announceRead } from '@/lib/realtime/fanout';
 import { publishChatMessage } from '@/lib/realtime/publish';
@@ -21,8 +21,18 @@ describe('fan-out announcements with PostgreSQL unreachable', () => {
 
   it('publishChatMessage still answers (pusherSent false without Pusher)', async () => {
     const row = {
-      id: 'm1', userId: 'u1', orgId: null, taskId: null, type: 'INFO' as const, content: 'x', data: null,
-      read: false, createdAt: new Date(), readAt: null, idempotencyKey: null, position: 1,
+      id: 'm1',
+      userId: 'u1',
+      orgId: null,
+      taskId: null,
+      type: 'INFO' as const,
+      content: 'x',
+      data: null,
+      read: false,
+      createdAt: new Date(),
+      readAt: null,
+      idempotencyKey: null,
+      position: 1,
     };
     await expect(publishChatMessage(row)).resolves.toEqual({ pusherSent: false });
   });

@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
+import { processGlobal } from '@/lib/runtime/process-global';
 
 /**
  * Per-user (or per-address) request budgets. In memory for one instance; in PostgreSQL's
@@ -9,7 +10,8 @@ import { AppError } from '@/lib/errors/app-error';
  * store fails, an in-memory limiter takes over rather than letting every request through.
  */
 
-const globalForLimits = globalThis as unknown as { __chatLimiters?: Map<string, Promise<RateLimiterAbstract>> };
+/** One limiter per bucket and budget, shared by every module instance of the process. */
+const limiters = processGlobal<Map<string, Promise<RateLimiterAbstract>>>('rate-limiters');
 
 async function createLimiter(bucket: string, points: number, duration: number): Promise<RateLimiterAbstract> {
   const memory = new RateLimiterMemory({ keyPrefix: bucket, points, duration });
@@ -28,13 +30,14 @@ async function createLimiter(bucket: string, points: number, duration: number): 
 }
 
 function getLimiter(bucket: string, points: number, duration: number): Promise<RateLimiterAbstract> {
-  globalForLimits.__chatLimiters ??= new Map();
+  const byKey = limiters.getOrCreate(() => new Map());
   const key = `${bucket}:${points}:${duration}`;
-  let limiter = globalForLimits.__chatLimiters.get(key);
+  let limiter = byKey.get(key);
   if (!limiter) {
     limiter = createLimiter(bucket, points, duration);
-    limiter.catch(() => globalForLimits.__chatLimiters?.delete(key));
-    globalForLimits.__chatLimiters.set(key, limiter);
+    // A limiter that failed to start (database down) is built afresh on the next request.
+    limiter.catch(() => byKey.delete(key));
+    byKey.set(key, limiter);
   }
   return limiter;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unreachablePostgresUrl } from '../../../test/helpers/test-db';
+import { unreachablePostgresUrl } from '@test/helpers/test-db';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { isDatabaseUnavailable, rootCauseMessage } from '@/lib/errors/app-error';
 import * as chatResponseService from '@/lib/services/chat-response.service';

@@ -1,0 +1,326 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PUSHER_EVENTS, SSE_EVENTS, userChannel } from '../../protocol';
+import type { FetchAfter } from '../api';
+import { MessageStore } from '../message-store';
+import type { ClientChatMessage } from '../types';
+import { startLadder, type LadderSink } from './ladder';
+import { pollingTransport } from './polling';
+import { pusherTransport, type PusherClass } from './pusher';
+import { sseTransport, type EventSourceLike } from './sse';
+
+// The transport ladder with the real transports, the real message store and fakes of the two
+// browser APIs (EventSource, pusher-js) that the test drives by hand. Timers are faked, so the
+// 5 s polling and the 30 s stream retry are stepped through, not waited for.
+
+/** A browser EventSource the test opens, feeds, drops and refuses. */
+class FakeEventSource implements EventSourceLike {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static instances: FakeEventSource[] = [];
+
+  readyState = FakeEventSource.CONNECTING;
+  onopen: ((event: Event) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  private readonly listeners = new Map<string, Array<(event: MessageEvent<string>) => void>>();
+
+  constructor(readonly url: string) {
+    FakeEventSource.instances.push(this);
+  }
+  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+
+  close(): void {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  get closed(): boolean {
+    return this.readyState === FakeEventSource.CLOSED;
+  }
+
+  // Driven by the test, as the server and the browser would.
+  open(): void {
+    this.readyState = FakeEventSource.OPEN;
+    this.onopen?.(new Event('open'));
+  }
+  emit(type: string, data: unknown): void {
+    for (const listener of this.listeners.get(type) ?? []) listener(new MessageEvent(type, { data: JSON.stringify(data) }));
+  }
+  /** The connection dropped; the browser will reconnect by itself. */
+  drop(): void {
+    this.readyState = FakeEventSource.CONNECTING;
+    this.onerror?.(new Event('error'));
+  }
+  /** The server answered with an error status: the browser gives up. */
+  refuse(): void {
+    this.readyState = FakeEventSource.CLOSED;
+    this.onerror?.(new Event('error'));
+  }
+}
+
+/** pusher-js as far as the transport uses it. */
+class FakePusher {
+  static instances: FakePusher[] = [];
+  readonly bindings = new Map<string, (data: never) => void>();
+  readonly channels: string[] = [];
+  private stateChange?: (change: { current: string }) => void;
+  disconnected = false;
+  readonly connection = {
+    bind: (_event: 'state_change', callback: (change: { current: string }) => void) => {
+      this.stateChange = callback;
+    },
+  };
+
+  constructor(
+    readonly key: string,
+    readonly options: { cluster: string; channelAuthorization: { endpoint: string } },
+  ) {
+    FakePusher.instances.push(this);
+  }
+  subscribe(channel: string) {
+    this.channels.push(channel);
+    return { bind: (event: string, callback: (data: never) => void) => void this.bindings.set(event, callback) };
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+  trigger(event: string, data: unknown): void {
+    (this.bindings.get(event) as ((data: unknown) => void) | undefined)?.(data);
+  }
+  changeState(current: string): void {
+    this.stateChange?.({ current });
+  }
+}
+
+const message = (position: number): ClientChatMessage => ({
+  id: `m${position}`,
+  type: 'INFO',
+  taskId: null,
+  content: `message ${position}`,
+  data: {},
+  createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
+  read: false,
+  position,
+});
+
+/** The server's history (what `GET /history?after=` answers) and every `after` it was asked for. */
+function fakeHistory(count: number) {
+  const stored = Array.from({ length: count }, (_, i) => message(i + 1));
+  const asked: number[] = [];
+  const fetchAfter: FetchAfter = async (after) => {
+    asked.push(after);
+    const page = stored.filter((m) => m.position > after);
+    return { messages: page.slice(0, 200), hasMore: page.length > 200 };
+  };
+  return { stored, asked, fetchAfter };
+}
+
+/** A sink over a real message store, recording states, count refreshes and errors. */
+function client(initial: ClientChatMessage[] = []) {
+  const store = new MessageStore();
+  store.add(initial);
+  const states: string[] = [];
+  const errors: unknown[] = [];
+  let countRefreshes = 0;
+  const sink: LadderSink = {
+    messages: (messages, options) => void store.add(messages, options),
+    read: (event) => void store.markRead(event),
+    state: (state) => void states.push(state),
+    countChanged: () => void countRefreshes++,
+    error: (err) => void errors.push(err),
+  };
+  return { store, states, errors, sink, cursor: () => store.cursor, counts: () => countRefreshes };
+}
+
+const positions = (store: MessageStore) => store.messages.map((m) => m.position);
+const lastSource = () => FakeEventSource.instances.at(-1)!;
+
+describe('transport ladder', () => {
+  const stops: Array<() => void> = [];
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakeEventSource.instances = [];
+    FakePusher.instances = [];
+  });
+  afterEach(() => {
+    for (const stop of stops.splice(0)) stop();
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  const start = (...args: Parameters<typeof startLadder>) => {
+    stops.push(startLadder(...args));
+    return stops.at(-1)!;
+  };
+
+  it('opens the stream at the cursor, takes its messages and read events, and goes live', () => {
+    const c = client([message(1), message(2)]);
+    start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: fakeHistory(0).fetchAfter })], c.cursor, c.sink);
+    expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/chat-messages/stream?since=2']);
+    lastSource().open();
+    lastSource().emit(SSE_EVENTS.chatMessage, message(3));
+    lastSource().emit(SSE_EVENTS.chatMessage, message(3));
+    lastSource().emit(SSE_EVENTS.read, { ids: ['m1'], positions: [1] });
+    lastSource().emit(SSE_EVENTS.read, { upTo: 2 });
+    expect(c.states).toEqual(['live']);
+    expect(positions(c.store)).toEqual([1, 2, 3]);
+    expect(c.store.messages.map((m) => m.read)).toEqual([true, true, false]);
+    expect(c.cursor()).toBe(3);
+    expect(c.counts()).toBe(1);
+  });
+
+  it('stays on the stream while EventSource reconnects by itself', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    lastSource().open();
+    lastSource().drop();
+    lastSource().open();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(c.states).toEqual(['live', 'reconnecting', 'live']);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(history.asked).toEqual([]);
+  });
+
+  it('falls back to polling from the same cursor when the stream is refused, and retries the stream after 30 s', async () => {
+    const history = fakeHistory(4);
+    const c = client([message(1)]);
+    start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    const refused = lastSource();
+    refused.open();
+    refused.emit(SSE_EVENTS.chatMessage, message(2));
+    refused.refuse();
+    expect(c.states).toEqual(['live', 'polling']);
+    await vi.advanceTimersByTimeAsync(0);
+    // The poll starts where the stream stopped, and brings the rest.
+    expect(history.asked).toEqual([2]);
+    expect(positions(c.store)).toEqual([1, 2, 3, 4]);
+
+    // A late event from the refused stream is dropped: only the running transport is heard.
+    refused.emit(SSE_EVENTS.chatMessage, message(9));
+    expect(positions(c.store)).toEqual([1, 2, 3, 4]);
+
+    history.stored.push(message(5));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(history.asked).toEqual([2, 4]);
+    expect(c.cursor()).toBe(5);
+
+    await vi.advanceTimersByTimeAsync(25_000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    expect(lastSource().url).toBe('/api/chat-messages/stream?since=5');
+    const polls = history.asked.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(history.asked).toHaveLength(polls);
+    lastSource().open();
+    expect(c.states.at(-1)).toBe('live');
+  });
+
+  it('keeps retrying a stream that is refused again, polling in between', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    lastSource().refuse();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    lastSource().refuse();
+    expect(c.states).toEqual(['polling', 'polling']);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakeEventSource.instances).toHaveLength(3);
+    expect(FakeEventSource.instances.slice(0, 2).every((s) => s.closed)).toBe(true);
+  });
+
+  it('polls for good when the browser has no EventSource', async () => {
+    vi.stubGlobal('EventSource', undefined);
+    const history = fakeHistory(2);
+    const c = client();
+    start([sseTransport(), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(c.states).toEqual(['polling']);
+    expect(history.asked).toEqual([0, ...Array.from({ length: 12 }, () => 2)]);
+    expect(positions(c.store)).toEqual([1, 2]);
+  });
+
+  it('shows Pusher events at once without moving the cursor, and lets the catch-up move it', async () => {
+    const history = fakeHistory(3);
+    const c = client([message(1)]);
+    const pusher = pusherTransport({
+      key: 'key',
+      cluster: 'eu',
+      userId: 'u1',
+      fetchAfter: history.fetchAfter,
+      loadPusher: async () => FakePusher as unknown as PusherClass,
+    });
+    start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    expect(client1!.channels).toEqual([userChannel('u1')]);
+    expect(client1!.options).toMatchObject({ cluster: 'eu', channelAuthorization: { endpoint: '/api/pusher/auth' } });
+
+    client1!.trigger(PUSHER_EVENTS.chatMessage, { ...message(3), read: undefined, data: null });
+    expect(positions(c.store)).toEqual([1, 3]);
+    expect(c.store.messages[1]!.data).toEqual({});
+    expect(c.cursor()).toBe(1);
+    // A thin event (over 10 KB) is not shown; the catch-up brings its body.
+    client1!.trigger(PUSHER_EVENTS.chatMessage, {
+      id: 'm4',
+      type: 'INFO',
+      taskId: null,
+      createdAt: message(4).createdAt,
+      position: 4,
+      truncated: true,
+    });
+    history.stored.push(message(4));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(history.asked).toEqual([1]);
+    expect(positions(c.store)).toEqual([1, 2, 3, 4]);
+    expect(c.cursor()).toBe(4);
+
+    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    expect(c.states).toEqual(['live']);
+  });
+
+  it('climbs down from Pusher to the stream when Pusher is unavailable, at the cursor reached so far', async () => {
+    const history = fakeHistory(2);
+    const c = client();
+    const pusher = pusherTransport({
+      key: 'key',
+      cluster: 'eu',
+      userId: 'u1',
+      fetchAfter: history.fetchAfter,
+      loadPusher: async () => FakePusher as unknown as PusherClass,
+    });
+    start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(c.cursor()).toBe(2);
+    client1!.changeState('connecting');
+    client1!.changeState('unavailable');
+    expect(client1!.disconnected).toBe(true);
+    expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/chat-messages/stream?since=2']);
+    lastSource().open();
+    expect(c.states).toEqual(['live', 'reconnecting', 'live']);
+    // Pusher failed for good: it is not tried again.
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakePusher.instances).toHaveLength(1);
+  });
+
+  it('stops everything it started', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    const stop = start(
+      [sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })],
+      c.cursor,
+      c.sink,
+    );
+    lastSource().refuse();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(history.asked).toHaveLength(1);
+    stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(history.asked).toHaveLength(1);
+    expect(FakeEventSource.instances).toHaveLength(1);
+  });
+});

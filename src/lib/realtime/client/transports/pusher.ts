@@ -1,0 +1,88 @@
+import { PUSHER_EVENTS, REALTIME_PATHS, userChannel, type PusherChatEvent } from '../../protocol';
+import type { FetchAfter } from '../api';
+import { catchUp, type Transport } from './transport';
+
+/** The part of pusher-js the transport uses (tests pass a fake). */
+export interface PusherLike {
+  subscribe(channel: string): { bind(event: string, callback: (data: never) => void): void };
+  connection: { bind(event: 'state_change', callback: (change: { current: string }) => void): void };
+  disconnect(): void;
+}
+
+export type PusherClass = new (
+  key: string,
+  options: { cluster: string; channelAuthorization: { endpoint: string; transport: 'ajax' } },
+) => PusherLike;
+
+/** Loaded on demand: pusher-js is only downloaded by browsers that use it. */
+const loadPusherJs = async (): Promise<PusherClass> => (await import('pusher-js')).default as unknown as PusherClass;
+
+/** After an event, the catch-up waits this long so that a burst of events costs one request. */
+const GAP_FILL_DELAY_MS = 200;
+/** Pusher carries no read events between tabs; the count is refreshed this often instead. */
+const COUNT_REFRESH_MS = 30_000;
+
+/**
+ * Pusher on the user's private channel. Each event is shown at once (without moving the cursor),
+ * then the history from the cursor fills whatever Pusher did not deliver and brings the body of
+ * thin (over 10 KB) events. Once subscribed, the same catch-up covers what came before.
+ * Pusher unreachable: the ladder moves on to the stream (pusher-js has already retried by then).
+ */
+export function pusherTransport(deps: {
+  key: string;
+  cluster: string;
+  userId: string;
+  fetchAfter: FetchAfter;
+  loadPusher?: () => Promise<PusherClass>;
+}): Transport {
+  return {
+    name: 'pusher',
+    start(cursor, sink) {
+      let stopped = false;
+      let client: PusherLike | undefined;
+      let gapTimer: ReturnType<typeof setTimeout> | undefined;
+      let countTimer: ReturnType<typeof setInterval> | undefined;
+      const fillGaps = () => {
+        clearTimeout(gapTimer);
+        gapTimer = setTimeout(
+          () => void catchUp(deps.fetchAfter, cursor, sink).catch((err: unknown) => sink.error(err)),
+          GAP_FILL_DELAY_MS,
+        );
+      };
+      void (deps.loadPusher ?? loadPusherJs)().then(
+        (Pusher) => {
+          if (stopped) return;
+          client = new Pusher(deps.key, {
+            cluster: deps.cluster,
+            channelAuthorization: { endpoint: REALTIME_PATHS.pusherAuth, transport: 'ajax' },
+          });
+          const channel = client.subscribe(userChannel(deps.userId));
+          // Only once subscribed is nothing missed from here on: catch up from the cursor then.
+          channel.bind(PUSHER_EVENTS.subscriptionSucceeded, () => {
+            sink.state('live');
+            fillGaps();
+          });
+          channel.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
+            if (!('truncated' in event)) sink.messages([{ ...event, data: event.data ?? {}, read: false }], { advanceCursor: false });
+            fillGaps();
+          });
+          client.connection.bind('state_change', ({ current }) => {
+            if (current === 'connecting') sink.state('reconnecting');
+            if (current === 'unavailable' || current === 'failed') sink.failed({ retry: false });
+          });
+          countTimer = setInterval(() => sink.countChanged(), COUNT_REFRESH_MS);
+        },
+        // The script could not be loaded (offline, blocked): the stream takes over.
+        () => {
+          if (!stopped) sink.failed({ retry: false });
+        },
+      );
+      return () => {
+        stopped = true;
+        clearTimeout(gapTimer);
+        clearInterval(countTimer);
+        client?.disconnect();
+      };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { ChatMessageTypeName } from '@/lib/db/schema';
+
+/**
+ * The real-time protocol: channel and event names and the payloads they carry, written once for
+ * the server (Pusher trigger, SSE stream, NOTIFY fan-out) and the browser (useChatMessages).
+ * Pure: no runtime imports (the one import is a type, erased at build), so the browser bundle
+ * can take it whole.
+ */
+
+/** The private Pusher channel of one user; only that user is authorized for it (`/api/pusher/auth`). */
+export function userChannel(userId: string): string {
+  return `private-user-${userId}`;
+}
+
+/** Events on a user's Pusher channel. */
+export const PUSHER_EVENTS = {
+  /** A stored message (`PusherChatEvent`). */
+  chatMessage: 'chat-message',
+  /** pusher-js's own event once a channel subscription is authorized and live. */
+  subscriptionSucceeded: 'pusher:subscription_succeeded',
+} as const;
+
+/** Events of the SSE stream `GET /api/chat-messages/stream`. */
+export const SSE_EVENTS = {
+  /** A stored message (`ChatMessagePayload`); its SSE id is the message's position. */
+  chatMessage: 'chat-message',
+  /** Replay done, live from here (`ReadyPayload`). */
+  ready: 'ready',
+  /** Messages were marked read, in this or another tab (`ReadChange`). */
+  read: 'read',
+} as const;
+
+/** Endpoints the browser's transports talk to. */
+export const REALTIME_PATHS = {
+  stream: '/api/chat-messages/stream',
+  history: '/api/chat-messages/history',
+  pusherAuth: '/api/pusher/auth',
+} as const;
+
+/** A message as the SSE stream, the history endpoint and `by-id` send it. `data` is `{}` when the sender gave none. */
+export interface ChatMessagePayload {
+  id: string;
+  type: ChatMessageTypeName;
+  taskId: string | null;
+  content: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  read: boolean;
+  /** The user's per-message position: the client's cursor and the SSE event id. */
+  position: number;
+}
+
+/** A read-state change of one user: these messages, or every message up to a position (mark-all). */
+export type ReadChange = { ids: string[]; positions: number[] } | { upTo: number };
+
+/** What `ready` carries: the position the stream is live from (the client's cursor). */
+export interface ReadyPayload {
+  position: number;
+}
+
+/** Pusher refuses event payloads over 10 KB; bigger messages go out as a thin event. */
+export const PUSHER_MAX_EVENT_BYTES = 10_240;
+
+/**
+ * What a Pusher `chat-message` event carries: the message (`data` null when the sender gave none),
+ * or over PUSHER_MAX_EVENT_BYTES a thin stub whose body the client fetches.
+ */
+export type PusherChatEvent =
+  | {
+      id: string;
+      type: ChatMessageTypeName;
+      taskId: string | null;
+      content: string;
+      data: Record<string, unknown> | null;
+      createdAt: string;
+      position: number;
+    }
+  | { id: string; type: ChatMessageTypeName; taskId: string | null; createdAt: string; position: number; truncated: true };

@@ -1,0 +1,239 @@
+import { createId } from '@paralleldrive/cuid2';
+import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '@/lib/db/client';
+import { chatMessages, chatUserCursors, type ChatMessageRow } from '@/lib/db/schema';
+
+/**
+ * The one module that reads and writes `chat_messages` (and the position counter in
+ * `chat_user_cursors`). The services validate and publish, the real-time layer replays and fans
+ * out; both read through here, so the queries and the indexes they rely on are in one file.
+ * Callers validate their arguments; these functions trust them. Each takes the database handle
+ * so tests run it on a fresh PGlite or PostgreSQL database.
+ */
+
+/** A message's owner and one of its ids: two strings that must not be swapped. */
+export interface MessageOfUser {
+  id: string;
+  userId: string;
+}
+
+/** The columns a new message is stored with (`id` and `position` are assigned here). */
+export type NewChatMessage = Omit<typeof chatMessages.$inferInsert, 'position' | 'id'>;
+
+/**
+ * The store statement, one per database handle. A data-modifying CTE takes the user's next
+ * position from `chat_user_cursors`; the row lock it takes is held until the statement commits,
+ * so one user's positions commit in increasing order. A repeated idempotency key inserts nothing
+ * (ON CONFLICT DO NOTHING waits for a concurrent insert of the same key and sees it once committed).
+ *
+ * One prepared statement, because the send path is measured against a raw INSERT
+ * (bench/RESULTS.md): the BEGIN / cursor / INSERT / COMMIT sequence this replaces cost three more
+ * round trips per send, and building the query with Drizzle on every call cost as much again.
+ * Prepared, Drizzle builds the SQL once and PostgreSQL parses and plans it once per connection.
+ */
+function prepareInsert(db: Db) {
+  const cursor = db.$with('cursor').as(
+    db
+      .insert(chatUserCursors)
+      .values({ userId: sql.placeholder('userId'), lastPosition: 1 })
+      .onConflictDoUpdate({
+        target: chatUserCursors.userId,
+        set: { lastPosition: sql`${chatUserCursors.lastPosition} + 1` },
+      })
+      .returning({ position: chatUserCursors.lastPosition }),
+  );
+  return db
+    .with(cursor)
+    .insert(chatMessages)
+    .values({
+      id: sql.placeholder('id'),
+      userId: sql.placeholder('userId'),
+      orgId: sql.placeholder('orgId'),
+      taskId: sql.placeholder('taskId'),
+      type: sql.placeholder('type'),
+      content: sql.placeholder('content'),
+      // Passed as JSON text: the jsonb encoder would turn SQL NULL into JSON null.
+      data: sql`${sql.placeholder('data')}::jsonb`,
+      idempotencyKey: sql.placeholder('idempotencyKey'),
+      position: sql`(select ${cursor.position} from ${cursor})`,
+    })
+    .onConflictDoNothing({ target: [chatMessages.userId, chatMessages.idempotencyKey] })
+    .returning()
+    .prepare('chat_store_message');
+}
+
+const insertStatements = new WeakMap<Db, ReturnType<typeof prepareInsert>>();
+
+/**
+ * Stores a message at the user's next position and returns the row, or, for an idempotency key
+ * used before, the earlier row's id and position (`duplicate: true`). For a repeated key the
+ * position just taken is left unused: positions only promise to increase, not to be dense.
+ */
+export async function insertMessage(
+  db: Db,
+  values: NewChatMessage,
+): Promise<{ row: ChatMessageRow; duplicate: false } | { row: Pick<ChatMessageRow, 'id' | 'position'>; duplicate: true }> {
+  let statement = insertStatements.get(db);
+  if (!statement) {
+    statement = prepareInsert(db);
+    insertStatements.set(db, statement);
+  }
+  const [row] = await statement.execute({
+    id: createId(),
+    userId: values.userId,
+    orgId: values.orgId ?? null,
+    taskId: values.taskId ?? null,
+    type: values.type,
+    content: values.content,
+    data: values.data == null ? null : JSON.stringify(values.data),
+    idempotencyKey: values.idempotencyKey ?? null,
+  });
+  if (row) return { row, duplicate: false };
+  // Nothing inserted: only a repeated idempotency key does that (NULL keys never conflict).
+  const [existing] = values.idempotencyKey
+    ? await db
+        .select({ id: chatMessages.id, position: chatMessages.position })
+        .from(chatMessages)
+        .where(and(eq(chatMessages.userId, values.userId), eq(chatMessages.idempotencyKey, values.idempotencyKey)))
+    : [];
+  if (!existing) throw new Error('chat message was neither stored nor found by its idempotency key');
+  return { row: existing, duplicate: true };
+}
+
+/**
+ * The unread page and the unread count in one prepared statement (polling runs it for every
+ * user every few seconds; bench/RESULTS.md, read path): one round trip instead of two, the SQL
+ * built once, and page and count from one snapshot. The count is an uncorrelated subquery,
+ * computed once. `read = false` is a literal so that the partial unread index also serves the
+ * generic plan PostgreSQL may settle on for a prepared statement.
+ */
+function prepareUnreadPage(db: Db) {
+  const unread = and(eq(chatMessages.userId, sql.placeholder('userId')), sql`${chatMessages.read} = false`);
+  return (
+    db
+      .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
+      .from(chatMessages)
+      .where(unread)
+      // Ties of createdAt (sends in one millisecond) go by position, the user's send order: the
+      // guide breaks them by id, which with random ids would shuffle them.
+      .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
+      .limit(sql.placeholder('limit'))
+      .prepare('chat_unread_page')
+  );
+}
+
+const unreadPageStatements = new WeakMap<Db, ReturnType<typeof prepareUnreadPage>>();
+
+/** The user's oldest `limit` unread messages (ties in send order) and the number of unread messages in all. */
+export async function selectUnreadPage(
+  db: Db,
+  query: { userId: string; limit: number },
+): Promise<{ messages: ChatMessageRow[]; total: number }> {
+  let statement = unreadPageStatements.get(db);
+  if (!statement) {
+    statement = prepareUnreadPage(db);
+    unreadPageStatements.set(db, statement);
+  }
+  const rows = await statement.execute(query);
+  return { messages: rows.map((r) => r.message), total: rows[0]?.total ?? 0 };
+}
+
+/** How many unread messages the user has. */
+export async function countUnread(db: Db, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.userId, userId), eq(chatMessages.read, false)));
+  return row?.total ?? 0;
+}
+
+/** A message whose read state a call changed. */
+export type MarkedMessage = Pick<ChatMessageRow, 'id' | 'position'>;
+
+/** Marks the user's unread messages among `ids` as read and stamps `readAt`; returns those it changed. */
+export function markIdsRead(db: Db, change: { userId: string; ids: string[] }): Promise<MarkedMessage[]> {
+  return db
+    .update(chatMessages)
+    .set({ read: true, readAt: sql`now()` })
+    .where(and(eq(chatMessages.userId, change.userId), eq(chatMessages.read, false), inArray(chatMessages.id, change.ids)))
+    .returning({ id: chatMessages.id, position: chatMessages.position });
+}
+
+/** Marks the user's unread messages at or before position `upTo` as read; returns those it changed. */
+export function markReadUpTo(db: Db, change: { userId: string; upTo: number }): Promise<MarkedMessage[]> {
+  return db
+    .update(chatMessages)
+    .set({ read: true, readAt: sql`now()` })
+    .where(and(eq(chatMessages.userId, change.userId), eq(chatMessages.read, false), lte(chatMessages.position, change.upTo)))
+    .returning({ id: chatMessages.id, position: chatMessages.position });
+}
+
+/**
+ * The user's messages with `position > afterPosition`, in position order, at most `limit`.
+ * Served by the unique `(userId, position)` index: an index range scan, no sort.
+ * Positions of one user commit in increasing order, so the result is always every committed
+ * message in `(afterPosition, last returned]`: a reader advancing its cursor this way skips nothing.
+ */
+export function selectMessagesAfter(db: Db, query: { userId: string; afterPosition: number; limit: number }): Promise<ChatMessageRow[]> {
+  return db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.userId, query.userId), gt(chatMessages.position, query.afterPosition)))
+    .orderBy(asc(chatMessages.position))
+    .limit(query.limit);
+}
+
+/**
+ * One page of `selectMessagesAfter`, and whether another page follows its last message (read as
+ * one row more than asked, so no count is needed).
+ */
+export async function selectPageAfter(
+  db: Db,
+  query: { userId: string; afterPosition: number; limit: number },
+): Promise<{ messages: ChatMessageRow[]; hasMore: boolean }> {
+  const rows = await selectMessagesAfter(db, { ...query, limit: query.limit + 1 });
+  const hasMore = rows.length > query.limit;
+  return { messages: hasMore ? rows.slice(0, query.limit) : rows, hasMore };
+}
+
+/** The highest position among the user's stored messages (0 when there are none), from the `(userId, position)` index. */
+export async function selectLastPosition(db: Db, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ position: chatMessages.position })
+    .from(chatMessages)
+    .where(eq(chatMessages.userId, userId))
+    .orderBy(desc(chatMessages.position))
+    .limit(1);
+  return row?.position ?? 0;
+}
+
+/** The user's latest `limit` messages, read or not, oldest first (the `(userId, position)` index read backwards). */
+export async function selectRecent(db: Db, query: { userId: string; limit: number }): Promise<ChatMessageRow[]> {
+  const rows = await db
+    .select()
+    .from(chatMessages)
+    .where(eq(chatMessages.userId, query.userId))
+    .orderBy(desc(chatMessages.position))
+    .limit(query.limit);
+  return rows.reverse();
+}
+
+/** One message by id, only if it is the user's. */
+export async function selectById(db: Db, message: MessageOfUser): Promise<ChatMessageRow | null> {
+  const [row] = await db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.id, message.id), eq(chatMessages.userId, message.userId)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The user's messages of one task, oldest first (ties in send order), at most `limit`. */
+export function selectByTask(db: Db, query: { taskId: string; userId: string; limit: number }): Promise<ChatMessageRow[]> {
+  return db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.taskId, query.taskId), eq(chatMessages.userId, query.userId)))
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
+    .limit(query.limit);
+}

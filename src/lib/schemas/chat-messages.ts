@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { intFromText } from './text';
+import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
+
+/**
+ * Chat messages: what callers send (the guide's `sendChatMessage` input), what the REST API and
+ * the Pusher auth endpoint accept, and every shape the server sends back. The browser derives its
+ * types from the response schemas here (src/lib/realtime/client/types.ts), and the view functions
+ * in services/chat-message.views.ts are typed against them, so the two sides cannot drift.
+ */
+
+export { MAX_ID_LENGTH };
+
+export const CHAT_MESSAGE_TYPES = ['SCHEDULING_UPDATE', 'CONFIRMATION', 'CLARIFICATION', 'CANCELLATION', 'ERROR', 'INFO'] as const;
+export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
+
+export const MAX_CONTENT_LENGTH = 10_000;
+export const MAX_DATA_BYTES = 64 * 1024;
+/** Largest page of `GET /api/chat-messages` and of a mark-read call. */
+export const MAX_PAGE_SIZE = 100;
+/** Largest page of `GET /api/chat-messages/history`. */
+export const MAX_HISTORY_PAGE = 200;
+/** Largest page `getMessagesAfter` returns. */
+export const MAX_MESSAGES_AFTER_LIMIT = 1_000;
+
+const TYPE_MESSAGE = `must be one of ${CHAT_MESSAGE_TYPES.join(', ')}`;
+const POSITION_MESSAGE = 'must be an integer position >= 0';
+
+// ---- Rules -----------------------------------------------------------------------------------
+
+export const ChatMessageType = z.enum(CHAT_MESSAGE_TYPES, { message: TYPE_MESSAGE });
+
+/** A cursor: the per-user position of a message (0 = before the first). */
+export const Position = z
+  .number({ message: POSITION_MESSAGE })
+  .int(POSITION_MESSAGE)
+  .min(0, POSITION_MESSAGE)
+  .max(Number.MAX_SAFE_INTEGER, POSITION_MESSAGE);
+
+/** A page size from 1 to `max`. */
+function pageSize(max: number) {
+  const message = `must be an integer from 1 to ${max}`;
+  return z.number({ message }).int(message).min(1, message).max(max, message);
+}
+
+export const PageLimit = pageSize(MAX_PAGE_SIZE);
+export const HistoryLimit = pageSize(MAX_HISTORY_PAGE);
+export const MessagesAfterLimit = pageSize(MAX_MESSAGES_AFTER_LIMIT);
+
+/** Message ids to mark read (may be empty in the service API; the HTTP body asks for one at least). */
+export const MessageIds = z
+  .array(Id, { message: 'must be an array of message ids' })
+  .max(MAX_PAGE_SIZE, `must hold at most ${MAX_PAGE_SIZE} ids`);
+
+const encoder = new TextEncoder();
+
+/** `data` must be a plain JSON object whose serialized form fits in 64 KiB. */
+const JsonObject = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be a JSON object',
+  })
+  .superRefine((value, ctx) => {
+    let serialized: string;
+    try {
+      serialized = JSON.stringify(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be serializable as JSON' });
+      return;
+    }
+    if (encoder.encode(serialized).byteLength > MAX_DATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_DATA_BYTES} bytes as JSON` });
+    }
+  });
+
+// ---- The service API -------------------------------------------------------------------------
+
+/** A message as callers hand it to `sendChatMessage`; `type` may be lower or upper case. */
+export const SendChatMessageInput = z.object({
+  type: z
+    .string({ message: TYPE_MESSAGE })
+    .transform((t) => t.toUpperCase())
+    .pipe(ChatMessageType),
+  userId: z.string({ message: 'is required' }).trim().pipe(Id),
+  content: z
+    .string({ message: 'is required' })
+    .refine((s) => s.trim().length > 0, 'must not be empty')
+    .refine((s) => s.length <= MAX_CONTENT_LENGTH, `must be at most ${MAX_CONTENT_LENGTH} characters`),
+  taskId: Id.nullish(),
+  data: JsonObject.nullish(),
+  timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+  idempotencyKey: Id.optional(),
+});
+export type SendChatMessageInput = z.input<typeof SendChatMessageInput>;
+
+export const OrgId = Id.optional();
+
+// ---- HTTP requests ---------------------------------------------------------------------------
+
+/** `GET /api/chat-messages?limit=` */
+export const UnreadListQuery = z.object({
+  limit: intFromText(PageLimit).optional().default(50),
+});
+
+/** `GET /api/chat-messages/{taskId}` */
+export const TaskIdParams = z.object({ taskId: Id });
+
+/** `GET /api/chat-messages/by-id/{id}` */
+export const MessageIdParams = z.object({ id: Id });
+
+/** `POST /api/chat-messages/mark-read` (and `POST /api/chat-messages`) */
+export const MarkReadBody = z.object({ messageIds: MessageIds.min(1, 'must hold at least one id') }, { message: 'must be a JSON object' });
+
+/** `POST /api/chat-messages/mark-all-read` */
+export const MarkAllReadBody = z.object({ upTo: Position }, { message: 'must be a JSON object' });
+
+/** `GET /api/chat-messages/stream?since=` */
+export const StreamQuery = z.object({ since: intFromText(Position).optional() });
+
+/** The `Last-Event-ID` header EventSource sends on reconnect (the stream's cursor). */
+export const LastEventId = intFromText(Position);
+
+/** `GET /api/chat-messages/history?after=&limit=` */
+export const HistoryQuery = z.object({
+  after: intFromText(Position).optional(),
+  limit: intFromText(HistoryLimit).optional().default(100),
+});
+
+/** `POST /api/pusher/auth`, as pusher-js sends it (form-encoded) or as JSON. */
+export const PusherAuthBody = z.object({
+  socket_id: z.string({ message: 'is required' }).regex(/^\d{1,20}\.\d{1,20}$/, 'must look like 1234.5678'),
+  channel_name: z.string({ message: 'is required' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+});
+
+// ---- HTTP responses --------------------------------------------------------------------------
+
+const messageFields = {
+  id: z.string(),
+  type: ChatMessageType,
+  content: z.string(),
+  /** Always an object ({} when the sender gave none) so clients need no null checks. */
+  data: JsonRecord,
+  createdAt: Instant,
+};
+
+/** An item of `GET /api/chat-messages`. */
+export const UnreadMessage = z.object({ ...messageFields, taskId: z.string().nullable() }).meta({ id: 'UnreadMessage' });
+export type UnreadMessage = z.infer<typeof UnreadMessage>;
+
+/** An item of `GET /api/chat-messages/{taskId}`. */
+export const TaskMessage = z.object({ ...messageFields, read: z.boolean() }).meta({ id: 'TaskMessage' });
+export type TaskMessage = z.infer<typeof TaskMessage>;
+
+/**
+ * A message as the SSE stream, the history and `GET /api/chat-messages/by-id/{id}` send it (and
+ * as the browser holds it): the list item plus `read` and `position` (the client's cursor, also
+ * the SSE event id).
+ */
+export const ChatMessage = z
+  .object({ ...messageFields, taskId: z.string().nullable(), read: z.boolean(), position: z.number().int().min(1) })
+  .meta({ id: 'ChatMessage' });
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const UnreadListResponse = z.object({
+  messages: z.array(UnreadMessage),
+  /** All unread messages of the user, not only this page's. */
+  total: z.number().int().min(0),
+  hasMore: z.boolean(),
+});
+
+export const UnreadCountResponse = z.object({ total: z.number().int().min(0) });
+
+export const TaskMessagesResponse = z.object({
+  taskId: z.string(),
+  messages: z.array(TaskMessage),
+  count: z.number().int().min(0),
+});
+export type TaskMessagesResponse = z.infer<typeof TaskMessagesResponse>;
+
+export const HistoryResponse = z.object({
+  messages: z.array(ChatMessage),
+  hasMore: z.boolean(),
+  /** The user's newest position: the cursor to continue from once `hasMore` is false. */
+  lastPosition: z.number().int().min(0),
+});
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+export const MarkReadResponse = z.object({ success: z.literal(true), markedCount: z.number().int().min(0) });
+
+export const PusherAuthResponse = z.object({ auth: z.string() });

@@ -1,0 +1,99 @@
+import PusherClient from 'pusher-js';
+
+// The real pusher-js client, run in Node against the tests' Pusher-protocol server: what a test
+// asserts about published events is what a subscriber of the channel actually received.
+
+export interface ReceivedEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Signs a subscription: the app's `/api/pusher/auth`, or `authorizeUserChannel` in-process. */
+export type ChannelAuthorizer = (socketId: string, channel: string) => Promise<{ auth: string }> | { auth: string };
+
+export interface ChannelSubscriber {
+  /** Every event received on the channel so far, in order (pusher:* internals excluded). */
+  events: ReceivedEvent[];
+  /** Resolves with the first received event (past or future) that matches, or fails after `timeoutMs`. */
+  next: (match: (event: ReceivedEvent) => boolean, what: string, timeoutMs?: number) => Promise<ReceivedEvent>;
+  disconnect: () => void;
+}
+
+/**
+ * Connects pusher-js to `server` (plain WebSocket on loopback), subscribes to the private `channel`
+ * with a signature from `authorize`, and resolves once the server confirmed the subscription.
+ */
+export async function subscribeToChannel(
+  server: { host: string; port: number; key: string },
+  channel: string,
+  authorize: ChannelAuthorizer,
+): Promise<ChannelSubscriber> {
+  const client = new PusherClient(server.key, {
+    cluster: 'mt1',
+    wsHost: server.host,
+    wsPort: server.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    disableStats: true,
+    channelAuthorization: {
+      customHandler: ({ socketId, channelName }, callback) => {
+        Promise.resolve()
+          .then(() => authorize(socketId, channelName))
+          .then(
+            (data) => callback(null, data),
+            (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+          );
+      },
+    },
+  });
+
+  const events: ReceivedEvent[] = [];
+  const waiters = new Set<() => void>();
+  const subscription = client.subscribe(channel);
+  subscription.bind_global((event: string, data: unknown) => {
+    if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return;
+    events.push({ event, data });
+    for (const wake of waiters) wake();
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no subscription to ${channel} within 10 s`)), 10_000);
+      subscription.bind('pusher:subscription_succeeded', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      subscription.bind('pusher:subscription_error', (status: unknown) => {
+        clearTimeout(timer);
+        reject(new Error(`subscription to ${channel} refused: ${JSON.stringify(status)}`));
+      });
+    });
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+
+  return {
+    events,
+    next: (match, what, timeoutMs = 10_000) =>
+      new Promise<ReceivedEvent>((resolve, reject) => {
+        const check = () => {
+          const found = events.find(match);
+          if (!found) return;
+          done();
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out waiting for ${what} on ${channel}; received ${JSON.stringify(events).slice(0, 2_000)}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
+    disconnect: () => client.disconnect(),
+  };
+}
