@@ -24,7 +24,8 @@ export function askForMissing(parsed: ParsedRequest): string {
   const missingDate = parsed.missing.includes('date');
   const missingTime = parsed.missing.includes('time');
   if (missingDate && missingTime) return `When should I book ${what}? Tell me a day and a time, for example "tomorrow at 3pm".`;
-  if (missingDate) return `Which day should I book ${what}${parsed.time ? ` at ${formatClock(parsed.time)}` : ''}? For example "tomorrow" or "Friday".`;
+  if (missingDate)
+    return `Which day should I book ${what}${parsed.time ? ` at ${formatClock(parsed.time)}` : ''}? For example "tomorrow" or "Friday".`;
   return `What time should I book ${what}${parsed.date ? ` on ${formatDay(parsed.date)}` : ''}? For example "at 3pm".`;
 }
 
@@ -37,7 +38,12 @@ export function formatClock(hm: string): string {
 /** '2026-11-26' -> 'Thu, Nov 26'. */
 export function formatDay(ymd: string): string {
   const [y, mo, d] = ymd.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, mo - 1, d, 12)).toLocaleDateString('en-US', { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric' });
+  return new Date(Date.UTC(y, mo - 1, d, 12)).toLocaleDateString('en-US', {
+    timeZone: 'UTC',
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+  });
 }
 
 export function describeHours(wh: WorkingHours): string {

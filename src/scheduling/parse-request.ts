@@ -19,17 +19,7 @@ import {
   extractQuotedTitle,
   normalizeTypos,
 } from './text-extract';
-import {
-  type LocalDate,
-  addDays,
-  formatHm,
-  getZonedParts,
-  formatYmd,
-  getOffsetMinutes,
-  parseHm,
-  parseYmd,
-  zonedTimeToUtc,
-} from './tz';
+import { type LocalDate, addDays, formatHm, getZonedParts, formatYmd, getOffsetMinutes, parseHm, parseYmd, zonedTimeToUtc } from './tz';
 
 export const MISSING_REASONS = ['past', 'ambiguous-hour', 'week-without-day'] as const;
 
@@ -57,7 +47,10 @@ export const ParsedRequestSchema = z.object({
   /** IANA zone named in the text ("3pm EST" -> "America/New_York"); overrides the user's zone. */
   explicitTimeZone: z.string().optional(),
   /** 'YYYY-MM-DD' */
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
   /** 'HH:MM' 24h */
   time: Hm.optional(),
   /** RFC 5545 RRULE body of a recurring meeting ("FREQ=WEEKLY;BYDAY=MO"); `start` is its first occurrence. */
@@ -121,11 +114,7 @@ export function parseWhen(text: string, opts: ParseOptions): WhenParts {
   const zone = extractExplicitZone(text);
   // chrono reads "next week on Tuesday" as two unrelated results; "Tuesday next week" as one.
   const input = nthOfMonth(zone.rest, opts).replace(new RegExp(`\\bnext week(?:\\s+on)?\\s+(${FULL_WEEKDAYS})\\b`, 'gi'), '$1 next week');
-  const results = chrono.parse(
-    input,
-    { instant: opts.now, timezone: getOffsetMinutes(opts.timeZone, opts.now) },
-    { forwardDate: true },
-  );
+  const results = chrono.parse(input, { instant: opts.now, timezone: getOffsetMinutes(opts.timeZone, opts.now) }, { forwardDate: true });
 
   const parts: WhenParts = { weekWithoutDay: false };
   if (zone.value) parts.zone = zone.value;
@@ -141,7 +130,20 @@ export function parseWhen(text: string, opts: ParseOptions): WhenParts {
   return parts;
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** "the 14th" (which chrono misses) -> "December 14": this month's when still ahead, else next month's. */
 function nthOfMonth(text: string, opts: ParseOptions): string {
@@ -160,8 +162,7 @@ function readClock(r: chrono.ParsedResult, parts: WhenParts): void {
   const minute = c.get('minute') ?? 0;
   const end = r.end?.isCertain('hour') ? r.end : undefined;
   const endKnown = end?.isCertain('meridiem') ?? false;
-  const meridiemKnown =
-    c.isCertain('meridiem') || hour === 0 || hour >= 12 || /\b0\d:\d\d/.test(r.text) || endKnown;
+  const meridiemKnown = c.isCertain('meridiem') || hour === 0 || hour >= 12 || /\b0\d:\d\d/.test(r.text) || endKnown;
   if (end) {
     const endMinutes = (end.get('hour') ?? 0) * 60 + (end.get('minute') ?? 0);
     // chrono copies "pm" from the end onto the start even when that inverts "11-1pm".
@@ -248,7 +249,8 @@ export function extractFacts(text: string, today?: LocalDate): TextFacts {
   const attendees = extractAttendees(subject.rest);
   const facts: TextFacts = { attendees: attendees.value, rest: attendees.rest, base: normalized };
   const s = subject.value;
-  const named = s && (s.withFollows && attendees.value.length ? `${s.title} ${deriveTitle(attendees.value).replace(/^Meeting /, '')}` : s.title);
+  const named =
+    s && (s.withFollows && attendees.value.length ? `${s.title} ${deriveTitle(attendees.value).replace(/^Meeting /, '')}` : s.title);
   const title = quoted.value ?? phrase.value ?? named;
   if (title) facts.title = title;
   if (s?.subject) facts.subject = s.subject;
@@ -317,12 +319,14 @@ export function parseSchedulingRequest(text: string, opts: ParseOptions): Parsed
   if (early === 'agenda') return parseAgenda(normalized, opts);
   if (early === 'availability') return parseAvailability(normalized, opts);
   if (early === 'reschedule') return parseReschedule(normalized, opts);
-  if (early === 'unknown') return { intent: 'unknown', durationMinutes: DEFAULT_DURATION_MINUTES, attendees: [], title: 'Meeting', missing: [] };
+  if (early === 'unknown')
+    return { intent: 'unknown', durationMinutes: DEFAULT_DURATION_MINUTES, attendees: [], title: 'Meeting', missing: [] };
 
   const today = localToday(opts);
   const facts = extractFacts(text, today);
   const intent: Intent =
-    early ?? (SCHEDULE.test(facts.rest) || facts.attendees.length > 0 || facts.subject || facts.recurrence || facts.title ? 'schedule' : 'unknown');
+    early ??
+    (SCHEDULE.test(facts.rest) || facts.attendees.length > 0 || facts.subject || facts.recurrence || facts.title ? 'schedule' : 'unknown');
   const base = {
     durationMinutes: facts.durationMinutes ?? DEFAULT_DURATION_MINUTES,
     attendees: facts.attendees,

@@ -27,7 +27,13 @@ export interface RecurrenceParts {
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const RFC_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
 const DAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)s?';
-const HOLIDAYS: Record<string, [number, number]> = { christmas: [12, 25], 'christmas eve': [12, 24], 'new year': [12, 31], "new year's eve": [12, 31], 'the end of the year': [12, 31] };
+const HOLIDAYS: Record<string, [number, number]> = {
+  christmas: [12, 25],
+  'christmas eve': [12, 24],
+  'new year': [12, 31],
+  "new year's eve": [12, 31],
+  'the end of the year': [12, 31],
+};
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 function blankAll(text: string, re: RegExp, onMatch: (m: RegExpExecArray) => void): string {
@@ -116,9 +122,13 @@ export function extractRecurrence(text: string, today: LocalDate): Extracted<Rec
     const n = { two: 2, three: 3, four: 4, five: 5, six: 6, ten: 10 }[m[1]!.toLowerCase()] ?? Number(m[1]);
     count = m[2]!.toLowerCase() === 'weeks' && byDay.size > 1 ? n * byDay.size : n;
   });
-  rest = blankAll(rest, /\b(?:until|till|through|thru)\s+((?:the\s+end\s+of\s+the\s+year)|(?:christmas(?:\s+eve)?)|(?:new\s+year(?:'s)?(?:\s+eve)?)|(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?)|(?:\d{1,2}\/\d{1,2}))/i, (m) => {
-    until = untilDate(m[1]!, today);
-  });
+  rest = blankAll(
+    rest,
+    /\b(?:until|till|through|thru)\s+((?:the\s+end\s+of\s+the\s+year)|(?:christmas(?:\s+eve)?)|(?:new\s+year(?:'s)?(?:\s+eve)?)|(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?)|(?:\d{1,2}\/\d{1,2}))/i,
+    (m) => {
+      until = untilDate(m[1]!, today);
+    },
+  );
 
   const value: RecurrenceParts = { freq, interval, byDay: [...byDay], weekdayNamed: byDay.size > 0 };
   if (byMonthDay !== undefined) value.byMonthDay = byMonthDay;
@@ -139,8 +149,15 @@ export function buildRule(parts: RecurrenceParts, timeZone: string): string {
   if (parts.count !== undefined) out.push(`COUNT=${parts.count}`);
   if (parts.until) {
     const next = addDays(parts.until, 1);
-    const end = new Date(zonedTimeToUtc({ year: next.year, month: next.month, day: next.day, hour: 0, minute: 0 }, timeZone).getTime() - 1000);
-    out.push(`UNTIL=${end.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}`);
+    const end = new Date(
+      zonedTimeToUtc({ year: next.year, month: next.month, day: next.day, hour: 0, minute: 0 }, timeZone).getTime() - 1000,
+    );
+    out.push(
+      `UNTIL=${end
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '')}`,
+    );
   }
   return out.join(';');
 }
@@ -150,7 +167,10 @@ const floating = (instant: Date, timeZone: string): Date => {
   return new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second));
 };
 const fromFloating = (f: Date, timeZone: string): Date =>
-  zonedTimeToUtc({ year: f.getUTCFullYear(), month: f.getUTCMonth() + 1, day: f.getUTCDate(), hour: f.getUTCHours(), minute: f.getUTCMinutes() }, timeZone);
+  zonedTimeToUtc(
+    { year: f.getUTCFullYear(), month: f.getUTCMonth() + 1, day: f.getUTCDate(), hour: f.getUTCHours(), minute: f.getUTCMinutes() },
+    timeZone,
+  );
 
 function ruleFor(rule: string, dtstart: Date, timeZone: string): RRule {
   const options: Partial<Options> = RRule.parseString(rule);

@@ -247,23 +247,63 @@ const ZONE_ABBREVIATIONS: Record<string, string> = {
 
 /** Places and regions people name with "time" ("3pm London time"), mapped to IANA zones. */
 const NAMED_ZONES: Record<string, string> = {
-  london: 'Europe/London', uk: 'Europe/London', dublin: 'Europe/Dublin', lisbon: 'Europe/Lisbon',
-  paris: 'Europe/Paris', berlin: 'Europe/Berlin', amsterdam: 'Europe/Amsterdam', madrid: 'Europe/Madrid',
-  rome: 'Europe/Rome', zurich: 'Europe/Zurich', stockholm: 'Europe/Stockholm', warsaw: 'Europe/Warsaw',
-  athens: 'Europe/Athens', istanbul: 'Europe/Istanbul', moscow: 'Europe/Moscow', dubai: 'Asia/Dubai',
-  india: 'Asia/Kolkata', delhi: 'Asia/Kolkata', mumbai: 'Asia/Kolkata', bangalore: 'Asia/Kolkata',
-  singapore: 'Asia/Singapore', 'hong kong': 'Asia/Hong_Kong', shanghai: 'Asia/Shanghai', beijing: 'Asia/Shanghai',
-  seoul: 'Asia/Seoul', tokyo: 'Asia/Tokyo', sydney: 'Australia/Sydney', melbourne: 'Australia/Melbourne',
-  auckland: 'Pacific/Auckland', 'new york': 'America/New_York', ny: 'America/New_York', nyc: 'America/New_York',
-  boston: 'America/New_York', toronto: 'America/Toronto', eastern: 'America/New_York', chicago: 'America/Chicago',
-  central: 'America/Chicago', denver: 'America/Denver', mountain: 'America/Denver', pacific: 'America/Los_Angeles',
-  'san francisco': 'America/Los_Angeles', sf: 'America/Los_Angeles', la: 'America/Los_Angeles',
-  'los angeles': 'America/Los_Angeles', seattle: 'America/Los_Angeles', vancouver: 'America/Vancouver',
-  'mexico city': 'America/Mexico_City', 'sao paulo': 'America/Sao_Paulo', 'são paulo': 'America/Sao_Paulo',
-  'buenos aires': 'America/Argentina/Buenos_Aires', utc: 'UTC', gmt: 'UTC',
+  london: 'Europe/London',
+  uk: 'Europe/London',
+  dublin: 'Europe/Dublin',
+  lisbon: 'Europe/Lisbon',
+  paris: 'Europe/Paris',
+  berlin: 'Europe/Berlin',
+  amsterdam: 'Europe/Amsterdam',
+  madrid: 'Europe/Madrid',
+  rome: 'Europe/Rome',
+  zurich: 'Europe/Zurich',
+  stockholm: 'Europe/Stockholm',
+  warsaw: 'Europe/Warsaw',
+  athens: 'Europe/Athens',
+  istanbul: 'Europe/Istanbul',
+  moscow: 'Europe/Moscow',
+  dubai: 'Asia/Dubai',
+  india: 'Asia/Kolkata',
+  delhi: 'Asia/Kolkata',
+  mumbai: 'Asia/Kolkata',
+  bangalore: 'Asia/Kolkata',
+  singapore: 'Asia/Singapore',
+  'hong kong': 'Asia/Hong_Kong',
+  shanghai: 'Asia/Shanghai',
+  beijing: 'Asia/Shanghai',
+  seoul: 'Asia/Seoul',
+  tokyo: 'Asia/Tokyo',
+  sydney: 'Australia/Sydney',
+  melbourne: 'Australia/Melbourne',
+  auckland: 'Pacific/Auckland',
+  'new york': 'America/New_York',
+  ny: 'America/New_York',
+  nyc: 'America/New_York',
+  boston: 'America/New_York',
+  toronto: 'America/Toronto',
+  eastern: 'America/New_York',
+  chicago: 'America/Chicago',
+  central: 'America/Chicago',
+  denver: 'America/Denver',
+  mountain: 'America/Denver',
+  pacific: 'America/Los_Angeles',
+  'san francisco': 'America/Los_Angeles',
+  sf: 'America/Los_Angeles',
+  la: 'America/Los_Angeles',
+  'los angeles': 'America/Los_Angeles',
+  seattle: 'America/Los_Angeles',
+  vancouver: 'America/Vancouver',
+  'mexico city': 'America/Mexico_City',
+  'sao paulo': 'America/Sao_Paulo',
+  'são paulo': 'America/Sao_Paulo',
+  'buenos aires': 'America/Argentina/Buenos_Aires',
+  utc: 'UTC',
+  gmt: 'UTC',
 };
 const NAMED_ZONE = new RegExp(
-  `(\\d|[ap]m|noon)\\s+(?:in\\s+)?(${Object.keys(NAMED_ZONES).sort((a, b) => b.length - a.length).join('|')})(?:\\s+|-)time\\b`,
+  `(\\d|[ap]m|noon)\\s+(?:in\\s+)?(${Object.keys(NAMED_ZONES)
+    .sort((a, b) => b.length - a.length)
+    .join('|')})(?:\\s+|-)time\\b`,
   'iu',
 );
 
@@ -295,7 +335,8 @@ export function extractExplicitZone(text: string): Extracted<string | undefined>
 }
 
 /** Kinds of meeting that name it ("lunch with Priya" -> "Lunch with Priya"); generic words (call, sync, coffee) do not. */
-const SUBJECT_NOUNS = 'lunch|dinner|breakfast|brunch|drinks|standup|retro|retrospective|interview|demo|review|check-in|onboarding|workshop|offsite|kickoff|kick-off|planning|party|training';
+const SUBJECT_NOUNS =
+  'lunch|dinner|breakfast|brunch|drinks|standup|retro|retrospective|interview|demo|review|check-in|onboarding|workshop|offsite|kickoff|kick-off|planning|party|training';
 
 export interface Subject {
   /** Lower-case, singular ("standup"); undefined for an "X appointment" title. */
@@ -330,11 +371,12 @@ export function extractSubject(text: string): Extracted<Subject | undefined> {
 }
 
 const FILLER = new Set(
-  ('book schedule set up setup arrange organize organise plan a an the my me please can could would you i we us our ' +
+  (
+    'book schedule set up setup arrange organize organise plan a an the my me please can could would you i we us our ' +
     "let's lets need want to for with and at on in by some time quick new invite reserve slot hey hi ok okay just also " +
     'meeting meetings meet call calls sync chat catch catch-up catchup coffee appointment appt 1:1 one-on-one 1-on-1 find ' +
-    'it that get put add create sure of from is be')
-    .split(' '),
+    'it that get put add create sure of from is be'
+  ).split(' '),
 );
 const DATE_WORDS = new RegExp(
   `^(?:today|tomorrow|tonight|yesterday|next|this|last|coming|week|weeks|weekend|month|months|morning|afternoon|` +

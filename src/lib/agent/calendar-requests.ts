@@ -52,7 +52,10 @@ export async function answerAgenda(c: Conversation, parsed: ParsedRequest): Prom
   const events = await calendarService.busyBetween(c.userId, from, to);
   const span = range.from === range.to ? say.formatDay(range.from) : `${say.formatDay(range.from)} - ${say.formatDay(range.to)}`;
   const content = events.length
-    ? `${span}: ${events.slice(0, 20).map((e, i) => `${i + 1}) ${line(e, c.timeZone)}`).join('  ')}${events.length > 20 ? ` and ${events.length - 20} more` : ''}`
+    ? `${span}: ${events
+        .slice(0, 20)
+        .map((e, i) => `${i + 1}) ${line(e, c.timeZone)}`)
+        .join('  ')}${events.length > 20 ? ` and ${events.length - 20} more` : ''}`
     : `${span}: nothing on your calendar.`;
   await c.respond({ step: 'agenda', type: 'info', content, data: { range, events: events.map(view) } });
   return { status: 'COMPLETED', state: { parsed }, result: { events: events.length } };
@@ -89,8 +92,15 @@ export async function answerAvailability(c: Conversation, parsed: ParsedRequest)
     const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
     const busy = await calendarService.busyBetween(c.userId, start, end);
     const when = `${formatLocal(start, c.timeZone)} (${say.describeLength(parsed.durationMinutes)})`;
-    const content = busy.length ? `No, ${when} is taken: ${busy.map((b) => line(b, c.timeZone)).join('; ')}.` : `Yes, you are free ${when}.`;
-    await c.respond({ step: 'availability', type: 'info', content, data: { free: busy.length === 0, start: parsed.start, end: end.toISOString(), events: busy.map(view) } });
+    const content = busy.length
+      ? `No, ${when} is taken: ${busy.map((b) => line(b, c.timeZone)).join('; ')}.`
+      : `Yes, you are free ${when}.`;
+    await c.respond({
+      step: 'availability',
+      type: 'info',
+      content,
+      data: { free: busy.length === 0, start: parsed.start, end: end.toISOString(), events: busy.map(view) },
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { free: busy.length === 0 } };
   }
   const { from, to } = searchWindow(c, parsed);
@@ -114,7 +124,11 @@ export async function findInWindow(c: Conversation, parsed: ParsedRequest): Prom
     desiredStart: from,
     durationMinutes: parsed.durationMinutes,
     busy: busy.map((b) => ({ start: b.start, end: b.end })),
-    workingHours: { days: [0, 1, 2, 3, 4, 5, 6], start: formatHm(getZonedParts(from, c.timeZone).hour, getZonedParts(from, c.timeZone).minute), end: formatHm(getZonedParts(to, c.timeZone).hour, getZonedParts(to, c.timeZone).minute) },
+    workingHours: {
+      days: [0, 1, 2, 3, 4, 5, 6],
+      start: formatHm(getZonedParts(from, c.timeZone).hour, getZonedParts(from, c.timeZone).minute),
+      end: formatHm(getZonedParts(to, c.timeZone).hour, getZonedParts(to, c.timeZone).minute),
+    },
     timeZone: c.timeZone,
     now: c.now,
     count: 1,
@@ -122,25 +136,49 @@ export async function findInWindow(c: Conversation, parsed: ParsedRequest): Prom
     searchDays: 1,
   });
   if (slot) return book(c, { ...parsed, start: slot.start, missing: [] }, new Date(slot.start));
-  return offer(c, parsed, from, undefined, `Nothing fits ${say.describeLength(parsed.durationMinutes)} ${say.formatDay(parsed.date!)} in that window.`);
+  return offer(
+    c,
+    parsed,
+    from,
+    undefined,
+    `Nothing fits ${say.describeLength(parsed.durationMinutes)} ${say.formatDay(parsed.date!)} in that window.`,
+  );
 }
 
 /** "move my 3pm with Dana to Friday": finds the meeting, then moves it (or asks which one). */
 export async function reschedule(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
   const target = parsed.target ?? { attendees: [] };
   const from = new Date(c.now.getTime() - DAY_MS);
-  const events = await calendarService.busyBetween(c.userId, from, new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * DAY_MS));
+  const events = await calendarService.busyBetween(
+    c.userId,
+    from,
+    new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * DAY_MS),
+  );
   const seen = new Set<string>();
   const candidates: CancelCandidate[] = events
     .filter((e) => e.end > c.now && matchesTarget(target, e, c.timeZone))
     .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
-    .map((e) => ({ eventId: e.eventId, title: e.title, start: e.start.toISOString(), end: e.end.toISOString(), ...(e.recurrence && { recurrence: e.recurrence }) }));
+    .map((e) => ({
+      eventId: e.eventId,
+      title: e.title,
+      start: e.start.toISOString(),
+      end: e.end.toISOString(),
+      ...(e.recurrence && { recurrence: e.recurrence }),
+    }));
   if (candidates.length === 0) {
-    await c.respond({ step: 'nothing-to-move', type: 'info', content: 'I could not find an upcoming meeting that matches. Nothing was moved.' });
+    await c.respond({
+      step: 'nothing-to-move',
+      type: 'info',
+      content: 'I could not find an upcoming meeting that matches. Nothing was moved.',
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
   if (parsed.missing.length === 2 && parsed.shiftMinutes === undefined) {
-    await c.respond({ step: 'move-when', type: 'clarification', content: `When should I move "${candidates[0]!.title}" to? For example "Friday at 2pm" or "30 minutes later".` });
+    await c.respond({
+      step: 'move-when',
+      type: 'clarification',
+      content: `When should I move "${candidates[0]!.title}" to? For example "Friday at 2pm" or "30 minutes later".`,
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
   if (candidates.length === 1) return moveTo(c, parsed, candidates[0]!);
@@ -148,7 +186,12 @@ export async function reschedule(c: Conversation, parsed: ParsedRequest): Promis
   const list = offered.map((o, i) => `${i + 1}) ${o.title}, ${formatLocal(new Date(o.start), c.timeZone)}`).join('  ');
   const shown = await offerOnce(
     c,
-    { step: 'which-to-move', type: 'clarification', content: `Which meeting should I move? ${list}. Reply "the first one", "the second one" or its time.`, data: { candidates: offered, choices: numberedChoices(offered, c.timeZone) } },
+    {
+      step: 'which-to-move',
+      type: 'clarification',
+      content: `Which meeting should I move? ${list}. Reply "the first one", "the second one" or its time.`,
+      data: { candidates: offered, choices: numberedChoices(offered, c.timeZone) },
+    },
     'candidates',
     offered,
     z.array(CancelCandidateSchema),
@@ -170,7 +213,11 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
     newStart = zonedTimeToUtc({ year: day.year, month: day.month, day: day.day, ...time }, zone);
   }
   if (newStart < c.now) {
-    await c.respond({ step: 'move-past', type: 'clarification', content: `${formatLocal(newStart, c.timeZone)} has already passed. Nothing was moved.` });
+    await c.respond({
+      step: 'move-past',
+      type: 'clarification',
+      content: `${formatLocal(newStart, c.timeZone)} has already passed. Nothing was moved.`,
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
   // A series moves as a whole: its first occurrence shifts by as much as the chosen one.

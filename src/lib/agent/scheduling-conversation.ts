@@ -5,7 +5,14 @@ import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
 import * as calendarService from '@/lib/services/calendar.service';
 import * as say from '@/scheduling/agent-messages';
-import { CancelCandidateSchema, SlotSchema, type AgentState, type CancelCandidate, type Choice, type Pending } from '@/scheduling/agent-state';
+import {
+  CancelCandidateSchema,
+  SlotSchema,
+  type AgentState,
+  type CancelCandidate,
+  type Choice,
+  type Pending,
+} from '@/scheduling/agent-state';
 import { mergeClarification, parseAlternativeChoice } from '@/scheduling/answers';
 import { findAlternatives, formatLocal, isWithinWorkingHours, type WorkingHours } from '@/scheduling/availability';
 import { parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
@@ -97,17 +104,25 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
   if ('conflicts' in outcome) {
     const first = outcome.conflicts[0]!;
     if (parsed.recurrence) {
-      const list = outcome.conflicts.slice(0, 3).map((k) => `${formatLocal(k.at, c.timeZone)} ("${k.with.title}")`).join(', ');
+      const list = outcome.conflicts
+        .slice(0, 3)
+        .map((k) => `${formatLocal(k.at, c.timeZone)} ("${k.with.title}")`)
+        .join(', ');
       await c.respond({
         step: 'series-conflicts',
         type: 'clarification',
         content: `${outcome.conflicts.length} of the meetings would clash: ${list}. Nothing was booked. Which other time should I try?`,
         data: { conflicts: outcome.conflicts.map((k) => ({ start: k.at.toISOString(), title: k.with.title })) },
       });
-      return { status: 'WAITING_FOR_USER', state: { parsed: { ...parsed, start: undefined, missing: ['time'] }, pending: { kind: 'details' } } };
+      return {
+        status: 'WAITING_FOR_USER',
+        state: { parsed: { ...parsed, start: undefined, missing: ['time'] }, pending: { kind: 'details' } },
+      };
     }
     // Taken between the offer and the pick: say so plainly, then offer again; nothing was booked.
-    const reason = chosen ? `Sorry, ${formatLocal(start, c.timeZone)} was just taken ("${first.with.title}"); nothing was booked.` : undefined;
+    const reason = chosen
+      ? `Sorry, ${formatLocal(start, c.timeZone)} was just taken ("${first.with.title}"); nothing was booked.`
+      : undefined;
     return offer(c, parsed, start, first.with.title, reason);
   }
   const event = outcome.booked;
@@ -131,7 +146,13 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
 }
 
 /** The requested slot is taken or outside working hours: offer up to three free ones. */
-export async function offer(c: Conversation, parsed: ParsedRequest, start: Date, conflictTitle?: string, why?: string): Promise<TaskOutcome> {
+export async function offer(
+  c: Conversation,
+  parsed: ParsedRequest,
+  start: Date,
+  conflictTitle?: string,
+  why?: string,
+): Promise<TaskOutcome> {
   const from = new Date(c.now.getTime());
   const busy = await calendarService.busyBetween(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
   const alternatives = findAlternatives({
@@ -143,16 +164,21 @@ export async function offer(c: Conversation, parsed: ParsedRequest, start: Date,
     now: c.now,
   });
   const when = formatLocal(start, c.timeZone);
-  const reason = why ?? (conflictTitle
-    ? `${when} is taken ("${conflictTitle}").`
-    : `${when} is outside your working hours (${say.describeHours(c.workingHours)}).`);
+  const reason =
+    why ??
+    (conflictTitle
+      ? `${when} is taken ("${conflictTitle}").`
+      : `${when} is outside your working hours (${say.describeHours(c.workingHours)}).`);
   if (alternatives.length === 0) {
     await c.respond({
       step: 'no-alternatives',
       type: 'clarification',
       content: `${reason} I found no free time in the next two weeks. Which other day and time should I try?`,
     });
-    return { status: 'WAITING_FOR_USER', state: { parsed: { ...parsed, start: undefined, missing: ['date', 'time'] }, pending: { kind: 'details' } } };
+    return {
+      status: 'WAITING_FOR_USER',
+      state: { parsed: { ...parsed, start: undefined, missing: ['date', 'time'] }, pending: { kind: 'details' } },
+    };
   }
   const shown = await offerOnce(
     c,
@@ -176,7 +202,12 @@ export async function offer(c: Conversation, parsed: ParsedRequest, start: Date,
 async function schedule(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
   if (parsed.find && parsed.date && !parsed.start) return findInWindow(c, parsed);
   if (parsed.missing.length > 0 || !parsed.start) {
-    await c.respond({ step: 'ask-details', type: 'clarification', content: say.askForMissing(parsed), data: { missing: parsed.missing, title: parsed.title } });
+    await c.respond({
+      step: 'ask-details',
+      type: 'clarification',
+      content: say.askForMissing(parsed),
+      data: { missing: parsed.missing, title: parsed.title },
+    });
     return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'details' } } };
   }
   await c.respond({ step: 'checking', type: 'scheduling_update', content: say.CHECKING });
@@ -211,7 +242,11 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'o
       ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
       : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
-  const what = candidate.recurrence ? (scope === 'occurrence' ? ' (this one only)' : ` (the whole series, ${describeRule(candidate.recurrence, c.timeZone)})`) : '';
+  const what = candidate.recurrence
+    ? scope === 'occurrence'
+      ? ' (this one only)'
+      : ` (the whole series, ${describeRule(candidate.recurrence, c.timeZone)})`
+    : '';
   await c.respond({
     step: 'cancelled',
     type: 'cancellation',
@@ -222,16 +257,35 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'o
 }
 
 async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
-  const upcoming = await calendarService.busyBetween(c.userId, c.now, new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000));
-  const target = { attendees: parsed.attendees, ...(parsed.date && { date: parsed.date }), ...(parsed.time && { time: parsed.time }), ...(parsed.subject && { subject: parsed.subject }) };
+  const upcoming = await calendarService.busyBetween(
+    c.userId,
+    c.now,
+    new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000),
+  );
+  const target = {
+    attendees: parsed.attendees,
+    ...(parsed.date && { date: parsed.date }),
+    ...(parsed.time && { time: parsed.time }),
+    ...(parsed.subject && { subject: parsed.subject }),
+  };
   const matching = upcoming.filter((e) => e.start >= c.now && matchesTarget(target, e, parsed.explicitTimeZone ?? c.timeZone));
   // A series is one candidate (its next matching occurrence) unless a day was named.
   const seen = new Set<string>();
   const candidates: CancelCandidate[] = matching
     .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
-    .map((e) => ({ eventId: e.eventId, title: e.title, start: e.start.toISOString(), end: e.end.toISOString(), ...(e.recurrence && { recurrence: e.recurrence }) }));
+    .map((e) => ({
+      eventId: e.eventId,
+      title: e.title,
+      start: e.start.toISOString(),
+      end: e.end.toISOString(),
+      ...(e.recurrence && { recurrence: e.recurrence }),
+    }));
   if (candidates.length === 0) {
-    await c.respond({ step: 'nothing-to-cancel', type: 'info', content: 'I could not find an upcoming meeting that matches. Nothing was cancelled.' });
+    await c.respond({
+      step: 'nothing-to-cancel',
+      type: 'info',
+      content: 'I could not find an upcoming meeting that matches. Nothing was cancelled.',
+    });
     return { status: 'COMPLETED', state: { parsed }, result: { cancelledEventId: null } };
   }
   if (candidates.length === 1) return cancelOne(c, candidates[0]!, parsed.scope);
@@ -239,7 +293,13 @@ async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutco
   const list = offered.map((o, i) => `${i + 1}) ${o.title}, ${formatLocal(new Date(o.start), c.timeZone)}`).join('  ');
   const content = `Which meeting should I cancel? ${list}. Reply "the first one", "the second one" or its time.`;
   const data = { candidates: offered, choices: numberedChoices(offered, c.timeZone) };
-  const shown = await offerOnce(c, { step: 'which-to-cancel', type: 'clarification', content, data }, 'candidates', offered, z.array(CancelCandidateSchema));
+  const shown = await offerOnce(
+    c,
+    { step: 'which-to-cancel', type: 'clarification', content, data },
+    'candidates',
+    offered,
+    z.array(CancelCandidateSchema),
+  );
   return { status: 'WAITING_FOR_USER', state: { parsed, pending: { kind: 'cancel-choice', candidates: shown } } };
 }
 
@@ -257,7 +317,10 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
 
   const route = routeMessage(input, pending, opts);
   if (route === 'exit') {
-    const what = pending && pending.kind !== 'request' ? 'I dropped that question; nothing was changed.' : 'There was nothing to stop; nothing was changed.';
+    const what =
+      pending && pending.kind !== 'request'
+        ? 'I dropped that question; nothing was changed.'
+        : 'There was nothing to stop; nothing was changed.';
     await respond({ step: 'closed', type: 'info', content: `OK. ${what}` });
     return { status: 'COMPLETED', state: {}, result: { closed: true } };
   }
@@ -267,7 +330,10 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
     if (answered) return answered;
   }
   // A new request (or an answer to a question that only merges into a new parse).
-  const parsed = route === 'answer' && pending?.kind === 'details' && previous ? mergeClarification(previous, input, opts) : parseSchedulingRequest(input, opts);
+  const parsed =
+    route === 'answer' && pending?.kind === 'details' && previous
+      ? mergeClarification(previous, input, opts)
+      : parseSchedulingRequest(input, opts);
   switch (parsed.intent) {
     case 'cancel':
       return cancel(c, parsed);
@@ -278,7 +344,12 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
     case 'availability':
       return answerAvailability(c, parsed);
     case 'unknown':
-      await respond({ step: 'unparseable', type: 'clarification', content: say.unparseable(), data: { examples: [...say.EXAMPLE_REQUESTS] } });
+      await respond({
+        step: 'unparseable',
+        type: 'clarification',
+        content: say.unparseable(),
+        data: { examples: [...say.EXAMPLE_REQUESTS] },
+      });
       return { status: 'WAITING_FOR_USER', state: { pending: { kind: 'request' } } };
     default:
       return schedule(c, parsed);
@@ -286,7 +357,13 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
 }
 
 /** The answer to a pending choice; undefined when the answer is a new date/time to parse instead. */
-async function answer(c: Conversation, input: string, pending: Pending, previous: ParsedRequest | undefined, state: AgentState): Promise<TaskOutcome | undefined> {
+async function answer(
+  c: Conversation,
+  input: string,
+  pending: Pending,
+  previous: ParsedRequest | undefined,
+  state: AgentState,
+): Promise<TaskOutcome | undefined> {
   const opts = { now: c.now, timeZone: c.timeZone };
   switch (pending.kind) {
     case 'alternatives': {
@@ -346,15 +423,34 @@ async function askAgain(c: Conversation, pending: Pending, state: AgentState): P
         step: 'which-scope-again',
         type: 'clarification',
         content: `Only this one, or the whole series? ${leave.charAt(0).toUpperCase()}${leave.slice(1)}`,
-        data: { choices: [{ label: 'Only this one', value: 'only this one' }, { label: 'The whole series', value: 'the whole series' }] },
+        data: {
+          choices: [
+            { label: 'Only this one', value: 'only this one' },
+            { label: 'The whole series', value: 'the whole series' },
+          ],
+        },
       });
       return out;
     case 'confirm':
-      await c.respond({ step: 'yes-or-no', type: 'clarification', content: `Yes or no? ${leave}`, data: { choices: [{ label: 'Yes', value: 'yes' }, { label: 'No', value: 'no' }] } });
+      await c.respond({
+        step: 'yes-or-no',
+        type: 'clarification',
+        content: `Yes or no? ${leave}`,
+        data: {
+          choices: [
+            { label: 'Yes', value: 'yes' },
+            { label: 'No', value: 'no' },
+          ],
+        },
+      });
       return out;
     default: {
       const title = state.parsed ? ` for "${state.parsed.title}"` : '';
-      await c.respond({ step: 'which-details', type: 'clarification', content: `I need a day and a time${title}, for example "tomorrow at 3pm", ${leave}` });
+      await c.respond({
+        step: 'which-details',
+        type: 'clarification',
+        content: `I need a day and a time${title}, for example "tomorrow at 3pm", ${leave}`,
+      });
       return out;
     }
   }

@@ -107,7 +107,9 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
     const { turn, outcome } = await start('schedule a call with Sam tomorrow at 10:30');
     const alternatives = (outcome.state.pending as { alternatives: { start: string; end: string }[] }).alternatives;
     await start(`book "Blocker" on ${alternatives[0]!.start.slice(0, 10)} at 4am`); // unrelated
-    await database.db.insert(calendarEvents).values({ userId, title: 'Blocker', startsAt: new Date(alternatives[0]!.start), endsAt: new Date(alternatives[0]!.end) });
+    await database.db
+      .insert(calendarEvents)
+      .values({ userId, title: 'Blocker', startsAt: new Date(alternatives[0]!.start), endsAt: new Date(alternatives[0]!.end) });
     const chat = fakeRespond();
     const again = await reply(turn, 'the first one', outcome.state, chat.respond);
     expect(again.status).toBe('WAITING_FOR_USER');
@@ -142,7 +144,10 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
     await start('book 1h with Dana tomorrow at 3pm');
     const agenda = fakeRespond();
     await start("what's on my calendar this week?", agenda.respond);
-    expect(agenda.said[0]).toMatchObject({ type: 'info', content: expect.stringMatching(/Meeting with Dana, Wed, Mar 6, 3:00 PM \(1 h\)/) });
+    expect(agenda.said[0]).toMatchObject({
+      type: 'info',
+      content: expect.stringMatching(/Meeting with Dana, Wed, Mar 6, 3:00 PM \(1 h\)/),
+    });
     expect((agenda.said[0]!.data as { events: unknown[] }).events).toHaveLength(1);
 
     const busy = fakeRespond();
@@ -150,7 +155,10 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
     expect(busy.said[0]!.content).toMatch(/^No, .* is taken: Meeting with Dana/);
     const free = fakeRespond();
     await start('when am I free tomorrow afternoon?', free.respond);
-    expect(free.said[0]!.data).toMatchObject({ free: true, freeSlots: [{ start: '2030-03-06T17:00:00.000Z', end: '2030-03-06T20:00:00.000Z' }, { start: '2030-03-06T21:00:00.000Z' }] });
+    expect(free.said[0]!.data).toMatchObject({
+      free: true,
+      freeSlots: [{ start: '2030-03-06T17:00:00.000Z', end: '2030-03-06T20:00:00.000Z' }, { start: '2030-03-06T21:00:00.000Z' }],
+    });
   });
 
   it('books a recurring meeting as one series, checks each occurrence, and cancels one occurrence or the series', async () => {
@@ -182,6 +190,8 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
   it('says what it did not use', async () => {
     const chat = fakeRespond();
     await start('book with Dana tomorrow at 3pm in the big conference room', chat.respond);
-    expect(chat.said.at(-1)!.content).toBe('Meeting scheduled: Meeting with Dana, Wed, Mar 6, 3:00 PM (30 min). I did not use "big conference room".');
+    expect(chat.said.at(-1)!.content).toBe(
+      'Meeting scheduled: Meeting with Dana, Wed, Mar 6, 3:00 PM (30 min). I did not use "big conference room".',
+    );
   });
 });

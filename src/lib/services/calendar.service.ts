@@ -68,10 +68,15 @@ export async function busyBetween(userId: string, from: Date, to: Date, executor
   const series = await db
     .select()
     .from(calendarEvents)
-    .where(and(eq(calendarEvents.userId, userId), eq(calendarEvents.status, 'CONFIRMED'), isNotNull(calendarEvents.recurrence), lt(calendarEvents.startsAt, to)));
-  return [...singles, ...series]
-    .flatMap((row) => occurrencesOf(row, from, to))
-    .sort((a, b) => a.start.getTime() - b.start.getTime());
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendarEvents.status, 'CONFIRMED'),
+        isNotNull(calendarEvents.recurrence),
+        lt(calendarEvents.startsAt, to),
+      ),
+    );
+  return [...singles, ...series].flatMap((row) => occurrencesOf(row, from, to)).sort((a, b) => a.start.getTime() - b.start.getTime());
 }
 
 /** The user's confirmed events overlapping [from, to), soonest first. */
@@ -138,10 +143,19 @@ async function conflictsOf(
   const length = input.endsAt.getTime() - input.startsAt.getTime();
   const horizon = new Date(input.startsAt.getTime() + SERIES_HORIZON_DAYS * 86_400_000);
   const starts = input.recurrence
-    ? occurrencesBetween({ rule: input.recurrence, seriesStart: input.startsAt, timeZone: input.timeZone ?? 'UTC', from: input.startsAt, to: horizon, excluded: input.excludedStarts ?? [] })
+    ? occurrencesBetween({
+        rule: input.recurrence,
+        seriesStart: input.startsAt,
+        timeZone: input.timeZone ?? 'UTC',
+        from: input.startsAt,
+        to: horizon,
+        excluded: input.excludedStarts ?? [],
+      })
     : [input.startsAt];
   if (starts.length === 0) return [];
-  const busy = (await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)).filter((o) => o.eventId !== ignoreEventId);
+  const busy = (await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)).filter(
+    (o) => o.eventId !== ignoreEventId,
+  );
   return starts.flatMap((at) => {
     const end = at.getTime() + length;
     const hit = busy.find((o) => o.start.getTime() < end && o.end.getTime() > at.getTime());
@@ -185,13 +199,22 @@ export async function bookEvent(input: {
  * [startsAt, endsAt), keeping its id, unless the new time conflicts with another meeting.
  * Moving it where it already is (a retried step) succeeds. Undefined when it is not the user's.
  */
-export async function moveEvent(input: { eventId: string; userId: string; startsAt: Date; endsAt: Date }): Promise<BookingResult | undefined> {
+export async function moveEvent(input: {
+  eventId: string;
+  userId: string;
+  startsAt: Date;
+  endsAt: Date;
+}): Promise<BookingResult | undefined> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockCalendar(tx, input.userId);
-    const [event] = await tx.select().from(calendarEvents).where(and(eq(calendarEvents.id, input.eventId), eq(calendarEvents.userId, input.userId)));
+    const [event] = await tx
+      .select()
+      .from(calendarEvents)
+      .where(and(eq(calendarEvents.id, input.eventId), eq(calendarEvents.userId, input.userId)));
     if (!event) return undefined;
-    if (event.startsAt.getTime() === input.startsAt.getTime() && event.endsAt.getTime() === input.endsAt.getTime()) return { booked: event };
+    if (event.startsAt.getTime() === input.startsAt.getTime() && event.endsAt.getTime() === input.endsAt.getTime())
+      return { booked: event };
     const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id);
     if (conflicts.length > 0) return { conflicts };
     const [moved] = await tx
@@ -204,7 +227,15 @@ export async function moveEvent(input: { eventId: string; userId: string; starts
 }
 
 /** Cancels one occurrence of the user's series (idempotent); undefined when it is not the user's. */
-export async function cancelOccurrence({ eventId, userId, start }: { eventId: string; userId: string; start: Date }): Promise<CalendarEventRow | undefined> {
+export async function cancelOccurrence({
+  eventId,
+  userId,
+  start,
+}: {
+  eventId: string;
+  userId: string;
+  start: Date;
+}): Promise<CalendarEventRow | undefined> {
   const db = await getDb();
   const iso = JSON.stringify([start.toISOString()]);
   const [row] = await db
@@ -232,6 +263,9 @@ export async function cancelEvent({ eventId, userId }: { eventId: string; userId
 /** The user's event, if it is theirs. */
 export async function eventById({ eventId, userId }: { eventId: string; userId: string }): Promise<CalendarEventRow | undefined> {
   const db = await getDb();
-  const [row] = await db.select().from(calendarEvents).where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)));
+  const [row] = await db
+    .select()
+    .from(calendarEvents)
+    .where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)));
   return row;
 }

@@ -84,7 +84,8 @@ export async function submitRequest(userId: string, input: SubmitRequestInput): 
     return { taskId: answered.id, status: 'QUEUED' };
   }
   const waiting = await taskRepository.findNewestWaitingTask({ userId, maxAgeHours: WAITING_TASK_TTL_HOURS });
-  const answered = waiting && belongsTo(waiting, request) && (await taskRepository.appendAnswer({ taskId: waiting.id, userId, answer: request }));
+  const answered =
+    waiting && belongsTo(waiting, request) && (await taskRepository.appendAnswer({ taskId: waiting.id, userId, answer: request }));
   if (answered) {
     await enqueue(answered);
     return { taskId: answered.id, status: 'QUEUED' };

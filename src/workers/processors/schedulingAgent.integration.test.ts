@@ -37,10 +37,13 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
   });
 
   async function settle(taskId: string, statuses: TaskStatus[] = ['COMPLETED', 'WAITING_FOR_USER', 'FAILED']) {
-    return waitFor(async () => {
-      const task = await taskService.getTask({ taskId, userId });
-      return statuses.includes(task.status) ? task : undefined;
-    }, `task ${taskId} to reach ${statuses.join('/')}`);
+    return waitFor(
+      async () => {
+        const task = await taskService.getTask({ taskId, userId });
+        return statuses.includes(task.status) ? task : undefined;
+      },
+      `task ${taskId} to reach ${statuses.join('/')}`,
+    );
   }
 
   async function conversation(taskId: string) {
@@ -66,7 +69,9 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     const data = messages[2]!.data as { eventId: string; startsAt: string; endsAt: string; title: string; attendees: string[] };
     expect(data).toMatchObject({ title: 'Meeting with Dana', attendees: ['Dana'] });
     expect(new Date(data.endsAt).getTime() - new Date(data.startsAt).getTime()).toBe(30 * 60_000);
-    const local = new Intl.DateTimeFormat('en-US', { timeZone: TZ, hour: 'numeric', minute: '2-digit', hourCycle: 'h23' }).format(new Date(data.startsAt));
+    const local = new Intl.DateTimeFormat('en-US', { timeZone: TZ, hour: 'numeric', minute: '2-digit', hourCycle: 'h23' }).format(
+      new Date(data.startsAt),
+    );
     expect(local).toBe('15:00');
     expect(task.result).toEqual({ eventId: data.eventId });
   });
@@ -135,7 +140,9 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await settle(taskId)).status).toBe('WAITING_FOR_USER');
     const question = (await chatResponseService.getTaskMessages(taskId, userId)).messages.at(-1)!;
     expect(question.type).toBe('CLARIFICATION');
-    expect(question.content).toMatch(/^Which meeting should I cancel\? 1\) Meeting with Dana, .*3:00\sPM {2}2\) Meeting with Dana, .*5:00\sPM/);
+    expect(question.content).toMatch(
+      /^Which meeting should I cancel\? 1\) Meeting with Dana, .*3:00\sPM {2}2\) Meeting with Dana, .*5:00\sPM/,
+    );
     await ask('the second one');
     expect((await settle(taskId)).status).toBe('COMPLETED');
     expect((await conversation(taskId)).at(-1)![0]).toBe('CANCELLATION');
@@ -262,7 +269,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await conversation(other)).at(-1)![0]).toBe('INFO');
   });
 
-  it('keeps each user\'s tasks their own', async () => {
+  it("keeps each user's tasks their own", async () => {
     const taskId = await ask('book 30 min with Dana tomorrow at 3pm');
     await expect(taskService.getTask({ taskId, userId: 'someone-else' })).rejects.toMatchObject({ code: 'not_found' });
   });
