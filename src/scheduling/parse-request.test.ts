@@ -1,3 +1,4 @@
+// Over 300 lines: the language table, one row per phrasing, is meant to be read as one list.
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { formatLocal } from './availability';

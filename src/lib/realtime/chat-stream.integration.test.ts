@@ -1,3 +1,5 @@
+// Over 300 lines: the stream's replay, live delivery, limits and shutdown share one set of
+// fixtures on both databases; split, each file would repeat them.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { encode } from 'next-auth/jwt';

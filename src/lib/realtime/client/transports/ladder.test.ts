@@ -1,3 +1,4 @@
+// Over 300 lines: the fakes of EventSource and pusher-js are shared by every rung's test.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSHER_EVENTS, SSE_EVENTS, userChannel } from '../../protocol';
 import type { FetchAfter } from '../api';
