@@ -68,8 +68,8 @@ export const BENCH_AUTH_SECRET = 'bench-secret-0123456789abcdef0123456789';
 /**
  * A `next-auth.session-token` cookie value for `userId`, exactly as NextAuth's JWT session
  * strategy issues it (A256GCM-encrypted JWT with `sub`). Signing thousands of simulated users in
- * through scrypt would take minutes on this machine; bench/read.ts checks once that a real
- * sign-in and a minted token are accepted alike.
+ * through the password hash (argon2id) would take minutes on this machine; bench/read.ts checks
+ * once that a real sign-in and a minted token are accepted alike.
  */
 export async function mintSessionToken(userId: string, secret = BENCH_AUTH_SECRET): Promise<string> {
   return encode({ token: { sub: userId, email: `${userId}@bench.invalid`, name: userId }, secret, maxAge: 24 * 3600 });

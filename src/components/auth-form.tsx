@@ -4,6 +4,7 @@ import { signIn } from 'next-auth/react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { MIN_PASSWORD_LENGTH, NewPassword, PASSWORD_RULES, SIGN_IN_TOO_MANY_ATTEMPTS } from '@/lib/schemas/users';
 import styles from './auth-form.module.css';
 
 /** The sign-in and sign-up form: sign-up creates the user through POST /api/users, then signs in. */
@@ -21,6 +22,12 @@ export function AuthForm({ mode }: { mode: 'login' | 'register' }) {
     setError(null);
     try {
       if (mode === 'register') {
+        // The server's own rules, so the answer comes before the request.
+        const checked = NewPassword.safeParse(password);
+        if (!checked.success) {
+          setError(`Password ${checked.error.issues.map((issue) => issue.message).join('; ')}.`);
+          return;
+        }
         const response = await fetch('/api/users', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
@@ -34,7 +41,11 @@ export function AuthForm({ mode }: { mode: 'login' | 'register' }) {
       }
       const result = await signIn('credentials', { email, password, redirect: false });
       if (!result || result.error) {
-        setError('Wrong email or password.');
+        setError(
+          result?.error === SIGN_IN_TOO_MANY_ATTEMPTS
+            ? 'Too many sign-in attempts from this network; wait a few minutes and try again.'
+            : 'Wrong email or password.',
+        );
         return;
       }
       router.replace('/');
@@ -65,10 +76,12 @@ export function AuthForm({ mode }: { mode: 'login' | 'register' }) {
             name="password"
             type="password"
             autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-            minLength={mode === 'register' ? 8 : undefined}
+            minLength={mode === 'register' ? MIN_PASSWORD_LENGTH : undefined}
+            aria-describedby={mode === 'register' ? 'password-rules' : undefined}
             required
           />
         </label>
+        {mode === 'register' && <p id="password-rules">Password: {PASSWORD_RULES}.</p>}
         {error && (
           <p role="alert" className={styles.error}>
             {error}

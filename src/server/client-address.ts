@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/http/client-address-header';
 
-/**
- * The header through which our Node entry tells the app the client's address. Next.js route
- * handlers never see the socket, so without it every anonymous client shared one budget, and one
- * client could spend it for everyone. A value sent by the client itself is always overwritten.
- */
-export const CLIENT_ADDRESS_HEADER = 'x-chat-client-address';
+export { CLIENT_ADDRESS_HEADER };
 
 /**
  * Sets `CLIENT_ADDRESS_HEADER` from the socket's address, or, with `trustProxy`, from the last

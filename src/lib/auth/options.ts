@@ -1,7 +1,8 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { verifyCredentials } from '@/lib/services/user.service';
-import { consumeSignInAttempt } from '@/lib/rate-limit';
+import { clientAddress, consumeSignInAttempt } from '@/lib/rate-limit';
+import { SIGN_IN_TOO_MANY_ATTEMPTS } from '@/lib/schemas/users';
 import { getAuthSecret } from './secret';
 
 /** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
@@ -18,10 +19,11 @@ export function getAuthOptions(): NextAuthOptions {
           email: { label: 'Email', type: 'email' },
           password: { label: 'Password', type: 'password' },
         },
-        async authorize(credentials) {
+        async authorize(credentials, req) {
           const email = typeof credentials?.email === 'string' ? credentials.email.trim().toLowerCase() : '';
-          // Brute-force guard per account: NextAuth answers a refusal like a wrong password.
-          if (!(await consumeSignInAttempt(email))) return null;
+          // Budgets per address and per (account, address), before any hashing. NextAuth puts a
+          // thrown error's message in the redirect as `error=`, so the form can tell it apart.
+          if (!(await consumeSignInAttempt(email, clientAddress(req?.headers)))) throw new Error(SIGN_IN_TOO_MANY_ATTEMPTS);
           const user = await verifyCredentials({ email: credentials?.email, password: credentials?.password });
           return user ? { id: user.id, email: user.email, name: user.name } : null;
         },

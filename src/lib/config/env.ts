@@ -51,8 +51,11 @@ const ServerEnvSchema = z
     // Per user and endpoint group; 300 a minute leaves room for 5-second polling from many tabs.
     RATE_LIMIT_POINTS: positiveInt.default(300),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
-    // Sign-in and sign-up attempts per client address and window.
+    // Sign-in attempts per (account, client address) and sign-ups per client address, per window.
     AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
+    // Sign-in attempts per client address whatever the email: at most this many password hashes
+    // per address and window.
+    AUTH_ADDRESS_RATE_LIMIT_POINTS: positiveInt.default(30),
     // Behind a reverse proxy that appends the client's address to X-Forwarded-For.
     TRUST_PROXY: boolFlag.default(false),
 

@@ -64,7 +64,7 @@ export const chatUserCursors = pgTable('chat_user_cursors', {
 
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
 
-/** People who sign in. `email` is stored lower-case; `passwordHash` is scrypt (see lib/auth/password.ts). */
+/** People who sign in. `email` is stored lower-case; `passwordHash` is argon2id, or an older scrypt until the next sign-in (see lib/auth/password.ts). */
 export const users = pgTable('users', {
   id: text('id')
     .primaryKey()

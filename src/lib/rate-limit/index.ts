@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/http/client-address-header';
 
 /**
  * Per-user (or per-address) request budgets. In memory for one instance; in PostgreSQL's
@@ -12,6 +15,9 @@ import { processGlobal } from '@/lib/runtime/process-global';
 
 /** One limiter per bucket and budget, shared by every module instance of the process. */
 const limiters = processGlobal<Map<string, Promise<RateLimiterAbstract>>>('rate-limiters');
+
+/** Length of `rate_limits.key`, which holds `<bucket>:<subject>`. */
+const MAX_STORED_KEY_LENGTH = 255;
 
 async function createLimiter(bucket: string, points: number, duration: number): Promise<RateLimiterAbstract> {
   const memory = new RateLimiterMemory({ keyPrefix: bucket, points, duration });
@@ -43,46 +49,78 @@ function getLimiter(bucket: string, points: number, duration: number): Promise<R
 }
 
 /**
+ * The subject as stored: itself when `<bucket>:<subject>` fits the key column, else its SHA-256.
+ * A key that did not fit made PostgreSQL refuse the row, and the per-instance insurance limiter
+ * silently took over: each instance then granted the whole budget again.
+ */
+export function storedSubject(bucket: string, subject: string): string {
+  // JS counts UTF-16 units, never fewer than PostgreSQL's characters, so this errs on the safe side.
+  if (bucket.length + 1 + subject.length <= MAX_STORED_KEY_LENGTH) return subject;
+  return `sha256:${createHash('sha256').update(subject).digest('hex')}`;
+}
+
+/** Takes one point; false once the budget is spent (with the seconds until it refills). */
+async function take(bucket: string, subject: string, points: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+  const limiter = await getLimiter(bucket, points, getEnv().RATE_LIMIT_WINDOW_SECONDS);
+  try {
+    await limiter.consume(storedSubject(bucket, subject));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+    throw err;
+  }
+}
+
+/**
  * Takes one point from `subject`'s budget in `bucket` (RATE_LIMIT_POINTS per window, or `points`).
  * @throws AppError `rate_limited` with the seconds until the budget refills.
  */
 export async function consumeRateLimit(bucket: string, subject: string, points?: number): Promise<void> {
-  const env = getEnv();
-  const limiter = await getLimiter(bucket, points ?? env.RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
-  try {
-    await limiter.consume(subject);
-  } catch (err) {
-    if (err instanceof RateLimiterRes) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `Too many requests; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
-    }
-    throw err;
+  const result = await take(bucket, subject, points ?? getEnv().RATE_LIMIT_POINTS);
+  if (!result.ok) {
+    const { retryAfterSeconds } = result;
+    throw new AppError('rate_limited', `Too many requests; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
   }
 }
 
+/** An IPv6 address's /64 network, written out in full: one subscriber usually holds a whole /64. */
+function ipv6Network(address: string): string {
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}
+
+type HeaderSource = Headers | Record<string, unknown> | undefined;
+
 /**
- * The client's address for per-address budgets. A client can write any `X-Forwarded-For` it
- * likes, so the header counts only with TRUST_PROXY=true, and then only its last entry (the one
- * our own proxy appended). Otherwise every anonymous client shares the budget "direct".
+ * The client's address for per-address budgets, from the header our Node entry sets on every
+ * request (src/server/client-address.ts: the socket's address, or with TRUST_PROXY=true the last
+ * X-Forwarded-For entry; a client's own value is always overwritten). IPv6 clients are keyed by
+ * their /64. Without the header (the app served some other way) every client shares "unknown".
  */
-export function clientAddress(headers: Headers): string {
-  if (!getEnv().TRUST_PROXY) return 'direct';
-  const last = headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
-  return last || 'direct';
+export function clientAddress(headers: HeaderSource): string {
+  const raw = headers instanceof Headers ? headers.get(CLIENT_ADDRESS_HEADER) : headers?.[CLIENT_ADDRESS_HEADER];
+  const address = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+  if (!address) return 'unknown';
+  // Addresses with an embedded IPv4 part (other than ::ffff:, which the entry unwraps) are rare: keep them whole.
+  return isIPv6(address) && !address.includes('.') ? ipv6Network(address) : address;
 }
 
 /**
- * One sign-in attempt for `email`; false once its budget is spent. Keyed by the account alone,
- * so guessing one account's password from many (or forged) addresses is limited all the same.
+ * One sign-in attempt for `email` from `address`, taken BEFORE any password is hashed; false
+ * once a budget is spent. Two budgets: per address (AUTH_ADDRESS_RATE_LIMIT_POINTS, whatever the
+ * email, so a flood of made-up emails costs at most that many hashes per address) and per
+ * (account, address) (AUTH_RATE_LIMIT_POINTS), so guessing one account's password from one
+ * address never refuses its owner at another.
  */
-export async function consumeSignInAttempt(email: string): Promise<boolean> {
+export async function consumeSignInAttempt(email: string, address: string): Promise<boolean> {
   const env = getEnv();
-  const limiter = await getLimiter('signin', env.AUTH_RATE_LIMIT_POINTS, env.RATE_LIMIT_WINDOW_SECONDS);
-  try {
-    await limiter.consume(email);
-    return true;
-  } catch (err) {
-    if (err instanceof RateLimiterRes) return false;
-    throw err;
-  }
+  if (!(await take('signin-address', address, env.AUTH_ADDRESS_RATE_LIMIT_POINTS)).ok) return false;
+  // The address first: it is a fixed shape, and the email (any text) cannot run into it.
+  return (await take('signin', `${address} ${email}`, env.AUTH_RATE_LIMIT_POINTS)).ok;
 }

@@ -1,9 +1,37 @@
 import { z } from 'zod';
+import { COMMON_PASSWORDS } from '@/lib/auth/common-passwords';
 import { TimeZone } from './common';
 
 /** Users: sign-up, the settings the agent books within, and the user as the API shows it. */
 
+export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 200;
+
+/**
+ * NextAuth's error code (`error=` in its redirect, `result.error` in the browser) for a sign-in
+ * refused because a budget is spent; wrong credentials are `CredentialsSignin`.
+ */
+export const SIGN_IN_TOO_MANY_ATTEMPTS = 'TooManyAttempts';
+
+/** The password rules in words, for the sign-up form and the API document. */
+export const PASSWORD_RULES = `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, not all whitespace, and not one of the most common passwords`;
+
+/** True for a password among the most common ones, in any letter case. */
+export function isCommonPassword(password: string): boolean {
+  return COMMON_PASSWORDS.has(password.normalize('NFKC').trim().toLowerCase());
+}
+
+/**
+ * A new password (sign-up, `createUser`), checked in the browser as well. Every rule is checked
+ * (no early stop), so a refusal names each one that failed.
+ */
+export const NewPassword = z
+  .string({ message: 'is required' })
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .refine((password) => /\S/u.test(password), 'must not be only whitespace')
+  .refine((password) => !isCommonPassword(password), 'is one of the most common passwords; choose another')
+  .meta({ description: PASSWORD_RULES });
 
 /** `POST /api/users` (sign-up), and `createUser`. */
 export const NewUserInput = z.object({
@@ -12,10 +40,7 @@ export const NewUserInput = z.object({
     .trim()
     .toLowerCase()
     .pipe(z.email({ message: 'must be an email address' }).max(254, 'must be at most 254 characters')),
-  password: z
-    .string({ message: 'is required' })
-    .min(8, 'must be at least 8 characters')
-    .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`),
+  password: NewPassword,
   name: z.string().trim().max(100, 'must be at most 100 characters').optional(),
 });
 export type NewUserInput = z.input<typeof NewUserInput>;

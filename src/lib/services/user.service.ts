@@ -1,16 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { hashPassword, verifyPassword } from '@/lib/auth/password';
+import { hashPassword, needsRehash, verifyDecoy, verifyPassword } from '@/lib/auth/password';
 import { getDb } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
+import { getLogger } from '@/lib/log/logger';
 import { MAX_PASSWORD_LENGTH, NewUserInput, UserSettingsInput, type PublicUser } from '@/lib/schemas/users';
 
-// A hash of a random password, compared against when the email is unknown so that a wrong
-// email and a wrong password take the same time.
-let decoyHash: Promise<string> | undefined;
-
 /**
- * Creates a user with a scrypt-hashed password.
+ * Creates a user with an argon2id-hashed password (rules: `NewPassword` in schemas/users.ts).
  * @throws AppError `invalid_input` for a bad field or an email already registered.
  */
 export async function createUser(input: NewUserInput): Promise<PublicUser> {
@@ -29,19 +26,33 @@ export async function createUser(input: NewUserInput): Promise<PublicUser> {
 
 /**
  * The user whose email and password match, or null. Unknown emails cost as much time as wrong
- * passwords. One object, so email and password cannot be passed in swapped order.
+ * passwords. A hash of an older format or weaker parameters is replaced once the password has
+ * matched it. One object, so email and password cannot be passed in swapped order.
  */
 export async function verifyCredentials({ email, password }: { email: unknown; password: unknown }): Promise<PublicUser | null> {
   if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return null;
   const db = await getDb();
   const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1);
   if (!user) {
-    decoyHash ??= hashPassword(Math.random().toString(36));
-    await verifyPassword(password, await decoyHash);
+    await verifyDecoy(password);
     return null;
   }
   if (!(await verifyPassword(password, user.passwordHash))) return null;
+  if (needsRehash(user.passwordHash)) await upgradeHash(user.id, user.passwordHash, password);
   return { id: user.id, email: user.email, name: user.name };
+}
+
+/** Replaces `oldHash` with a current one, unless the password changed meanwhile; a failure only costs the upgrade. */
+async function upgradeHash(userId: string, oldHash: string, password: string): Promise<void> {
+  try {
+    const db = await getDb();
+    await db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(and(eq(users.id, userId), eq(users.passwordHash, oldHash)));
+  } catch (err) {
+    getLogger().warn({ userId, err: err instanceof Error ? err.message : String(err) }, 'password hash upgrade failed');
+  }
 }
 
 /**
