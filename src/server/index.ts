@@ -6,6 +6,7 @@ import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
 import { setClientAddressHeader } from './client-address';
+import { refuseUndecodablePath } from './request-path';
 import { securityHeaders } from './security-headers';
 import { pusherSources, resolveAuthUrl } from './serving-env';
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     setClientAddressHeader(req, env.TRUST_PROXY);
     for (const [name, value] of headers) res.setHeader(name, value);
+    if (refuseUndecodablePath(req, res)) return;
     void handle(req, res);
   });
   exitAfterShutdown();

@@ -4,7 +4,9 @@ import { getSessionUserId } from '@/lib/auth/session';
 import { getEnv } from '@/lib/config/env';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
 import { clientAddress, consumeRateLimit } from '@/lib/rate-limit';
+import { assertStorableText } from '@/lib/schemas/common';
 import { toErrorResponse } from './errors';
+import { decodeUtf8, parseUrlEncoded } from './request-text';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -44,12 +46,14 @@ type NextHandler = (req: NextRequest, ctx: { params: Promise<Record<string, stri
 
 async function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): Promise<z.output<S>> {
   if (!schema) return undefined as z.output<S>;
+  // Before the schema, for every route: a field the schema would strip (or pass on) is refused too.
+  assertStorableText(value, `Invalid ${where}`);
   const result = await schema.safeParseAsync(value);
   if (!result.success) throw new AppError('invalid_input', `Invalid ${where}: ${describeIssues(result.error.issues)}`);
   return result.data;
 }
 
-/** Reads at most MAX_BODY_BYTES of the body, stopping (413) as soon as it is exceeded. */
+/** Reads at most MAX_BODY_BYTES of the body, stopping (413) as soon as it is exceeded; 400 unless UTF-8. */
 async function readBodyText(req: NextRequest): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   const tooLarge = () => new AppError('payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes`);
@@ -68,7 +72,7 @@ async function readBodyText(req: NextRequest): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks));
 }
 
 async function readBody(req: NextRequest, kinds: BodyKind[]): Promise<unknown> {
@@ -80,7 +84,7 @@ async function readBody(req: NextRequest, kinds: BodyKind[]): Promise<unknown> {
     throw new AppError('unsupported_media_type', `Content-Type must be ${accepted.join(' or ')}`);
   }
   const text = await readBodyText(req);
-  if (kind === 'form') return Object.fromEntries(new URLSearchParams(text));
+  if (kind === 'form') return parseUrlEncoded(text, 'body');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -135,7 +139,8 @@ export function withRoute<
       if (userId) await consumeRateLimit(spec.limit, userId);
       else await consumeRateLimit(spec.limit, `addr:${clientAddress(req.headers)}`, getEnv().AUTH_RATE_LIMIT_POINTS);
       const params = await parseWith(spec.params, await routeCtx.params, 'path');
-      const query = await parseWith(spec.query, Object.fromEntries(req.nextUrl.searchParams), 'query');
+      // Every route, with a query schema or not, refuses a query it could not store.
+      const query = await parseWith(spec.query, parseUrlEncoded(req.nextUrl.search.slice(1), 'query'), 'query');
       const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
       const result = await handler({ req, userId, params, query, body: body as z.output<B> });
       if (result instanceof Response) return result;

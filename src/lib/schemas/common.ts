@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../config/env';
-import { ERROR_STATUS, type ErrorCode } from '../errors/app-error';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../errors/app-error';
+import { describeTextIssue, findUnstorableText, unstorableTextReason } from './text';
 
 /**
  * Rules shared by every domain's schemas. This folder is imported by the server and (as types)
@@ -16,7 +17,24 @@ export const MAX_ID_LENGTH = 191;
 export const Id = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .min(1, 'must not be empty')
-  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+  .superRefine((id, ctx) => {
+    const reason = unstorableTextReason(id);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  });
+
+/**
+ * The rule every entry point applies to what it is given (HTTP routes through withRoute, the
+ * services that CLIs and workers call directly): no string anywhere in `value`, key or value,
+ * holds text PostgreSQL cannot store (NUL, unpaired surrogates).
+ * @throws AppError `invalid_input` naming the field, prefixed by `where` (e.g. "Invalid body").
+ */
+export function assertStorableText(value: unknown, where?: string): void {
+  const issue = findUnstorableText(value);
+  if (!issue) return;
+  const detail = describeTextIssue(issue);
+  throw new AppError('invalid_input', where ? `${where}: ${detail}` : detail);
+}
 
 /** An IANA time zone name such as Europe/Berlin (or UTC). */
 export const TimeZone = z

@@ -3,6 +3,7 @@ import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
+import { EARLIEST_INSTANT, isStorableInstant } from '@/lib/schemas/text';
 
 /** Longest event the agent books; bounds the index scan of overlap queries. */
 export const MAX_EVENT_MINUTES = 480;
@@ -17,7 +18,8 @@ type Executor = Pick<Db, 'select'>;
  * on both sides.
  */
 function overlapping(userId: string, from: Date, to: Date) {
-  const earliestStart = new Date(from.getTime() - MAX_EVENT_MINUTES * 60_000);
+  // Never before year 1: PostgreSQL refuses year 0, and a range starting in year 1 is valid.
+  const earliestStart = new Date(Math.max(from.getTime() - MAX_EVENT_MINUTES * 60_000, EARLIEST_INSTANT.getTime()));
   return and(
     eq(calendarEvents.userId, userId),
     gt(calendarEvents.startsAt, earliestStart),
@@ -91,9 +93,12 @@ export async function findOverlapping(userId: string, from: Date, to: Date, exec
 
 /**
  * The user's events (confirmed and cancelled) overlapping [from, to), oldest first.
- * @throws AppError `invalid_input` when `to` is not after `from` or the range exceeds 92 days.
+ * @throws AppError `invalid_input` when `to` is not after `from`, the range exceeds 92 days or
+ *   leaves the years 1..9999.
  */
 export async function listEvents(userId: string, from: Date, to: Date): Promise<CalendarEventRow[]> {
+  if (!isStorableInstant(from)) throw new AppError('invalid_input', 'from: must be within the years 0001 to 9999 (UTC)');
+  if (!isStorableInstant(to)) throw new AppError('invalid_input', 'to: must be within the years 0001 to 9999 (UTC)');
   if (!(to > from)) throw new AppError('invalid_input', 'to: must be after from');
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
     throw new AppError('invalid_input', `to: the range must be at most ${MAX_RANGE_DAYS} days`);

@@ -6,6 +6,7 @@ import { getLogger } from '@/lib/log/logger';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import { Id } from '@/lib/schemas/common';
+import { describeTextIssue, findUnstorableText } from '@/lib/schemas/text';
 import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMessageInput } from '@/lib/schemas/chat-messages';
 
 /**
@@ -47,6 +48,10 @@ function failure(error: string): SendChatMessageResult {
  * @returns `{ success, pusherSent, databaseStored, messageId, error? }`; never throws.
  */
 export async function sendChatMessage(message: SendChatMessageInput, orgId?: string): Promise<SendChatMessageResult> {
+  // Callers are CLIs and workers, not only routes: text PostgreSQL cannot store is refused here,
+  // naming the field, instead of failing inside the database.
+  const textIssue = findUnstorableText(message) ?? findUnstorableText({ orgId });
+  if (textIssue) return failure(`Invalid chat message: ${describeTextIssue(textIssue)}`);
   const parsed = SendChatMessageInput.safeParse(message);
   if (!parsed.success) return failure(`Invalid chat message: ${describeIssues(parsed.error.issues)}`);
   const org = OrgId.safeParse(orgId);

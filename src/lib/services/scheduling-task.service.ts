@@ -1,8 +1,9 @@
 import { getEnv } from '@/lib/config/env';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
-import { AppError } from '@/lib/errors/app-error';
+import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
 import { enqueueSchedulingTurn } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
+import { assertStorableText } from '@/lib/schemas/common';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as userService from '@/lib/services/user.service';
 import { routeMessage } from '@/scheduling/routing';
@@ -48,7 +49,7 @@ async function enqueue(task: SchedulingTaskRow): Promise<void> {
     await enqueueSchedulingTurn({ taskId: task.id, turn: task.answers.length });
   } catch (err) {
     // Without a job the task would wait forever; fail it visibly instead.
-    getLogger().error({ err: err instanceof Error ? err.message : String(err), taskId: task.id }, 'could not enqueue task');
+    getLogger().error({ err: rootCauseMessage(err), taskId: task.id }, 'could not enqueue task');
     await taskRepository.failUnqueued({ taskId: task.id, error: 'Failed to schedule meeting' }).catch(() => {});
     throw err;
   }
@@ -68,9 +69,11 @@ function belongsTo(task: SchedulingTaskRow, request: string): boolean {
  * the question open. Either way a job is queued.
  *
  * @throws AppError `not_found` for a `taskId` that is not the user's; `invalid_input` for a task
- *   that is not waiting for an answer.
+ *   that is not waiting for an answer, or for text PostgreSQL cannot store (NUL, unpaired
+ *   surrogates) in any field, named.
  */
 export async function submitRequest(userId: string, input: SubmitRequestInput): Promise<{ taskId: string; status: 'QUEUED' }> {
+  assertStorableText({ userId, ...input });
   const request = input.request.trim();
   if (input.taskId) {
     const target = await getTask({ taskId: input.taskId, userId });

@@ -4,13 +4,17 @@ import { getDb } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { assertStorableText } from '@/lib/schemas/common';
+import { findUnstorableText } from '@/lib/schemas/text';
 import { MAX_PASSWORD_LENGTH, NewUserInput, UserSettingsInput, type PublicUser } from '@/lib/schemas/users';
 
 /**
  * Creates a user with an argon2id-hashed password (rules: `NewPassword` in schemas/users.ts).
- * @throws AppError `invalid_input` for a bad field or an email already registered.
+ * @throws AppError `invalid_input` for a bad field (text PostgreSQL cannot store included) or an
+ *   email already registered.
  */
 export async function createUser(input: NewUserInput): Promise<PublicUser> {
+  assertStorableText(input);
   const parsed = NewUserInput.safeParse(input);
   if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error.issues));
   const { email, password, name } = parsed.data;
@@ -31,6 +35,9 @@ export async function createUser(input: NewUserInput): Promise<PublicUser> {
  */
 export async function verifyCredentials({ email, password }: { email: unknown; password: unknown }): Promise<PublicUser | null> {
   if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return null;
+  // No account has such an email or password (sign-up refuses them), and scrypt would treat
+  // "password\0" as "password" (HMAC pads keys with zeros).
+  if (findUnstorableText([email, password])) return null;
   const db = await getDb();
   const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).limit(1);
   if (!user) {
