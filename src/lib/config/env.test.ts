@@ -40,12 +40,21 @@ describe('parseEnv', () => {
     });
 
     it("refuses a self-hosted server on one side and Pusher's cloud on the other", () => {
-      fails({ ...server, PUSHER_HOST: '127.0.0.1', NEXT_PUBLIC_PUSHER_KEY: 'k' }, /NEXT_PUBLIC_PUSHER_HOST: is required when PUSHER_HOST is set/);
-      fails({ ...server, NEXT_PUBLIC_PUSHER_KEY: 'k', NEXT_PUBLIC_PUSHER_HOST: 'ws.example.com' }, /PUSHER_HOST: is required when NEXT_PUBLIC_PUSHER_HOST/);
+      fails(
+        { ...server, PUSHER_HOST: '127.0.0.1', NEXT_PUBLIC_PUSHER_KEY: 'k' },
+        /NEXT_PUBLIC_PUSHER_HOST: is required when PUSHER_HOST is set/,
+      );
+      fails(
+        { ...server, NEXT_PUBLIC_PUSHER_KEY: 'k', NEXT_PUBLIC_PUSHER_HOST: 'ws.example.com' },
+        /PUSHER_HOST: is required when NEXT_PUBLIC_PUSHER_HOST/,
+      );
     });
 
     it('refuses browser host settings without a browser key', () => {
-      fails({ ...server, PUSHER_HOST: 'h', NEXT_PUBLIC_PUSHER_HOST: 'h' }, /NEXT_PUBLIC_PUSHER_HOST: is set but NEXT_PUBLIC_PUSHER_KEY is not/);
+      fails(
+        { ...server, PUSHER_HOST: 'h', NEXT_PUBLIC_PUSHER_HOST: 'h' },
+        /NEXT_PUBLIC_PUSHER_HOST: is set but NEXT_PUBLIC_PUSHER_KEY is not/,
+      );
     });
 
     it('accepts a self-hosted setup on both sides, and the server alone', () => {

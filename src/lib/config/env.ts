@@ -110,7 +110,8 @@ function browserPusherIssues(env: {
     const stray = (['NEXT_PUBLIC_PUSHER_HOST', 'NEXT_PUBLIC_PUSHER_PORT', 'NEXT_PUBLIC_PUSHER_USE_TLS'] as const).filter(
       (name) => env[name] !== undefined,
     );
-    for (const name of stray) issues.push({ path: [name], message: 'is set but NEXT_PUBLIC_PUSHER_KEY is not (the browser would not use Pusher)' });
+    for (const name of stray)
+      issues.push({ path: [name], message: 'is set but NEXT_PUBLIC_PUSHER_KEY is not (the browser would not use Pusher)' });
     return issues;
   }
   const missing = (['PUSHER_APP_ID', 'PUSHER_KEY', 'PUSHER_SECRET', 'PUSHER_CLUSTER'] as const).filter((name) => !env[name]);
