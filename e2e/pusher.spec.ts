@@ -158,8 +158,9 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('
   });
 
   it('shows the full body of a message over 10 KB, which Pusher carried as a thin event', async () => {
-    // Within the 10,000-character content limit, over Pusher's 10 KB event limit: 3 bytes a character.
-    const long = `Agenda · 会议议程: ${'审查季度数据和招聘计划，然后确认下周的预算。'.repeat(190)} End.`;
+    // Within the 10,000-character content limit, over Pusher's 10 KB event limit: Cyrillic takes
+    // 2 bytes a letter (and renders in the fonts Debian's Chromium has).
+    const long = `Повестка дня. ${'Проверить квартальные цифры, план найма и бюджет на следующую неделю. '.repeat(100)}Конец.`;
     expect(long.length).toBeLessThanOrEqual(10_000);
     expect(Buffer.byteLength(long)).toBeGreaterThan(12_000);
     const sent = await chatSend(users.ana, long);
@@ -220,6 +221,7 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('
     // Every confirmation came over Pusher, published by the worker process.
     expect(pusherEvents(tabB, 'chat-message').filter((e) => e.data.type === 'CONFIRMATION')).toHaveLength(2);
     expect(streamRequests()).toEqual([]);
+    await tabB.locator('li[data-type="CONFIRMATION"]').first().scrollIntoViewIfNeeded();
     await tabB.screenshot({ path: path.join(ARTIFACTS, 'pusher-two-instances.png') });
   });
 
