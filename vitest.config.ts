@@ -32,8 +32,11 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
       },
       { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
-      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'] } },
+      // Their beforeAll builds the app when it is stale (test/helpers/build.ts): minutes on a busy
+      // 2-core machine, and a file may first wait on the one build lock for the other build
+      // (e2e/pusher.spec.ts uses a second one, made with the browser's Pusher settings).
+      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'], hookTimeout: 600_000 } },
+      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], hookTimeout: 600_000 } },
       {
         extends: true,
         test: {
