@@ -5,7 +5,16 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: ['.next/**', 'node_modules/**', '.data/**', 'drizzle/**', 'e2e/artifacts/**', 'next-env.d.ts', 'bench/results/**'],
+    ignores: [
+      '.next/**',
+      '.next-pusher/**',
+      'node_modules/**',
+      '.data/**',
+      'drizzle/**',
+      'e2e/artifacts/**',
+      'next-env.d.ts',
+      'bench/results/**',
+    ],
   },
   {
     rules: {

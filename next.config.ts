@@ -5,6 +5,9 @@ const nextConfig: NextConfig = {
   // workers at run time; bundling them breaks those lookups, so Node resolves them instead.
   serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pg-boss', 'pino', 'pusher'],
   poweredByHeader: false,
+  // Where `next build` writes and our server entry (which loads this file too) reads the build.
+  // The tests keep a second build, made with the browser's Pusher settings, in its own directory.
+  distDir: process.env.NEXT_DIST_DIR || '.next',
   // `npm run typecheck` (tsc over app, scripts and tests) is the type gate, run by CI before the
   // build; checking again inside `next build` only doubles the build time.
   typescript: { ignoreBuildErrors: true },

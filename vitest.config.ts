@@ -32,8 +32,22 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
       },
       { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
-      { extends: true, test: { name: 'http', include: ['test/http/**/*.http.test.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], globalSetup: ['test/helpers/global-build.ts'] } },
+      // The app is built once in globalSetup; e2e/pusher.spec.ts makes a second build (the browser's
+      // Pusher settings are inlined at build time) in its beforeAll, which may take minutes on a busy
+      // 2-core machine and first wait on the one build lock.
+      {
+        extends: true,
+        test: {
+          name: 'http',
+          include: ['test/http/**/*.http.test.ts'],
+          globalSetup: ['test/helpers/global-build.ts'],
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], globalSetup: ['test/helpers/global-build.ts'], hookTimeout: 600_000 },
+      },
       {
         extends: true,
         test: {

@@ -65,7 +65,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${app.baseUrl}/`);
-    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live');
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live · stream');
   }
 
   async function contents(page: Page, selector = 'li[data-message-id]') {
@@ -111,7 +111,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
   it('after a server restart, 5 messages sent while it was down appear once each, in order', async () => {
     const page = await desktop.newPage();
     await page.goto(`${app.baseUrl}/`);
-    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live');
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live · stream');
     const before = (await contents(page)).length;
 
     await app.stop();
@@ -137,7 +137,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     const all = await contents(page);
     expect(all.slice(before)).toEqual([1, 2, 3, 4, 5].map((i) => `While you were away #${i}`));
     expect(new Set(all).size).toBe(all.length);
-    await expect.poll(() => page.getByTestId('connection').textContent()).toContain('Live');
+    await expect.poll(() => page.getByTestId('connection').textContent()).toContain('Live · stream');
     await expect.poll(() => badge(page)).toBe('8');
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-after-restart.png') });
     await page.close();
@@ -148,7 +148,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     const second = await desktop.newPage();
     for (const page of [first, second]) {
       await page.goto(`${app.baseUrl}/`);
-      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live');
+      await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live · stream');
       await expect.poll(() => badge(page)).toBe('8');
     }
     await first.getByRole('button', { name: 'Mark all read' }).click();

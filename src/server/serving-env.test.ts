@@ -40,10 +40,30 @@ describe('securityHeaders', () => {
       PUSHER_CLUSTER: 'mt1',
       PUSHER_HOST: 'soketi.internal',
       PUSHER_PORT: '6001',
+      // The browser reaches the same server by its public name.
+      NEXT_PUBLIC_PUSHER_KEY: 'k',
+      NEXT_PUBLIC_PUSHER_HOST: 'ws.chat.example.com',
+      NEXT_PUBLIC_PUSHER_PORT: '6001',
     });
     const csp = securityHeaders(env, { dev: false, connectSources: pusherSources(env) })['Content-Security-Policy'];
-    expect(csp).toContain("connect-src 'self' ws://soketi.internal:6001 wss://soketi.internal:6001");
+    expect(csp).toContain("connect-src 'self' ws://ws.chat.example.com:6001 wss://ws.chat.example.com:6001;");
     expect(csp).not.toContain('pusher.com');
+    expect(csp).not.toContain('soketi.internal');
     expect(pusherSources(parseEnv({}))).toEqual([]);
+  });
+
+  it('allows only wss to a self-hosted server with TLS, and the cloud only when the browser uses it', () => {
+    const server = { PUSHER_APP_ID: '1', PUSHER_KEY: 'k', PUSHER_SECRET: 's', PUSHER_CLUSTER: 'eu' };
+    const tls = parseEnv({
+      ...server,
+      PUSHER_HOST: 'soketi.internal',
+      NEXT_PUBLIC_PUSHER_KEY: 'k',
+      NEXT_PUBLIC_PUSHER_HOST: 'ws.chat.example.com',
+      NEXT_PUBLIC_PUSHER_USE_TLS: 'true',
+    });
+    expect(pusherSources(tls)).toEqual(['wss://ws.chat.example.com']);
+    expect(pusherSources(parseEnv({ ...server, NEXT_PUBLIC_PUSHER_KEY: 'k' }))).toEqual(['https://*.pusher.com', 'wss://*.pusher.com']);
+    // The server publishes, but the browser was built without Pusher: it never connects there.
+    expect(pusherSources(parseEnv(server))).toEqual([]);
   });
 });

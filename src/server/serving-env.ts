@@ -1,3 +1,4 @@
+import { browserPusherSettings } from '@/lib/config/client-env';
 import { EnvError, type ServerEnv } from '@/lib/config/env';
 
 /**
@@ -15,10 +16,17 @@ export function resolveAuthUrl(env: ServerEnv): string {
   return `http://localhost:${env.PORT}`;
 }
 
-/** Realtime hosts the browser may connect to besides this app (the CSP's connect-src). */
+/**
+ * Realtime hosts the browser may connect to besides this app (the CSP's connect-src): where the
+ * browser's pusher-js goes, so the NEXT_PUBLIC_* settings it was built with (the server's PUSHER_HOST
+ * may be an internal name the browser never sees). pusher-js only opens WebSockets to a
+ * self-hosted server (its HTTP fallbacks are off there); on the cloud it may also use HTTP.
+ */
 export function pusherSources(env: ServerEnv): string[] {
-  if (!env.isPusherConfigured) return [];
-  if (!env.PUSHER_HOST) return ['https://*.pusher.com', 'wss://*.pusher.com'];
-  const hostPort = env.PUSHER_PORT ? `${env.PUSHER_HOST}:${env.PUSHER_PORT}` : env.PUSHER_HOST;
-  return [`ws://${hostPort}`, `wss://${hostPort}`, `http://${hostPort}`, `https://${hostPort}`];
+  const pusher = browserPusherSettings(env);
+  if (!pusher) return [];
+  if (!pusher.host) return ['https://*.pusher.com', 'wss://*.pusher.com'];
+  const hostPort = pusher.port ? `${pusher.host}:${pusher.port}` : pusher.host;
+  // Without TLS pusher-js still uses wss on an https page.
+  return pusher.useTLS ? [`wss://${hostPort}`] : [`ws://${hostPort}`, `wss://${hostPort}`];
 }

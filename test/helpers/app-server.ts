@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureBuilt } from './build';
+import { buildEnv, DEFAULT_BUILD, ensureBuilt, type BuildVariant } from './build';
 import { createScratchPostgres, type DatabaseKind } from './test-db';
 
 const run = promisify(execFile);
@@ -75,15 +75,20 @@ async function waitUntilReady(baseUrl: string, child: ChildProcess, logs: () => 
 export async function startApp(options: {
   kind: DatabaseKind;
   env?: Record<string, string>;
+  /** Which build to serve (and make if needed); its NEXT_PUBLIC_* are set at run time too, as they must match. */
+  build?: BuildVariant;
   beforeStart?: (env: NodeJS.ProcessEnv) => Promise<void>;
 }): Promise<AppServer> {
-  await ensureBuilt();
+  const build = options.build ?? DEFAULT_BUILD;
+  await ensureBuilt(build);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const scratch = options.kind === 'postgres' ? await createScratchPostgres() : undefined;
   const pgliteDir = options.kind === 'pglite' ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chat-app-')), 'db') : undefined;
+  // Browser settings only from the build variant, as the build got them.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('NEXT_PUBLIC_')));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     NEXTAUTH_SECRET: TEST_AUTH_SECRET,
@@ -91,6 +96,7 @@ export async function startApp(options: {
     LOG_LEVEL: process.env.APP_LOG_LEVEL ?? 'warn',
     DATABASE_URL: scratch?.url ?? '',
     PGLITE_DIR: pgliteDir ?? '',
+    ...buildEnv(build),
     ...options.env,
   };
   if (options.beforeStart) await options.beforeStart(env);

@@ -5,6 +5,25 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK = path.join(ROOT, '.next-build.lock');
+/** Written next to BUILD_ID: the variables a build was made with, so a changed variant rebuilds. */
+const STAMP = 'test-build-env.json';
+
+/**
+ * One build of the app: the directory it goes to (next.config.ts reads NEXT_DIST_DIR, at build and
+ * when the server starts) and the variables inlined at build time (NEXT_PUBLIC_*). The default is
+ * `.next/` with no browser Pusher settings: the chat UI climbs down to the SSE stream.
+ */
+export interface BuildVariant {
+  distDir: string;
+  env: Record<string, string>;
+}
+
+export const DEFAULT_BUILD: BuildVariant = { distDir: '.next', env: {} };
+
+/** The variables a server started on `variant` needs so that Next serves that build. */
+export function buildEnv(variant: BuildVariant): Record<string, string> {
+  return { NEXT_DIST_DIR: variant.distDir, ...variant.env };
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -15,9 +34,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function isFresh(): boolean {
-  const buildId = path.join(ROOT, '.next/BUILD_ID');
+function isFresh(variant: BuildVariant): boolean {
+  const buildId = path.join(ROOT, variant.distDir, 'BUILD_ID');
   if (!fs.existsSync(buildId)) return false;
+  const stamp = path.join(ROOT, variant.distDir, STAMP);
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== JSON.stringify(variant.env)) return false;
   const inputs = [path.join(ROOT, 'src'), path.join(ROOT, 'drizzle')].map(newestMtime);
   const configs = ['package-lock.json', 'next.config.ts'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs);
   return fs.statSync(buildId).mtimeMs > Math.max(...inputs, ...configs);
@@ -25,12 +46,13 @@ function isFresh(): boolean {
 
 /**
  * Builds the app once for the suites that run it with `next start`. Test files run in parallel
- * processes, so one takes a lock directory and builds while the others wait; a build newer than
- * every source file is reused, so re-running tests locally does not rebuild.
+ * processes, so one takes a lock directory and builds while the others wait (one lock for every
+ * variant: two builds at once would only compete for the same cores); a build newer than every
+ * source file, made with the same variables, is reused, so re-running tests locally does not rebuild.
  */
-export async function ensureBuilt(): Promise<void> {
+export async function ensureBuilt(variant: BuildVariant = DEFAULT_BUILD): Promise<void> {
   for (;;) {
-    if (isFresh()) return;
+    if (isFresh(variant)) return;
     try {
       fs.mkdirSync(LOCK);
     } catch {
@@ -41,12 +63,15 @@ export async function ensureBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (!isFresh()) {
+      if (!isFresh(variant)) {
+        // Browser settings come only from the variant: one in the developer's shell must not leak in.
+        const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('NEXT_PUBLIC_')));
         execFileSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
           cwd: ROOT,
           stdio: ['ignore', 'ignore', 'inherit'],
-          env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+          env: { ...inherited, ...buildEnv(variant), NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
         });
+        fs.writeFileSync(path.join(ROOT, variant.distDir, STAMP), JSON.stringify(variant.env));
       }
       return;
     } finally {

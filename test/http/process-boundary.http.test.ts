@@ -99,4 +99,17 @@ describe('the Node entry (npm start)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PORT');
   });
+
+  it("refuses a browser Pusher key without the server's PUSHER_* (a browser would dial Pusher's cloud), and never listens", async () => {
+    const result = await startExpectingExit({
+      NEXTAUTH_SECRET: 'a-secret-of-enough-length-0123456789',
+      NEXTAUTH_URL: 'http://127.0.0.1:1',
+      NEXT_PUBLIC_PUSHER_KEY: 'app-key',
+      NEXT_PUBLIC_PUSHER_HOST: 'localhost',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/NEXT_PUBLIC_PUSHER_KEY: .*set PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET, PUSHER_CLUSTER/);
+    expect(result.stderr).toContain('PUSHER_HOST: is required when NEXT_PUBLIC_PUSHER_HOST is set');
+    expect(await isListening(result.port)).toBe(false);
+  });
 });

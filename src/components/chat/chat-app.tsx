@@ -3,14 +3,21 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { SignOutButton } from '@/components/sign-out-button';
 import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
-import type { ClientChatMessage } from '@/lib/realtime/client/types';
+import type { ClientChatMessage, Connection } from '@/lib/realtime/client/types';
 import { Composer } from './composer';
 import { MESSAGE_KINDS } from './message-kinds';
 import { TaskHistory } from './task-history';
 import { useTasks, type TaskSummary } from './use-tasks';
 import styles from './chat.module.css';
 
-const CONNECTION_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', polling: 'Polling every 5 s' } as const;
+const LIVE_TEXT = { pusher: 'Live · Pusher', sse: 'Live · stream', polling: 'Live' } as const;
+
+/** The connection as the header shows it: the state, and over which transport messages come while live. */
+function connectionText({ state, transport }: Connection): string {
+  if (state === 'reconnecting') return 'Reconnecting…';
+  if (state === 'polling') return 'Polling';
+  return transport ? LIVE_TEXT[transport] : 'Live';
+}
 const AUTO_READ_KEY = 'chat:mark-read-when-seen';
 
 interface Group {
@@ -122,8 +129,14 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
       <header className={styles.header}>
         <h1>Scheduling assistant</h1>
         <div className={styles.toolbar}>
-          <span className={`${styles.connection} ${styles[connection]}`} role="status" data-testid="connection">
-            <span aria-hidden="true">●</span> {CONNECTION_TEXT[connection]}
+          <span
+            className={`${styles.connection} ${styles[connection.state]}`}
+            role="status"
+            data-testid="connection"
+            data-state={connection.state}
+            data-transport={connection.transport ?? ''}
+          >
+            <span aria-hidden="true">●</span> {connectionText(connection)}
           </span>
           <span className={styles.badge} data-testid="unread-badge" aria-label={`${unreadCount} unread messages`}>
             {unreadCount}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseClientEnv } from './client-env';
-import { EnvError } from './env';
+import { EnvError } from './env-error';
 
 describe('parseClientEnv', () => {
   it('leaves Pusher off and the cluster at mt1 with no variables', () => {
@@ -16,6 +16,32 @@ describe('parseClientEnv', () => {
       NEXT_PUBLIC_PUSHER_KEY: 'k',
       NEXT_PUBLIC_PUSHER_CLUSTER: 'eu',
     });
+  });
+
+  it('reads a self-hosted server: host, port as a number, TLS as a boolean', () => {
+    expect(
+      parseClientEnv({
+        NEXT_PUBLIC_PUSHER_KEY: 'k',
+        NEXT_PUBLIC_PUSHER_HOST: 'soketi.example.com',
+        NEXT_PUBLIC_PUSHER_PORT: '6001',
+        NEXT_PUBLIC_PUSHER_USE_TLS: 'false',
+      }),
+    ).toEqual({
+      NEXT_PUBLIC_PUSHER_KEY: 'k',
+      NEXT_PUBLIC_PUSHER_CLUSTER: 'mt1',
+      NEXT_PUBLIC_PUSHER_HOST: 'soketi.example.com',
+      NEXT_PUBLIC_PUSHER_PORT: 6001,
+      NEXT_PUBLIC_PUSHER_USE_TLS: false,
+    });
+  });
+
+  it.each([
+    ['NEXT_PUBLIC_PUSHER_HOST', 'wss://soketi.example.com'],
+    ['NEXT_PUBLIC_PUSHER_HOST', 'soketi.example.com:6001'],
+    ['NEXT_PUBLIC_PUSHER_PORT', '0'],
+    ['NEXT_PUBLIC_PUSHER_USE_TLS', 'yes'],
+  ])('names %s when its value %j is invalid', (name, value) => {
+    expect(() => parseClientEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
   it('names the variable when a value is invalid', () => {

@@ -23,7 +23,60 @@ describe('parseEnv', () => {
     expect(parseEnv({ PUSHER_USE_TLS: 'true' }).PUSHER_USE_TLS).toBe(true);
   });
 
+  describe("the browser's Pusher against the server's", () => {
+    const server = { PUSHER_APP_ID: '1', PUSHER_KEY: 'k', PUSHER_SECRET: 's', PUSHER_CLUSTER: 'mt1' };
+    const fails = (source: Record<string, string>, pattern: RegExp) => {
+      expect(() => parseEnv(source)).toThrow(EnvError);
+      expect(() => parseEnv(source)).toThrow(pattern);
+    };
+
+    it('refuses a browser key without the four server variables, naming the missing ones', () => {
+      fails({ NEXT_PUBLIC_PUSHER_KEY: 'k' }, /NEXT_PUBLIC_PUSHER_KEY: .*set PUSHER_APP_ID, PUSHER_KEY, PUSHER_SECRET, PUSHER_CLUSTER/);
+      fails({ ...server, PUSHER_SECRET: '', NEXT_PUBLIC_PUSHER_KEY: 'k' }, /NEXT_PUBLIC_PUSHER_KEY: .*set PUSHER_SECRET \(/);
+    });
+
+    it('refuses a browser key that is not the server key', () => {
+      fails({ ...server, NEXT_PUBLIC_PUSHER_KEY: 'other' }, /NEXT_PUBLIC_PUSHER_KEY: must equal PUSHER_KEY/);
+    });
+
+    it("refuses a self-hosted server on one side and Pusher's cloud on the other", () => {
+      fails(
+        { ...server, PUSHER_HOST: '127.0.0.1', NEXT_PUBLIC_PUSHER_KEY: 'k' },
+        /NEXT_PUBLIC_PUSHER_HOST: is required when PUSHER_HOST is set/,
+      );
+      fails(
+        { ...server, NEXT_PUBLIC_PUSHER_KEY: 'k', NEXT_PUBLIC_PUSHER_HOST: 'ws.example.com' },
+        /PUSHER_HOST: is required when NEXT_PUBLIC_PUSHER_HOST/,
+      );
+    });
+
+    it('refuses browser host settings without a browser key', () => {
+      fails(
+        { ...server, PUSHER_HOST: 'h', NEXT_PUBLIC_PUSHER_HOST: 'h' },
+        /NEXT_PUBLIC_PUSHER_HOST: is set but NEXT_PUBLIC_PUSHER_KEY is not/,
+      );
+    });
+
+    it('accepts a self-hosted setup on both sides, and the server alone', () => {
+      const env = parseEnv({
+        ...server,
+        PUSHER_HOST: '127.0.0.1',
+        PUSHER_PORT: '6001',
+        PUSHER_USE_TLS: 'false',
+        NEXT_PUBLIC_PUSHER_KEY: 'k',
+        NEXT_PUBLIC_PUSHER_HOST: 'localhost',
+        NEXT_PUBLIC_PUSHER_PORT: '6001',
+        NEXT_PUBLIC_PUSHER_USE_TLS: 'false',
+      });
+      expect(env).toMatchObject({ isPusherConfigured: true, NEXT_PUBLIC_PUSHER_PORT: 6001, NEXT_PUBLIC_PUSHER_USE_TLS: false });
+      expect(parseEnv(server).isPusherConfigured).toBe(true);
+    });
+  });
+
   it.each([
+    ['NEXT_PUBLIC_PUSHER_PORT', '70000'],
+    ['NEXT_PUBLIC_PUSHER_HOST', 'https://ws.example.com'],
+    ['NEXT_PUBLIC_PUSHER_USE_TLS', 'sure'],
     ['DATABASE_URL', 'mysql://x'],
     ['LOG_LEVEL', 'loud'],
     ['PUSHER_PORT', 'abc'],

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { clientEnvShape } from './client-env';
+import { describeIssues, EnvError } from './env-error';
+
+export { EnvError } from './env-error';
 
 /**
  * Server environment, validated once. Everything the server reads from `process.env` goes
@@ -41,6 +45,8 @@ const ServerEnvSchema = z
     PUSHER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     PUSHER_USE_TLS: boolFlag.optional(),
     PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+    // The browser's side (client-env.ts), checked here too because only the server sees both sides.
+    ...clientEnvShape,
 
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -82,17 +88,61 @@ const ServerEnvSchema = z
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
     }
+    for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
-export type ServerEnv = z.infer<typeof ServerEnvSchema> & { isPusherConfigured: boolean };
-
-/** Thrown at start when a variable is invalid; the message names every bad variable. */
-export class EnvError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvError';
+/**
+ * The browser's Pusher (NEXT_PUBLIC_PUSHER_*) against the server's (PUSHER_*): a browser that
+ * subscribes where the server does not publish would wait on a silent channel, or on Pusher's
+ * cloud while the server talks to a self-hosted server, so a mismatch stops the start.
+ */
+function browserPusherIssues(env: {
+  PUSHER_APP_ID?: string;
+  PUSHER_KEY?: string;
+  PUSHER_SECRET?: string;
+  PUSHER_CLUSTER?: string;
+  PUSHER_HOST?: string;
+  NEXT_PUBLIC_PUSHER_KEY?: string;
+  NEXT_PUBLIC_PUSHER_HOST?: string;
+  NEXT_PUBLIC_PUSHER_PORT?: number;
+  NEXT_PUBLIC_PUSHER_USE_TLS?: boolean;
+}): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const browserKey = env.NEXT_PUBLIC_PUSHER_KEY;
+  if (!browserKey) {
+    const stray = (['NEXT_PUBLIC_PUSHER_HOST', 'NEXT_PUBLIC_PUSHER_PORT', 'NEXT_PUBLIC_PUSHER_USE_TLS'] as const).filter(
+      (name) => env[name] !== undefined,
+    );
+    for (const name of stray)
+      issues.push({ path: [name], message: 'is set but NEXT_PUBLIC_PUSHER_KEY is not (the browser would not use Pusher)' });
+    return issues;
   }
+  const missing = (['PUSHER_APP_ID', 'PUSHER_KEY', 'PUSHER_SECRET', 'PUSHER_CLUSTER'] as const).filter((name) => !env[name]);
+  if (missing.length > 0) {
+    issues.push({
+      path: ['NEXT_PUBLIC_PUSHER_KEY'],
+      message: `is set, so the browser subscribes to Pusher, but the server cannot publish there: set ${missing.join(', ')} (or unset NEXT_PUBLIC_PUSHER_KEY)`,
+    });
+  }
+  if (env.PUSHER_KEY && browserKey !== env.PUSHER_KEY) {
+    issues.push({ path: ['NEXT_PUBLIC_PUSHER_KEY'], message: 'must equal PUSHER_KEY (the browser and the server use one Pusher app)' });
+  }
+  if (env.PUSHER_HOST && !env.NEXT_PUBLIC_PUSHER_HOST) {
+    issues.push({
+      path: ['NEXT_PUBLIC_PUSHER_HOST'],
+      message: `is required when PUSHER_HOST is set (the browser would connect to Pusher's cloud); the host browsers reach ${env.PUSHER_HOST} by`,
+    });
+  }
+  if (!env.PUSHER_HOST && env.NEXT_PUBLIC_PUSHER_HOST) {
+    issues.push({
+      path: ['PUSHER_HOST'],
+      message: `is required when NEXT_PUBLIC_PUSHER_HOST is set (the server would publish to Pusher's cloud)`,
+    });
+  }
+  return issues;
 }
+
+export type ServerEnv = z.infer<typeof ServerEnvSchema> & { isPusherConfigured: boolean };
 
 /**
  * Validates an environment object. Empty strings count as unset, as `.env` files
@@ -102,8 +152,7 @@ export function parseEnv(source: Record<string, string | undefined>): ServerEnv 
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = ServerEnvSchema.safeParse(cleaned);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new EnvError(`Invalid environment variables:\n${lines.join('\n')}`);
+    throw new EnvError(`Invalid environment variables:\n${describeIssues(result.error.issues)}`);
   }
   const env = result.data;
   const pusherVars = [env.PUSHER_APP_ID, env.PUSHER_KEY, env.PUSHER_SECRET, env.PUSHER_CLUSTER];

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { getClientEnv } from '@/lib/config/client-env';
+import { browserPusherSettings, getClientEnv, type BrowserPusherSettings } from '@/lib/config/client-env';
 import { Backoff } from '../backoff';
 import { api, fetchHistoryAfter, fetchLatest, SignedOutError } from './api';
 import { MessageStore } from './message-store';
@@ -11,11 +11,12 @@ import { pollingTransport } from './transports/polling';
 import { pusherTransport } from './transports/pusher';
 import { sseTransport } from './transports/sse';
 import type { Transport } from './transports/transport';
-import type { ClientChatMessage, ConnectionState, ReadEvent } from './types';
+import type { ClientChatMessage, Connection, ReadEvent } from './types';
 
 /**
  * The chat's real-time state over the transport ladder (transports/ladder.ts): Pusher when
- * NEXT_PUBLIC_PUSHER_KEY is set, else the built-in SSE stream, else polling every 5 s. One cursor
+ * NEXT_PUBLIC_PUSHER_KEY is set, else the built-in SSE stream, else polling every 5 s; `connection`
+ * says which of them runs and in what state. One cursor
  * (the highest gap-free position seen, kept by the message store) is shared by all three, and
  * messages are de-duplicated by id, so switching transports or reconnecting after any outage
  * yields every message exactly once.
@@ -23,8 +24,8 @@ import type { ClientChatMessage, ConnectionState, ReadEvent } from './types';
 
 export interface UseChatMessagesOptions {
   userId: string;
-  pusherKey?: string;
-  pusherCluster?: string;
+  /** Where pusher-js connects; defaults to the NEXT_PUBLIC_* settings, null skips Pusher. */
+  pusher?: BrowserPusherSettings | null;
   /** Skip Pusher and SSE (tests, or browsers behind proxies that break streaming). */
   forcePolling?: boolean;
 }
@@ -32,20 +33,21 @@ export interface UseChatMessagesOptions {
 export interface UseChatMessages {
   messages: ClientChatMessage[];
   unreadCount: number;
-  connection: ConnectionState;
+  connection: Connection;
   markRead: (ids: string[]) => Promise<void>;
   markAllRead: () => Promise<void>;
 }
 
 export function useChatMessages(options: UseChatMessagesOptions): UseChatMessages {
   const { userId, forcePolling } = options;
-  const pusherKey = options.pusherKey ?? getClientEnv().NEXT_PUBLIC_PUSHER_KEY;
-  const pusherCluster = options.pusherCluster ?? getClientEnv().NEXT_PUBLIC_PUSHER_CLUSTER;
+  const pusher = options.pusher === undefined ? browserPusherSettings(getClientEnv()) : options.pusher;
+  // The effect below restarts on a change; compared by value, as callers may pass a new object each render.
+  const pusherSettings = pusher ? JSON.stringify(pusher) : '';
 
   const storeRef = useRef(new MessageStore());
   const [messages, setMessages] = useState<ClientChatMessage[]>([]);
   const [unreadCount, setUnreadCount] = useState(0);
-  const [connection, setConnection] = useState<ConnectionState>('reconnecting');
+  const [connection, setConnection] = useState<Connection>({ state: 'reconnecting', transport: null });
   const countTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const router = useRouter();
@@ -91,7 +93,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     const sink: LadderSink = {
       messages: ingest,
       read: applyRead,
-      state: setConnection,
+      state: (state, transport) => setConnection({ state, transport }),
       countChanged: refreshCount,
       error: onSignedOut,
     };
@@ -99,7 +101,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     const rungs: Transport[] = forcePolling
       ? [polling]
       : [
-          ...(pusherKey ? [pusherTransport({ key: pusherKey, cluster: pusherCluster, userId, fetchAfter: fetchHistoryAfter })] : []),
+          ...(pusherSettings
+            ? [pusherTransport({ settings: JSON.parse(pusherSettings) as BrowserPusherSettings, userId, fetchAfter: fetchHistoryAfter })]
+            : []),
           sseTransport(),
           polling,
         ];
@@ -116,7 +120,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
         if (err instanceof SignedOutError) return onSignedOut(err);
         if (stopped) return;
         // The server is unreachable or failing: try again, less and less often.
-        setConnection('reconnecting');
+        setConnection({ state: 'reconnecting', transport: null });
         const retry = setTimeout(() => void start(), firstLoad.next());
         stop = () => clearTimeout(retry);
       }
@@ -128,7 +132,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
       stop();
       clearTimeout(countTimer.current);
     };
-  }, [userId, pusherKey, pusherCluster, forcePolling, ingest, applyRead, refreshCount, onSignedOut]);
+  }, [userId, pusherSettings, forcePolling, ingest, applyRead, refreshCount, onSignedOut]);
 
   const markRead = useCallback(
     async (ids: string[]) => {

@@ -121,16 +121,21 @@ function client(initial: ClientChatMessage[] = []) {
   const store = new MessageStore();
   store.add(initial);
   const states: string[] = [];
+  /** Each state with the transport it came from, as the UI shows it. */
+  const shown: string[] = [];
   const errors: unknown[] = [];
   let countRefreshes = 0;
   const sink: LadderSink = {
     messages: (messages, options) => void store.add(messages, options),
     read: (event) => void store.markRead(event),
-    state: (state) => void states.push(state),
+    state: (state, transport) => {
+      states.push(state);
+      shown.push(`${state} ${transport}`);
+    },
     countChanged: () => void countRefreshes++,
     error: (err) => void errors.push(err),
   };
-  return { store, states, errors, sink, cursor: () => store.cursor, counts: () => countRefreshes };
+  return { store, states, shown, errors, sink, cursor: () => store.cursor, counts: () => countRefreshes };
 }
 
 const positions = (store: MessageStore) => store.messages.map((m) => m.position);
@@ -193,6 +198,7 @@ describe('transport ladder', () => {
     refused.emit(SSE_EVENTS.chatMessage, message(2));
     refused.refuse();
     expect(c.states).toEqual(['live', 'polling']);
+    expect(c.shown).toEqual(['live sse', 'polling polling']);
     await vi.advanceTimersByTimeAsync(0);
     // The poll starts where the stream stopped, and brings the rest.
     expect(history.asked).toEqual([2]);
@@ -246,8 +252,7 @@ describe('transport ladder', () => {
     const history = fakeHistory(3);
     const c = client([message(1)]);
     const pusher = pusherTransport({
-      key: 'key',
-      cluster: 'eu',
+      settings: { key: 'key', cluster: 'eu', useTLS: true },
       userId: 'u1',
       fetchAfter: history.fetchAfter,
       loadPusher: async () => FakePusher as unknown as PusherClass,
@@ -285,8 +290,7 @@ describe('transport ladder', () => {
     const history = fakeHistory(2);
     const c = client();
     const pusher = pusherTransport({
-      key: 'key',
-      cluster: 'eu',
+      settings: { key: 'key', cluster: 'eu', useTLS: true },
       userId: 'u1',
       fetchAfter: history.fetchAfter,
       loadPusher: async () => FakePusher as unknown as PusherClass,
@@ -303,6 +307,7 @@ describe('transport ladder', () => {
     expect(FakeEventSource.instances.map((s) => s.url)).toEqual(['/api/chat-messages/stream?since=2']);
     lastSource().open();
     expect(c.states).toEqual(['live', 'reconnecting', 'live']);
+    expect(c.shown).toEqual(['live pusher', 'reconnecting pusher', 'live sse']);
     // Pusher failed for good: it is not tried again.
     await vi.advanceTimersByTimeAsync(120_000);
     expect(FakePusher.instances).toHaveLength(1);

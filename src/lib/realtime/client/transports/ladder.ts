@@ -1,8 +1,14 @@
 import { Backoff, type BackoffOptions } from '../../backoff';
+import type { ConnectionState, TransportName } from '../types';
 import type { Cursor, Transport, TransportSink } from './transport';
 
-/** What the ladder reports to: a transport's sink without `failed`, which the ladder itself handles. */
-export type LadderSink = Omit<TransportSink, 'failed'>;
+/**
+ * What the ladder reports to: a transport's sink without `failed`, which the ladder itself
+ * handles, and with each state naming the transport it comes from (the UI shows it).
+ */
+export type LadderSink = Omit<TransportSink, 'failed' | 'state'> & {
+  state(state: ConnectionState, transport: TransportName): void;
+};
 
 /**
  * Runs the first transport and climbs down on failure (Pusher -> SSE -> polling), all reading the
@@ -41,7 +47,7 @@ export function startLadder(
       state: (state) => {
         if (!isCurrent()) return;
         if (state === 'live') backoff.reset();
-        sink.state(state);
+        sink.state(state, transport.name);
       },
       countChanged: () => isCurrent() && sink.countChanged(),
       error: (err) => isCurrent() && sink.error(err),

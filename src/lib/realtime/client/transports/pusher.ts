@@ -1,3 +1,4 @@
+import type { BrowserPusherSettings } from '@/lib/config/client-env';
 import { PUSHER_EVENTS, REALTIME_PATHS, userChannel, type PusherChatEvent } from '../../protocol';
 import type { FetchAfter } from '../api';
 import { catchUp, type Transport } from './transport';
@@ -9,10 +10,39 @@ export interface PusherLike {
   disconnect(): void;
 }
 
-export type PusherClass = new (
-  key: string,
-  options: { cluster: string; channelAuthorization: { endpoint: string; transport: 'ajax' } },
-) => PusherLike;
+/** The pusher-js options the transport sets (a subset of pusher-js's own `Options`). */
+export interface PusherOptions {
+  cluster: string;
+  channelAuthorization: { endpoint: string; transport: 'ajax' };
+  wsHost?: string;
+  wsPort?: number;
+  wssPort?: number;
+  forceTLS?: boolean;
+  enabledTransports?: Array<'ws' | 'wss'>;
+}
+
+export type PusherClass = new (key: string, options: PusherOptions) => PusherLike;
+
+/**
+ * pusher-js options for the browser's settings. The cloud needs only the cluster (pusher-js knows
+ * its hosts and may fall back to HTTP streaming there); a self-hosted server is reached on its host
+ * and port over WebSockets only, as Pusher-protocol servers such as Soketi serve no HTTP fallback.
+ */
+export function pusherOptions(settings: BrowserPusherSettings): PusherOptions {
+  const base: PusherOptions = {
+    cluster: settings.cluster,
+    channelAuthorization: { endpoint: REALTIME_PATHS.pusherAuth, transport: 'ajax' },
+    forceTLS: settings.useTLS,
+  };
+  if (!settings.host) return base;
+  return {
+    ...base,
+    wsHost: settings.host,
+    wsPort: settings.port ?? 80,
+    wssPort: settings.port ?? 443,
+    enabledTransports: ['ws', 'wss'],
+  };
+}
 
 /** Loaded on demand: pusher-js is only downloaded by browsers that use it. */
 const loadPusherJs = async (): Promise<PusherClass> => (await import('pusher-js')).default as unknown as PusherClass;
@@ -29,8 +59,7 @@ const COUNT_REFRESH_MS = 30_000;
  * Pusher unreachable: the ladder moves on to the stream (pusher-js has already retried by then).
  */
 export function pusherTransport(deps: {
-  key: string;
-  cluster: string;
+  settings: BrowserPusherSettings;
   userId: string;
   fetchAfter: FetchAfter;
   loadPusher?: () => Promise<PusherClass>;
@@ -52,10 +81,7 @@ export function pusherTransport(deps: {
       void (deps.loadPusher ?? loadPusherJs)().then(
         (Pusher) => {
           if (stopped) return;
-          client = new Pusher(deps.key, {
-            cluster: deps.cluster,
-            channelAuthorization: { endpoint: REALTIME_PATHS.pusherAuth, transport: 'ajax' },
-          });
+          client = new Pusher(deps.settings.key, pusherOptions(deps.settings));
           const channel = client.subscribe(userChannel(deps.userId));
           // Only once subscribed is nothing missed from here on: catch up from the cursor then.
           channel.bind(PUSHER_EVENTS.subscriptionSucceeded, () => {

@@ -1,4 +1,4 @@
-import type { ClientChatMessage, ConnectionState, ReadEvent } from '../types';
+import type { ClientChatMessage, ConnectionState, ReadEvent, TransportName } from '../types';
 import type { FetchAfter } from '../api';
 
 /**
@@ -31,7 +31,7 @@ export type Cursor = () => number;
 
 /** One way of receiving messages. `start` begins from the cursor and returns the function that stops it. */
 export interface Transport {
-  name: 'pusher' | 'sse' | 'polling';
+  name: TransportName;
   start(cursor: Cursor, sink: TransportSink): () => void;
 }
 
