@@ -141,7 +141,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     await expect.poll(() => badge(page)).toBe('8');
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-after-restart.png') });
     await page.close();
-  });
+    // Five CLI runs, each opening the embedded database, and a restart: minutes on a loaded machine.
+  }, 300_000);
 
   it('"Mark all read" in one tab clears the badge in a second tab', async () => {
     const first = await desktop.newPage();
