@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
+import { taskExists } from '@/lib/repositories/scheduling-task.repository';
 
 /** Longest event the agent books; bounds the index scan of overlap queries. */
 export const MAX_EVENT_MINUTES = 480;
@@ -73,10 +74,17 @@ export async function eventOfTask(taskId: string): Promise<CalendarEventRow | un
 
 export type BookingResult = { booked: CalendarEventRow } | { conflicts: CalendarEventRow[] };
 
+/** The per-user advisory lock that bookings and account deletion take, in their transactions. */
+function lockCalendarOf(tx: Pick<Db, 'execute'>, userId: string) {
+  return tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${userId}`}))`);
+}
+
 /**
  * Books [startsAt, endsAt) for the task unless it overlaps a confirmed event. The check and the
  * insert run under a per-user advisory lock so two tasks cannot take one slot; a task that
  * already booked (a retried step) gets its own event back.
+ * @throws AppError `not_found` when the task is gone (its account was deleted meanwhile): account
+ *   deletion takes the same lock, so a booking never outlives the account.
  */
 export async function bookEvent(input: {
   userId: string;
@@ -88,7 +96,8 @@ export async function bookEvent(input: {
 }): Promise<BookingResult> {
   const db = await getDb();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${input.userId}`}))`);
+    await lockCalendarOf(tx, input.userId);
+    if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
     const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
     if (existing) return { booked: existing };
     const conflicts = await findOverlapping(input.userId, input.startsAt, input.endsAt, tx);
@@ -107,4 +116,11 @@ export async function cancelEvent({ eventId, userId }: { eventId: string; userId
     .where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)))
     .returning();
   return row;
+}
+
+/** Deletes every event of the user (account deletion, inside its transaction); returns how many. */
+export async function deleteEventsOfUser(tx: Pick<Db, 'execute' | 'delete'>, userId: string): Promise<number> {
+  await lockCalendarOf(tx, userId);
+  const deleted = await tx.delete(calendarEvents).where(eq(calendarEvents.userId, userId)).returning({ id: calendarEvents.id });
+  return deleted.length;
 }
