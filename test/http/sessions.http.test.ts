@@ -17,6 +17,8 @@ const TZ = 'America/New_York';
 const COOKIE = 'next-auth.session-token';
 /** How long another instance may keep honouring a revoked session (README, "Sessions"), plus slack for a loaded machine. */
 const REVOCATION_BOUND_MS = 4_000;
+/** Tests that look at PGlite's rows stop and restart the app (PGlite has one process); that is slow on a loaded machine. */
+const RESTARTS_TIMEOUT_MS = 240_000;
 
 /** "Dec 3"-style date of the next weekday at least two days ahead in TZ, so 3pm is inside working hours. */
 function nextWeekday(): string {
@@ -203,65 +205,77 @@ describe.each(DATABASE_KINDS)('sessions and accounts over HTTP on %s', (kind) =>
     expect(await new Browser(app.baseUrl).signIn('pw@example.com', NEW_PASSWORD)).toBe(true);
   });
 
-  it('deleting the account needs the password: a wrong one is 403 and deletes nothing', async () => {
-    const browser = await signedIn(app.baseUrl, 'gone@example.com');
-    await bookMeeting(browser);
-    const user = { id: ids['gone@example.com']!, email: 'gone@example.com' };
-    const before = await withDatabase((db) => rowsOf(db, user));
+  it(
+    'deleting the account needs the password: a wrong one is 403 and deletes nothing',
+    async () => {
+      const browser = await signedIn(app.baseUrl, 'gone@example.com');
+      await bookMeeting(browser);
+      const user = { id: ids['gone@example.com']!, email: 'gone@example.com' };
+      const before = await withDatabase((db) => rowsOf(db, user));
 
-    for (const body of [{ password: 'not the password' }, {}]) {
-      const refused = await browser.json<{ error: { code: string } }>('/api/users/me', { method: 'DELETE', json: body });
-      expect([400, 403]).toContain(refused.status);
-    }
-    expect((await browser.json('/api/chat-messages')).status).toBe(200);
-    const after = await withDatabase((db) => rowsOf(db, user));
-    // Only the rate-limit rows may move (the refused requests spent budget).
-    expect({ ...after, rate_limits: 0 }).toEqual({ ...before, rate_limits: 0 });
-  });
+      for (const body of [{ password: 'not the password' }, {}]) {
+        const refused = await browser.json<{ error: { code: string } }>('/api/users/me', { method: 'DELETE', json: body });
+        expect([400, 403]).toContain(refused.status);
+      }
+      expect((await browser.json('/api/chat-messages')).status).toBe(200);
+      const after = await withDatabase((db) => rowsOf(db, user));
+      // Only the rate-limit rows may move (the refused requests spent budget).
+      expect({ ...after, rate_limits: 0 }).toEqual({ ...before, rate_limits: 0 });
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 
-  it("deleting the account removes every row of the user, ends all their sessions, and leaves others' rows alone", async () => {
-    const keeper = await signedIn(app.baseUrl, 'keep@example.com');
-    await bookMeeting(keeper);
-    const bystander = { id: ids['keep@example.com']!, email: 'keep@example.com' };
-    const user = { id: ids['gone@example.com']!, email: 'gone@example.com' };
+  it(
+    "deleting the account removes every row of the user, ends all their sessions, and leaves others' rows alone",
+    async () => {
+      const keeper = await signedIn(app.baseUrl, 'keep@example.com');
+      await bookMeeting(keeper);
+      const bystander = { id: ids['keep@example.com']!, email: 'keep@example.com' };
+      const user = { id: ids['gone@example.com']!, email: 'gone@example.com' };
 
-    const deleter = await signedIn(app.baseUrl, 'gone@example.com');
-    const elsewhere = await signedIn(app.baseUrl, 'gone@example.com');
-    const [before, bystanderBefore] = await withDatabase(async (db) => [await rowsOf(db, user), await rowsOf(db, bystander)]);
-    for (const table of ['users', 'user_sessions', 'chat_messages', 'chat_user_cursors', 'scheduling_agent_tasks', 'calendar_events']) {
-      expect(before[table], table).toBeGreaterThan(0);
-    }
-    if (kind === 'postgres') expect(before.rate_limits).toBeGreaterThan(0);
-    const deleted = await deleter.json('/api/users/me', { method: 'DELETE', json: { password: PASSWORD } });
-    expect(deleted).toMatchObject({ status: 200, body: { deleted: true } });
+      const deleter = await signedIn(app.baseUrl, 'gone@example.com');
+      const elsewhere = await signedIn(app.baseUrl, 'gone@example.com');
+      const [before, bystanderBefore] = await withDatabase(async (db) => [await rowsOf(db, user), await rowsOf(db, bystander)]);
+      for (const table of ['users', 'user_sessions', 'chat_messages', 'chat_user_cursors', 'scheduling_agent_tasks', 'calendar_events']) {
+        expect(before[table], table).toBeGreaterThan(0);
+      }
+      if (kind === 'postgres') expect(before.rate_limits).toBeGreaterThan(0);
+      const deleted = await deleter.json('/api/users/me', { method: 'DELETE', json: { password: PASSWORD } });
+      expect(deleted).toMatchObject({ status: 200, body: { deleted: true } });
 
-    for (const browser of [deleter, elsewhere]) {
-      expect((await browser.json('/api/chat-messages')).status).toBe(401);
-      expect((await browser.json('/api/scheduling-agent/tasks', { json: { request: 'book a call tomorrow at 3pm' } })).status).toBe(401);
-      expect((await sessionOf(browser)).user).toBeNull();
-    }
-    const [after, bystanderAfter] = await withDatabase(async (db) => [await rowsOf(db, user), await rowsOf(db, bystander)]);
-    expect(after).toEqual(zeroes(after));
-    expect({ ...bystanderAfter, rate_limits: 0, user_sessions: 0 }).toEqual({ ...bystanderBefore, rate_limits: 0, user_sessions: 0 });
-    // (Last: a sign-in attempt for the address spends a budget keyed by it, a row that is no one's data.)
-    expect(await new Browser(app.baseUrl).signIn(user.email, PASSWORD)).toBe(false);
-  });
+      for (const browser of [deleter, elsewhere]) {
+        expect((await browser.json('/api/chat-messages')).status).toBe(401);
+        expect((await browser.json('/api/scheduling-agent/tasks', { json: { request: 'book a call tomorrow at 3pm' } })).status).toBe(401);
+        expect((await sessionOf(browser)).user).toBeNull();
+      }
+      const [after, bystanderAfter] = await withDatabase(async (db) => [await rowsOf(db, user), await rowsOf(db, bystander)]);
+      expect(after).toEqual(zeroes(after));
+      expect({ ...bystanderAfter, rate_limits: 0, user_sessions: 0 }).toEqual({ ...bystanderBefore, rate_limits: 0, user_sessions: 0 });
+      // (Last: a sign-in attempt for the address spends a budget keyed by it, a row that is no one's data.)
+      expect(await new Browser(app.baseUrl).signIn(user.email, PASSWORD)).toBe(false);
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 
-  it('user:delete removes an account by email, prints JSON, and its cookies are 401 from then on', async () => {
-    const browser = await signedIn(app.baseUrl, 'cli@example.com');
-    const cookie = browser.getCookie(COOKIE)!;
-    const deleted = await operatorCli('user-delete.ts', ['--email', 'CLI@example.com']);
-    expect(deleted).toMatchObject({ code: 0, output: { deleted: true, id: ids['cli@example.com'], email: 'cli@example.com' } });
-    await waitFor(
-      async () => ((await browserWithCookie(app.baseUrl, cookie).json('/api/chat-messages')).status === 401 ? true : undefined),
-      'the deleted user to be refused',
-      REVOCATION_BOUND_MS,
-    );
-    expect((await sessionOf(browserWithCookie(app.baseUrl, cookie))).user).toBeNull();
-    const again = await operatorCli('user-delete.ts', ['--email', 'cli@example.com']);
-    expect(again.code).toBe(1);
-    expect(again.output.error).toMatch(/no user/i);
-  });
+  it(
+    'user:delete removes an account by email, prints JSON, and its cookies are 401 from then on',
+    async () => {
+      const browser = await signedIn(app.baseUrl, 'cli@example.com');
+      const cookie = browser.getCookie(COOKIE)!;
+      const deleted = await operatorCli('user-delete.ts', ['--email', 'CLI@example.com']);
+      expect(deleted).toMatchObject({ code: 0, output: { deleted: true, id: ids['cli@example.com'], email: 'cli@example.com' } });
+      await waitFor(
+        async () => ((await browserWithCookie(app.baseUrl, cookie).json('/api/chat-messages')).status === 401 ? true : undefined),
+        'the deleted user to be refused',
+        REVOCATION_BOUND_MS,
+      );
+      expect((await sessionOf(browserWithCookie(app.baseUrl, cookie))).user).toBeNull();
+      const again = await operatorCli('user-delete.ts', ['--email', 'cli@example.com']);
+      expect(again.code).toBe(1);
+      expect(again.output.error).toMatch(/no user/i);
+    },
+    RESTARTS_TIMEOUT_MS,
+  );
 });
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two app instances on one PostgreSQL', () => {
