@@ -225,7 +225,7 @@ async function diagnose(databaseUrl: string): Promise<string> {
           await openStream({
             port,
             path: '/api/chat-messages/stream',
-            headers: { cookie: `next-auth.session-token=${await mintSessionToken(user)}` },
+            headers: { cookie: `next-auth.session-token=${await mintSessionToken(user, databaseUrl)}` },
             onEvent: () => {},
           }),
         );
@@ -368,7 +368,7 @@ export async function bench(): Promise<Section> {
       streamPath: () => '/api/chat-messages/stream',
       headers: async (user) => {
         let token = tokens.get(user);
-        if (!token) tokens.set(user, (token = await mintSessionToken(user)));
+        if (!token) tokens.set(user, (token = await mintSessionToken(user, scratch.url)));
         return { cookie: `next-auth.session-token=${token}` };
       },
       publish: async (userId, data) => {

@@ -117,7 +117,7 @@ export async function bench(): Promise<Section> {
   const started = Date.now();
   const seed = await seededDatabase();
   const cookies: string[] = [];
-  for (let u = 0; u < USERS; u++) cookies.push(`next-auth.session-token=${await mintSessionToken(seededUserId(u))}`);
+  for (let u = 0; u < USERS; u++) cookies.push(`next-auth.session-token=${await mintSessionToken(seededUserId(u), seed.url)}`);
   const app = await startBenchApp({ databaseUrl: seed.url });
   let api: PollResult;
   let empty: PollResult;

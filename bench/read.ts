@@ -56,15 +56,15 @@ const LADDER: Array<{ label: string; path: string; cookie: boolean; status: numb
 ];
 
 /** Session cookies for the first `users` seeded users, handed out round-robin (no user nears the rate limit). */
-export async function sessionCookies(users: number): Promise<() => string> {
+export async function sessionCookies(users: number, databaseUrl: string): Promise<() => string> {
   const cookies: string[] = [];
-  for (let u = 0; u < users; u++) cookies.push(`next-auth.session-token=${await mintSessionToken(seededUserId(u))}`);
+  for (let u = 0; u < users; u++) cookies.push(`next-auth.session-token=${await mintSessionToken(seededUserId(u), databaseUrl)}`);
   let next = 0;
   return () => cookies[next++ % cookies.length]!;
 }
 
 /** Signs one seeded user in through NextAuth and checks that a real and a minted session read alike. */
-export async function checkSessions(app: BenchApp, u: number): Promise<string> {
+export async function checkSessions(app: BenchApp, u: number, databaseUrl: string): Promise<string> {
   const base = app.baseUrl;
   const csrfResponse = await fetch(`${base}/api/auth/csrf`);
   const jar = csrfResponse.headers
@@ -83,7 +83,7 @@ export async function checkSessions(app: BenchApp, u: number): Promise<string> {
     .find((c) => c.startsWith('next-auth.session-token='))
     ?.split(';')[0];
   if (!session) throw new Error(`real sign-in failed: ${signIn.status}`);
-  const minted = `next-auth.session-token=${await mintSessionToken(seededUserId(u))}`;
+  const minted = `next-auth.session-token=${await mintSessionToken(seededUserId(u), databaseUrl)}`;
   const read = async (cookie: string) => {
     const response = await fetch(`${base}${API_PATH}`, { headers: { cookie } });
     return { status: response.status, body: (await response.json()) as { messages: unknown[]; total: number; hasMore: boolean } };
@@ -154,7 +154,7 @@ export async function bench(): Promise<Section> {
     messageIds: [md5id(sampleUser, 95), md5id(sampleUser, 96)],
   });
 
-  const cookie = await sessionCookies(SEED.users);
+  const cookie = await sessionCookies(SEED.users, seed.url);
   const app = await startBenchApp({ databaseUrl: seed.url });
   let sessionCheck: string;
   const runs: Record<'empty' | 'api', HttpLoadResult[]> = { empty: [], api: [] };
@@ -162,7 +162,7 @@ export async function bench(): Promise<Section> {
   const ladder: Record<string, number[]> = {};
   let rawStatements = 0;
   try {
-    sessionCheck = await checkSessions(app, 7);
+    sessionCheck = await checkSessions(app, 7, seed.url);
     // Warm-up: JIT, pools, and one request per user (its session token decoded and cached, its
     // rate-limit row created), as a server that has been answering these users' polls would be.
     await httpLoad({ label: 'warm', baseUrl: app.baseUrl, path: EMPTY_PATH, connections: CONNECTIONS, seconds: 3 });
@@ -286,7 +286,7 @@ export async function bench(): Promise<Section> {
       databaseUrl: seed.url,
       name: 'read',
       path: API_PATH,
-      cookie: await sessionCookies(1_000),
+      cookie: await sessionCookies(1_000, seed.url),
       warmRequests: 1_000,
       seconds: 10,
       connections: CONNECTIONS,

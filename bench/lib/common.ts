@@ -65,14 +65,34 @@ export async function scratchDatabase(prefix: string): Promise<{ url: string; na
 /** The secret the benchmark's app instances sign sessions with. */
 export const BENCH_AUTH_SECRET = 'bench-secret-0123456789abcdef0123456789';
 
+/** One small pool per database the benchmarks mint sessions in. */
+const sessionPools = new Map<string, pg.Pool>();
+
 /**
  * A `next-auth.session-token` cookie value for `userId`, exactly as NextAuth's JWT session
- * strategy issues it (A256GCM-encrypted JWT with `sub`). Signing thousands of simulated users in
- * through the password hash (argon2id) would take minutes on this machine; bench/read.ts checks
- * once that a real sign-in and a minted token are accepted alike.
+ * strategy issues it (A256GCM-encrypted JWT with `sub` and the server-side session id `sid`).
+ * Sessions end on the server, so the user and a session row are stored in `databaseUrl` (the
+ * user only if missing). Signing thousands of simulated users in through the password hash
+ * (argon2id) would take minutes on this machine; bench/read.ts checks once that a real sign-in and
+ * a minted token are accepted alike.
  */
-export async function mintSessionToken(userId: string, secret = BENCH_AUTH_SECRET): Promise<string> {
-  return encode({ token: { sub: userId, email: `${userId}@bench.invalid`, name: userId }, secret, maxAge: 24 * 3600 });
+export async function mintSessionToken(userId: string, databaseUrl: string, secret = BENCH_AUTH_SECRET): Promise<string> {
+  let pool = sessionPools.get(databaseUrl);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: databaseUrl, max: 2, allowExitOnIdle: true });
+    pool.on('error', () => {});
+    sessionPools.set(databaseUrl, pool);
+  }
+  const maxAge = 24 * 3600;
+  const email = `${userId}@bench.invalid`;
+  await pool.query(`INSERT INTO users (id, email, "passwordHash") VALUES ($1, $2, '!') ON CONFLICT DO NOTHING`, [userId, email]);
+  const sid = randomBytes(24).toString('base64url');
+  await pool.query(`INSERT INTO user_sessions (id, "userId", "expiresAt") VALUES ($1, $2, now() + make_interval(secs => $3))`, [
+    sid,
+    userId,
+    maxAge,
+  ]);
+  return encode({ token: { sub: userId, sid, email, name: userId }, secret, maxAge });
 }
 
 /** Writes a section's JSON for bench/run.ts. */

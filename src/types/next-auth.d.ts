@@ -5,3 +5,10 @@ declare module 'next-auth' {
     user: { id: string } & DefaultSession['user'];
   }
 }
+
+declare module 'next-auth/jwt' {
+  interface JWT {
+    /** The server-side session (`user_sessions.id`); the token counts only while that row exists. */
+    sid?: string;
+  }
+}

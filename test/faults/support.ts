@@ -1,19 +1,17 @@
-import { encode } from 'next-auth/jwt';
 import { TEST_AUTH_SECRET } from '@test/helpers/app-server';
+import { mintSessionToken } from '@test/helpers/sessions';
 
 /**
  * Shared pieces of the fault tests. Every figure a test reports goes through `report`, so the
  * run's output shows what load was held, which faults were injected and what was checked.
  */
 
-/** A `next-auth.session-token` cookie for `userId`, as NextAuth issues it to the apps startApp runs. */
+/**
+ * A `next-auth.session-token` cookie for `userId`, as NextAuth issues it to the apps startApp runs.
+ * The user and session rows go to the process-wide database, which must be the app's (`setDatabase`).
+ */
 export async function sessionCookie(userId: string): Promise<string> {
-  const token = await encode({
-    token: { sub: userId, name: userId, email: `${userId}@faults.invalid` },
-    secret: TEST_AUTH_SECRET,
-    maxAge: 3600,
-  });
-  return `next-auth.session-token=${token}`;
+  return `next-auth.session-token=${await mintSessionToken(userId, TEST_AUTH_SECRET)}`;
 }
 
 /** Prints a test's figures as one block (vitest shows it with the test's name). */

@@ -100,6 +100,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
   let messageId: string;
   let taskId: string;
   const PASSWORD = 'a long enough password';
+  const NEW_PASSWORD = 'another long enough password';
   const TASK = 'task-openapi';
 
   interface Sample {
@@ -128,6 +129,9 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'GET /api/scheduling-agent/tasks/{id}': () => ({ params: { id: taskId } }),
     'GET /api/calendar/events': () => ({ query: { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' } }),
     'POST /api/users': () => ({ json: { email: 'openapi-new@example.com', password: PASSWORD } }),
+    // These two run last among the signed-in operations (the table's order): the password changes, then the account goes.
+    'POST /api/users/me/password': () => ({ json: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } }),
+    'DELETE /api/users/me': () => ({ json: { password: NEW_PASSWORD } }),
     'GET /api/openapi.json': () => ({}),
   };
 

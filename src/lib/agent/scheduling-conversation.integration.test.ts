@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, users`);
+    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, users, user_sessions`);
     const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
     userId = user!.id;
   });

@@ -4,12 +4,13 @@ import { verifyCredentials } from '@/lib/services/user.service';
 import { clientAddress, consumeSignInAttempt } from '@/lib/rate-limit';
 import { SIGN_IN_TOO_MANY_ATTEMPTS } from '@/lib/schemas/users';
 import { getAuthSecret } from './secret';
+import { endSession, isSessionActive, keepSessionAlive, SESSION_MAX_AGE_SECONDS, startSession } from './session-store';
 
 /** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
 export function getAuthOptions(): NextAuthOptions {
   return {
     secret: getAuthSecret(),
-    session: { strategy: 'jwt', maxAge: 30 * 24 * 60 * 60 },
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: '/login' },
     providers: [
       CredentialsProvider({
@@ -30,13 +31,28 @@ export function getAuthOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
-      jwt({ token, user }) {
-        if (user) token.sub = user.id;
+      async jwt({ token, user }) {
+        if (user) {
+          // A sign-in: the token names a new server-side session, which sign-out etc. can end.
+          token.sub = user.id;
+          token.sid = await startSession(user.id);
+          return token;
+        }
+        // NextAuth v4 answers a throw here with no session and a cleared cookie (routes/session.js),
+        // so /api/auth/session and getServerSession hand out nothing for an ended session.
+        if (!token.sid || !token.sub || !(await isSessionActive(token.sid, token.sub))) throw new Error('The session has ended');
+        await keepSessionAlive(token.sid);
         return token;
       },
       session({ session, token }) {
         if (session.user && token.sub) session.user.id = token.sub;
         return session;
+      },
+    },
+    events: {
+      // POST /api/auth/signout: the session ends on the server, not only in this browser.
+      async signOut({ token }) {
+        if (typeof token?.sid === 'string') await endSession(token.sid);
       },
     },
   };

@@ -5,8 +5,13 @@ import type { NextRequest } from 'next/server';
 import { processGlobal } from '@/lib/runtime/process-global';
 import { getAuthOptions } from './options';
 import { getAuthSecret, usesSecureCookies } from './secret';
+import { isSessionActive } from './session-store';
 
-/** For server components: the signed-in user, or a redirect to /login. */
+/**
+ * For server components: the signed-in user, or a redirect to /login. `getServerSession` runs the
+ * `jwt` callback (options.ts), which refuses a session that has ended, so this honours sign-out,
+ * password changes and account deletion like the API does.
+ */
 export async function requirePageSession(): Promise<{ id: string; email: string; name: string | null }> {
   const session = await getServerSession(getAuthOptions());
   if (!session?.user?.id) redirect('/login');
@@ -40,8 +45,26 @@ async function decodeSessionToken(params: JWTDecodeParams): Promise<JWT | null> 
   return claims;
 }
 
-/** For route handlers: the signed-in user's id from the NextAuth session cookie, or null (no cookie, bad signature, expired). */
-export async function getSessionUserId(req: NextRequest): Promise<string | null> {
+/** A request's signed-in user and the session it came with. */
+export interface RequestSession {
+  userId: string;
+  sessionId: string;
+}
+
+/**
+ * For route handlers: the user and session of the NextAuth session cookie, or null: no cookie,
+ * bad signature, expired, or a session that has ended on the server (signed out, password
+ * changed, account deleted; see session-store.ts for how soon every instance sees that).
+ */
+export async function getRequestSession(req: NextRequest): Promise<RequestSession | null> {
   const token = await getToken({ req, secret: getAuthSecret(), secureCookie: usesSecureCookies(), decode: decodeSessionToken });
-  return typeof token?.sub === 'string' && token.sub.length > 0 ? token.sub : null;
+  const userId = token?.sub;
+  const sessionId = token?.sid;
+  if (typeof userId !== 'string' || !userId || typeof sessionId !== 'string' || !sessionId) return null;
+  return (await isSessionActive(sessionId, userId)) ? { userId, sessionId } : null;
+}
+
+/** For route handlers: the signed-in user's id (see `getRequestSession`), or null. */
+export async function getSessionUserId(req: NextRequest): Promise<string | null> {
+  return (await getRequestSession(req))?.userId ?? null;
 }

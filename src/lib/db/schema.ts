@@ -81,6 +81,26 @@ export const users = pgTable('users', {
 
 export type UserRow = typeof users.$inferSelect;
 
+/**
+ * One row per signed-in session (its id travels in the NextAuth JWT as `sid`). Deleting the row
+ * ends the session on every instance (lib/auth/session-store.ts); the foreign key removes a
+ * user's sessions with the user, so a live session always names an existing user.
+ */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('userId')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Moved forward (at most once a day) while the session is used, as NextAuth rolls the cookie. */
+    expiresAt: timestamp('expiresAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('user_sessions_userId_idx').on(t.userId)],
+);
+export type UserSessionRow = typeof userSessions.$inferSelect;
+
 /** rate-limiter-flexible's PostgreSQL store, created here so no request ever waits on DDL. */
 export const rateLimits = pgTable('rate_limits', {
   key: varchar('key', { length: 255 }).primaryKey(),

@@ -24,19 +24,27 @@ import {
 } from '@/lib/schemas/chat-messages';
 import { ErrorResponse } from '@/lib/schemas/common';
 import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse, TaskParams, TaskView } from '@/lib/schemas/tasks';
-import { NewUserInput, SignUpResponse } from '@/lib/schemas/users';
+import {
+  ChangePasswordBody,
+  ChangePasswordResponse,
+  DeleteAccountBody,
+  DeleteAccountResponse,
+  NewUserInput,
+  SignUpResponse,
+} from '@/lib/schemas/users';
 import packageJson from '../../../package.json';
 
 /**
  * The HTTP API described once, from the same domain schemas the route handlers parse with and
  * are typed against. `API_OPERATIONS` is also what test/http/openapi.http.test.ts checks the
  * running server and the route files against, so the document cannot drift from the routes.
+ * Over 300 lines because the table is one list of every operation, best read in one place.
  */
 
 type BodyKind = 'json' | 'form';
 
 export interface ApiOperation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   /** OpenAPI form: `/api/chat-messages/{taskId}`. */
   path: string;
   summary: string;
@@ -193,6 +201,24 @@ export const API_OPERATIONS: ApiOperation[] = [
     response: SignUpResponse,
   },
   {
+    method: 'post',
+    path: '/api/users/me/password',
+    summary: "Change the caller's password (403 for a wrong current one); ends the caller's other sessions",
+    auth: 'session',
+    body: ChangePasswordBody,
+    response: ChangePasswordResponse,
+  },
+  // Last among the signed-in operations: test/http/openapi.http.test.ts runs them in this order with one user.
+  {
+    method: 'delete',
+    path: '/api/users/me',
+    summary: "Delete the caller's account and all its data, confirmed by its password (403 for a wrong one); ends its sessions",
+    auth: 'session',
+    body: DeleteAccountBody,
+    response: DeleteAccountResponse,
+    moreErrors: [404],
+  },
+  {
     method: 'get',
     path: '/api/openapi.json',
     summary: 'This document',
@@ -214,7 +240,7 @@ export function errorStatuses(op: ApiOperation): number[] {
   const statuses = new Set<number>([429, 503]);
   if (op.params || op.query || op.body || op.headers) statuses.add(400);
   if (op.auth === 'session') statuses.add(401);
-  if (op.method === 'post') statuses.add(403);
+  if (op.method !== 'get') statuses.add(403);
   if (op.params) statuses.add(404);
   if (op.body) {
     statuses.add(413);

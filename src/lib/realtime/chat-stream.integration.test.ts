@@ -2,7 +2,6 @@
 // fixtures on both databases; split, each file would repeat them.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { encode } from 'next-auth/jwt';
 import { NextRequest } from 'next/server';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
@@ -14,6 +13,7 @@ import * as chatMessageRepository from '@/lib/repositories/chat-message.reposito
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { GET as streamRoute } from '@/app/api/chat-messages/stream/route';
 import { eventData, SseReader, type SseEvent } from '@test/helpers/sse-client';
+import { mintSessionToken } from '@test/helpers/sessions';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
 
@@ -250,7 +250,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
   it("releases the subscription when the route handler's request is aborted", async () => {
     process.env.NEXTAUTH_SECRET = SECRET;
     resetEnvCache();
-    const token = await encode({ token: { sub: 'route_user' }, secret: SECRET });
+    const token = await mintSessionToken('route_user', SECRET);
     const abort = new AbortController();
     const request = new NextRequest('http://127.0.0.1/api/chat-messages/stream?since=0', {
       headers: { cookie: `next-auth.session-token=${token}` },

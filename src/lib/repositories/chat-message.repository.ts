@@ -237,3 +237,10 @@ export function selectByTask(db: Db, query: { taskId: string; userId: string; li
     .orderBy(asc(chatMessages.createdAt), asc(chatMessages.position))
     .limit(query.limit);
 }
+
+/** Deletes every message of the user and their position counter (account deletion); returns the counts. */
+export async function deleteAllOfUser(db: Db, userId: string): Promise<{ chatMessages: number; chatUserCursors: number }> {
+  const messages = await db.delete(chatMessages).where(eq(chatMessages.userId, userId)).returning({ id: chatMessages.id });
+  const cursors = await db.delete(chatUserCursors).where(eq(chatUserCursors.userId, userId)).returning({ userId: chatUserCursors.userId });
+  return { chatMessages: messages.length, chatUserCursors: cursors.length };
+}

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { getDb } from '@/lib/db/client';
+import { getDb, type Db } from '@/lib/db/client';
 import { schedulingAgentTasks, type SchedulingTaskRow } from '@/lib/db/schema';
 import { parseAgentState, type AgentState, type CancelCandidate } from '@/scheduling/agent-state';
 
@@ -11,6 +11,7 @@ import { parseAgentState, type AgentState, type CancelCandidate } from '@/schedu
  *                                                    -> failTurn   -> FAILED (last attempt)
  *   WAITING_FOR_USER -> appendAnswer -> QUEUED (the next turn)
  *   QUEUED -> failUnqueued -> FAILED (the job could not be queued)
+ *   any -> deleteTasksOfUser -> gone (account deletion; a later job of the task finds nothing to claim)
  *
  * A task's turn is the number of answers it holds; the processor's writes are guarded by the
  * turn, so a late attempt of an earlier turn touches nothing once the task has moved on.
@@ -187,4 +188,20 @@ export async function rememberCancellation({
     .update(schedulingAgentTasks)
     .set({ intent: sql`coalesce(${schedulingAgentTasks.intent}, '{}'::jsonb) || ${JSON.stringify(cancelling)}::jsonb` })
     .where(eq(schedulingAgentTasks.id, taskId));
+}
+
+/** Whether the task still exists (it goes with its user's account). */
+export async function taskExists(taskId: string, executor?: Pick<Db, 'select'>): Promise<boolean> {
+  const db = executor ?? (await getDb());
+  const [row] = await db.select({ id: schedulingAgentTasks.id }).from(schedulingAgentTasks).where(eq(schedulingAgentTasks.id, taskId));
+  return row !== undefined;
+}
+
+/** Deletes every task of the user (account deletion); returns how many. Their queued jobs then end without work. */
+export async function deleteTasksOfUser(db: Pick<Db, 'delete'>, userId: string): Promise<number> {
+  const deleted = await db
+    .delete(schedulingAgentTasks)
+    .where(eq(schedulingAgentTasks.userId, userId))
+    .returning({ id: schedulingAgentTasks.id });
+  return deleted.length;
 }

@@ -66,3 +66,24 @@ export const PublicUser = z.object({ id: z.string(), email: z.string(), name: z.
 export type PublicUser = z.infer<typeof PublicUser>;
 
 export const SignUpResponse = z.object({ user: PublicUser });
+
+/** A password typed to confirm who is asking (not checked against the policy: it is the one on file). */
+const CurrentPassword = z
+  .string({ message: 'is required' })
+  .min(1, 'is required')
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+/** `POST /api/users/me/password`: the new password follows the sign-up rules. */
+export const ChangePasswordBody = z.object({ currentPassword: CurrentPassword, newPassword: NewUserInput.shape.password });
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+export const ChangePasswordResponse = z.object({
+  ok: z.literal(true),
+  /** How many other sessions of the user it ended. */
+  endedSessions: z.number().int(),
+});
+
+/** `DELETE /api/users/me`: the account's password, to confirm. */
+export const DeleteAccountBody = z.object({ password: CurrentPassword });
+
+export const DeleteAccountResponse = z.object({ deleted: z.literal(true) });

@@ -3,6 +3,7 @@ import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
+import { taskExists } from '@/lib/repositories/scheduling-task.repository';
 import { EARLIEST_INSTANT, isStorableInstant } from '@/lib/schemas/text';
 
 /** Longest event the agent books; bounds the index scan of overlap queries. */
@@ -168,13 +169,17 @@ async function conflictsOf(
   });
 }
 
-const lockCalendar = (tx: Tx, userId: string) => tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${userId}`}))`);
+/** The per-user advisory lock that bookings and account deletion take, in their transactions. */
+const lockCalendar = (tx: Pick<Db, 'execute'>, userId: string) =>
+  tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`calendar:${userId}`}))`);
 
 /**
  * Books [startsAt, endsAt) for the task unless it overlaps a confirmed meeting (for a series:
  * unless any occurrence within SERIES_HORIZON_DAYS does, apart from `excludedStarts`). The check
  * and the insert run under a per-user advisory lock so two tasks cannot take one slot; a task that
  * already booked (a retried step) gets its own event back.
+ * @throws AppError `not_found` when the task is gone (its account was deleted meanwhile): account
+ *   deletion takes the same lock, so a booking never outlives the account.
  */
 export async function bookEvent(input: {
   userId: string;
@@ -190,6 +195,7 @@ export async function bookEvent(input: {
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockCalendar(tx, input.userId);
+    if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
     const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
     if (existing) return { booked: existing };
     const conflicts = await conflictsOf(tx, input);
@@ -273,4 +279,11 @@ export async function eventById({ eventId, userId }: { eventId: string; userId: 
     .from(calendarEvents)
     .where(and(eq(calendarEvents.id, eventId), eq(calendarEvents.userId, userId)));
   return row;
+}
+
+/** Deletes every event of the user (account deletion, inside its transaction); returns how many. */
+export async function deleteEventsOfUser(tx: Pick<Db, 'execute' | 'delete'>, userId: string): Promise<number> {
+  await lockCalendar(tx, userId);
+  const deleted = await tx.delete(calendarEvents).where(eq(calendarEvents.userId, userId)).returning({ id: calendarEvents.id });
+  return deleted.length;
 }

@@ -1,12 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword, needsRehash, verifyDecoy, verifyPassword } from '@/lib/auth/password';
-import { getDb } from '@/lib/db/client';
+import { endSessionsOfUser, forgetSessionsOf } from '@/lib/auth/session-store';
+import { getDb, type Db } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { assertStorableText } from '@/lib/schemas/common';
 import { findUnstorableText } from '@/lib/schemas/text';
-import { MAX_PASSWORD_LENGTH, NewUserInput, UserSettingsInput, type PublicUser } from '@/lib/schemas/users';
+import { ChangePasswordBody, MAX_PASSWORD_LENGTH, NewUserInput, UserSettingsInput, type PublicUser } from '@/lib/schemas/users';
 
 /**
  * Creates a user with an argon2id-hashed password (rules: `NewPassword` in schemas/users.ts).
@@ -95,4 +96,64 @@ export async function saveTimeZoneIfUnset(userId: string, timeZone: string): Pro
     .update(users)
     .set({ timeZone })
     .where(and(eq(users.id, userId), isNull(users.timeZone)));
+}
+
+/** The user with this email (any case), or undefined. */
+export async function findUserByEmail(email: string): Promise<PublicUser | undefined> {
+  const db = await getDb();
+  const [user] = await db
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(eq(users.email, email.trim().toLowerCase()));
+  return user;
+}
+
+/**
+ * Checks a password the signed-in user typed to confirm an action.
+ * @throws AppError `forbidden` when it is not their password (or the user is gone).
+ */
+export async function confirmPassword(userId: string, password: string): Promise<void> {
+  const db = await getDb();
+  const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  if (!user || !(await verifyPassword(password, user.passwordHash))) throw new AppError('forbidden', 'password: is not correct');
+}
+
+/**
+ * Sets a new password and ends every other session of the user (the one in `keepSessionId`
+ * stays signed in), in one transaction.
+ * @throws AppError `forbidden` for a wrong current password; `invalid_input` for a new one the rules refuse.
+ */
+export async function changePassword(
+  input: { userId: string; keepSessionId: string } & ChangePasswordBody,
+): Promise<{ endedSessions: number }> {
+  const parsed = ChangePasswordBody.safeParse(input);
+  if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error.issues));
+  const db = await getDb();
+  const [user] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId));
+  if (!user || !(await verifyPassword(parsed.data.currentPassword, user.passwordHash))) {
+    throw new AppError('forbidden', 'currentPassword: is not correct');
+  }
+  const passwordHash = await hashPassword(parsed.data.newPassword);
+  const endedSessions = await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, input.userId));
+    return endSessionsOfUser({ userId: input.userId, keep: input.keepSessionId }, tx);
+  });
+  forgetSessionsOf(input.userId);
+  return { endedSessions };
+}
+
+/** Locks the user's row for the caller's transaction and returns it (account deletion). */
+export async function lockUser(tx: Pick<Db, 'select'>, userId: string): Promise<PublicUser | undefined> {
+  const [user] = await tx
+    .select({ id: users.id, email: users.email, name: users.name })
+    .from(users)
+    .where(eq(users.id, userId))
+    .for('update');
+  return user;
+}
+
+/** Deletes the user's row (account deletion, inside its transaction, after everything of theirs). */
+export async function deleteUserRow(tx: Pick<Db, 'delete'>, userId: string): Promise<number> {
+  const deleted = await tx.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+  return deleted.length;
 }

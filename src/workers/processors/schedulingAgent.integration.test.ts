@@ -28,7 +28,9 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
   });
   beforeEach(async () => {
     inject = undefined;
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, scheduling_agent_tasks, calendar_events, users`);
+    await database.db.execute(
+      sql`TRUNCATE chat_messages, chat_user_cursors, scheduling_agent_tasks, calendar_events, users, user_sessions`,
+    );
     const [user] = await database.db
       .insert(users)
       .values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ, workingHours: ALL_DAY })

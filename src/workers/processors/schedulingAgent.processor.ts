@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
 import { converse, type AgentMessage, type Respond } from '@/lib/agent/scheduling-conversation';
+import { AppError } from '@/lib/errors/app-error';
 import type { SchedulingJob } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
@@ -32,10 +33,19 @@ function messageKey(job: SchedulingJob, message: AgentMessage): string {
   return message.volatile ? base : `${base}:${createHash('sha256').update(message.content).digest('hex').slice(0, 16)}`;
 }
 
-/** `respond` through the task's channel; rejects when a message could not be delivered, so the job is retried. */
+/** Thrown when the task was deleted (with its account) while its turn ran: the job ends without retry. */
+const taskGone = () => new AppError('not_found', 'The task no longer exists');
+const isTaskGone = (err: unknown) => err instanceof AppError && err.code === 'not_found';
+
+/**
+ * `respond` through the task's channel; rejects when a message could not be delivered, so the job
+ * is retried. A task deleted meanwhile (account deletion) gets no more messages: they would
+ * recreate rows of a user who is gone.
+ */
 function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number, hooks: ProcessorHooks): Respond {
   return async (message) => {
     await hooks.beforeStep?.(message.step, { taskId: task.id, turn: job.turn, attempt });
+    if (!(await taskRepository.taskExists(task.id))) throw taskGone();
     switch (task.channel) {
       case 'chat': {
         const sent = await chatResponseService.sendChatMessage(
@@ -99,6 +109,10 @@ export async function processSchedulingJob(
     const outcome = await converse(turn, input, taskRepository.agentStateOf(task), respond);
     await taskRepository.finishTurn(job, outcome);
   } catch (err) {
+    if (isTaskGone(err)) {
+      getLogger().info({ taskId: task.id, turn: job.turn }, 'scheduling task deleted while its turn ran; job ends');
+      return;
+    }
     const reason = err instanceof Error ? err.message : String(err);
     getLogger().warn(
       { taskId: task.id, turn: job.turn, attempt: attempt.retryCount, lastAttempt: attempt.retryCount >= attempt.retryLimit, err: reason },
