@@ -1,5 +1,5 @@
 import { ChatApp } from '@/components/chat/chat-app';
-import { requirePageSession } from '@/lib/auth/session';
+import { requirePageSession } from '@/lib/nextauth/page-session';
 
 export const dynamic = 'force-dynamic';
 

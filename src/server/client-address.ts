@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CLIENT_ADDRESS_HEADER } from '@/lib/http/client-address-header';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/rate-limit/client-address-header';
 
 export { CLIENT_ADDRESS_HEADER };
 

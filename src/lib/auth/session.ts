@@ -1,22 +1,8 @@
-import { getServerSession } from 'next-auth';
 import { decode, getToken, type JWT, type JWTDecodeParams } from 'next-auth/jwt';
-import { redirect } from 'next/navigation';
 import type { NextRequest } from 'next/server';
 import { processGlobal } from '@/lib/runtime/process-global';
-import { getAuthOptions } from './options';
 import { getAuthSecret, usesSecureCookies } from './secret';
 import { isSessionActive } from './session-store';
-
-/**
- * For server components: the signed-in user, or a redirect to /login. `getServerSession` runs the
- * `jwt` callback (options.ts), which refuses a session that has ended, so this honours sign-out,
- * password changes and account deletion like the API does.
- */
-export async function requirePageSession(): Promise<{ id: string; email: string; name: string | null }> {
-  const session = await getServerSession(getAuthOptions());
-  if (!session?.user?.id) redirect('/login');
-  return { id: session.user.id, email: session.user.email ?? '', name: session.user.name ?? null };
-}
 
 /** Session tokens already decrypted, by their exact text; bounded, oldest dropped first. */
 const SESSION_CACHE_SIZE = 10_000;

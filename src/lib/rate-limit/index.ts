@@ -5,7 +5,7 @@ import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { processGlobal } from '@/lib/runtime/process-global';
-import { CLIENT_ADDRESS_HEADER } from '@/lib/http/client-address-header';
+import { CLIENT_ADDRESS_HEADER } from './client-address-header';
 
 /**
  * Per-user (or per-address) request budgets. In memory for one instance; in PostgreSQL's

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMMON_PASSWORDS } from '@/lib/auth/common-passwords';
+import { COMMON_PASSWORDS } from './common-passwords';
 import { TimeZone } from './common';
 
 /** Users: sign-up, the settings the agent books within, and the user as the API shows it. */

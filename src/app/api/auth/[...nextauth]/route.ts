@@ -1,6 +1,6 @@
 // /api/auth/* - NextAuth v4 (csrf, callback/credentials, session, signout)
 import NextAuth from 'next-auth';
-import { getAuthOptions } from '@/lib/auth/options';
+import { getAuthOptions } from '@/lib/nextauth/options';
 import { toErrorResponse } from '@/lib/http/errors';
 import { assertStorableRequest } from '@/lib/http/request-text';
 

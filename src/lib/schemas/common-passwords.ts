@@ -1,4 +1,4 @@
-// Data, not code: the 3,000 most common passwords of at least 8 characters, most common first, as
+// Data, not code, and over 300 lines (one entry a line): the 3,000 most common passwords of at least 8 characters, most common first, as
 // ranked in zxcvbn 4.4.2's password list (lib/frequency_lists.js; MIT licence, (c) 2012-2016 Dan
 // Wheeler and Dropbox, Inc.), all lower-case. One entry a line keeps diffs readable, hence the
 // file's length. Shorter passwords are refused by the length rule already, so they are left out.

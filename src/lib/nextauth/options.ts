@@ -1,10 +1,12 @@
+// NextAuth's wiring: the Credentials provider over the user service, budgets and server-side
+// sessions. Above src/lib/auth and src/lib/services (it uses both), so neither imports it.
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { verifyCredentials } from '@/lib/services/user.service';
 import { clientAddress, consumeSignInAttempt } from '@/lib/rate-limit';
 import { SIGN_IN_TOO_MANY_ATTEMPTS } from '@/lib/schemas/users';
-import { getAuthSecret } from './secret';
-import { endSession, isSessionActive, keepSessionAlive, SESSION_MAX_AGE_SECONDS, startSession } from './session-store';
+import { getAuthSecret } from '@/lib/auth/secret';
+import { endSession, isSessionActive, keepSessionAlive, SESSION_MAX_AGE_SECONDS, startSession } from '@/lib/auth/session-store';
 
 /** NextAuth v4: email + password (Credentials provider `credentials`), JWT sessions carrying the user id. */
 export function getAuthOptions(): NextAuthOptions {
