@@ -71,8 +71,7 @@ export interface ChatStreamStats {
 }
 
 const statsGlobal = processGlobal<ChatStreamStats>('chat-stream.stats');
-export const streamStats = (): ChatStreamStats =>
-  statsGlobal.getOrCreate(() => ({ peakQueuedBytes: 0, peakPageBytes: 0, replayPages: 0 }));
+export const streamStats = (): ChatStreamStats => statsGlobal.getOrCreate(() => ({ peakQueuedBytes: 0, peakPageBytes: 0, replayPages: 0 }));
 
 /** One replay page after `afterPosition`: at most `rows` messages and about REPLAY_PAGE_BYTES. */
 export async function readReplayPage(userId: string, afterPosition: number, rows: number): Promise<ReplayPage> {

@@ -223,9 +223,10 @@ async function selectPageWithin(
       .select({
         position: ahead.position,
         size: ahead.size,
-        before: sql<number>`coalesce(sum(${ahead.size}) over (order by ${ahead.position} rows between unbounded preceding and 1 preceding), 0)`.as(
-          'before',
-        ),
+        before:
+          sql<number>`coalesce(sum(${ahead.size}) over (order by ${ahead.position} rows between unbounded preceding and 1 preceding), 0)`.as(
+            'before',
+          ),
         n: sql<number>`row_number() over (order by ${ahead.position})`.as('n'),
       })
       .from(ahead),
@@ -244,9 +245,7 @@ async function selectPageWithin(
       bytes: sql<string>`(select sum(${taken.size}) from ${taken})`,
     })
     .from(chatMessages)
-    .where(
-      and(eq(chatMessages.userId, query.userId), inArray(chatMessages.position, db.select({ position: taken.position }).from(taken))),
-    )
+    .where(and(eq(chatMessages.userId, query.userId), inArray(chatMessages.position, db.select({ position: taken.position }).from(taken))))
     .orderBy(asc(chatMessages.position));
   return { messages: rows.map((r) => r.message), hasMore: rows[0]?.more ?? false, bytes: Number(rows[0]?.bytes ?? 0) };
 }
