@@ -358,7 +358,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       for (let i = 0; i < 3; i++) {
         const response = await browsers.methods!.fetch(`${STREAM}?since=0`, { method });
         await response.arrayBuffer();
-        expect(response.status).toBeLessThan(500);
+        expect(response.status).toBe(method === 'OPTIONS' ? 204 : 405);
         expect(response.headers.get('content-type')).not.toBe('text/event-stream');
       }
     }
