@@ -1,13 +1,11 @@
-import { getDb } from '@/lib/db/client';
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
-import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
-import { processGlobal } from '@/lib/runtime/process-global';
 import * as fanout from './fanout';
 import type { HubEvent, HubSubscriber } from './hub';
 import { toChatMessagePayload } from './payloads';
 import { SSE_EVENTS, type ReadChange, type ReadyPayload } from './protocol';
+import { nextPageRows, readReplayPage, REPLAY_FIRST_ROWS, streamStats, type ReplayPage } from './replay-pages';
 import { sseComment, sseEvent, sseRetry } from './sse';
 
 /**
@@ -31,12 +29,6 @@ import { sseComment, sseEvent, sseRetry } from './sse';
  * while live). Every write passes one gate, `position > lastSent`, so nothing is sent twice.
  */
 
-/** Bytes of messages (content + data as JSON) one replay page holds, plus at most one message. */
-const REPLAY_PAGE_BYTES = 128 * 1024;
-/** Rows the first replay query measures; later pages adapt between the two bounds below. */
-export const REPLAY_FIRST_ROWS = 100;
-const REPLAY_MIN_ROWS = 8;
-const REPLAY_MAX_ROWS = 500;
 /** What EventSource waits before reconnecting (the spec's default is up to the browser, often 3 s). */
 const RECONNECT_RETRY_MS = 2_000;
 /** Bytes the stream buffers for its client before it waits for the client to read. */
@@ -51,51 +43,8 @@ const STALL_MS = 60_000;
 /** A body nobody has started to read by then was never sent (the response failed or was not a GET). */
 const UNSENT_BODY_MS = 10_000;
 
-export interface ReplayPage {
-  messages: ChatMessageRow[];
-  hasMore: boolean;
-  bytes?: number;
-}
-
 /** What was read before answering, so a database failure is still a proper HTTP error. */
 export type FirstRead = { kind: 'end'; position: number } | { kind: 'page'; after: number; page: ReplayPage };
-
-/** Peaks since the last reset, for tests and diagnostics. */
-export interface ChatStreamStats {
-  /** The most bytes one stream held buffered for its client. */
-  peakQueuedBytes: number;
-  /** The biggest replay page read (content + data bytes, as the database measures them). */
-  peakPageBytes: number;
-  /** Replay pages read. */
-  replayPages: number;
-}
-
-const statsGlobal = processGlobal<ChatStreamStats>('chat-stream.stats');
-export const streamStats = (): ChatStreamStats => statsGlobal.getOrCreate(() => ({ peakQueuedBytes: 0, peakPageBytes: 0, replayPages: 0 }));
-
-/** One replay page after `afterPosition`: at most `rows` messages and about REPLAY_PAGE_BYTES. */
-export async function readReplayPage(userId: string, afterPosition: number, rows: number): Promise<ReplayPage> {
-  const page = await chatMessageRepository.selectPageAfter(await getDb(), {
-    userId,
-    afterPosition,
-    limit: rows,
-    maxBytes: REPLAY_PAGE_BYTES,
-  });
-  const stats = streamStats();
-  stats.replayPages++;
-  stats.peakPageBytes = Math.max(stats.peakPageBytes, page.bytes ?? 0);
-  return page;
-}
-
-/**
- * Rows to measure for the next page: more after a page cut by count, fewer after one cut by
- * size, so big messages are not measured hundreds at a time only to send a few.
- */
-function nextPageRows(page: ReplayPage, rows: number): number {
-  if (!page.hasMore) return rows;
-  if (page.messages.length >= rows) return Math.min(REPLAY_MAX_ROWS, rows * 2);
-  return Math.max(REPLAY_MIN_ROWS, page.messages.length * 2);
-}
 
 const encoder = new TextEncoder();
 const NO_PAGE: ReplayPage = { messages: [], hasMore: false };

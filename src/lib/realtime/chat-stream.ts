@@ -3,16 +3,10 @@ import { getDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import { onShutdown } from '@/lib/runtime/shutdown';
-import {
-  ChatStreamSession,
-  readReplayPage,
-  REPLAY_FIRST_ROWS,
-  streamStats,
-  type ChatStreamStats,
-  type FirstRead,
-} from './chat-stream-session';
+import { ChatStreamSession, type FirstRead } from './chat-stream-session';
 import * as fanout from './fanout';
 import * as hub from './hub';
+import { readReplayPage, REPLAY_FIRST_ROWS, streamStats, type ChatStreamStats } from './replay-pages';
 
 /**
  * Opening a user's SSE stream: the per-user limit, the first read (before the response, so a
