@@ -37,6 +37,8 @@ export interface AppServer {
   /** Stops the server and drops the database. */
   dispose: () => Promise<void>;
   logs: () => string;
+  /** The running server's process id (to read its memory from /proc), undefined when stopped. */
+  pid: () => number | undefined;
 }
 
 /** Runs one of the project's CLIs (`scripts/<name>.ts`) and returns its parsed JSON output and exit code. */
@@ -134,6 +136,7 @@ export async function startApp(options: {
     stop,
     restart: start,
     logs,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     dispose: async () => {
       await stop();
       await scratch?.drop();

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
@@ -16,6 +17,10 @@ import { waitFor } from '@test/helpers/wait';
 const PASSWORD = 'a long enough password';
 const STREAM = '/api/chat-messages/stream';
 const HISTORY = 200;
+/** The backlog of issue 10: 86 messages of 10,000 characters and ~60 KB of data each (5.5 MB in all). */
+const BACKLOG = 86;
+const backlogContent = (i: number) => `backlog ${i} `.padEnd(10_000, 'c');
+const backlogData = (i: number) => ({ n: i, blob: 'd'.repeat(60_000) });
 
 type Item = {
   id: string;
@@ -30,6 +35,29 @@ type Item = {
 
 const messagesOf = (events: SseEvent[]) => events.filter((e) => e.event === 'chat-message');
 
+/** Sends a stream request on a raw socket and hangs up at once: a client gone before the first byte. */
+function sendAndHangUp(port: number, path: string, cookie: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent: false, headers: { cookie, accept: 'text/event-stream' } });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.end(() => req.destroy());
+  });
+}
+
+/** A stream request whose client reads nothing of the body until `destroy`. */
+function openUnread(port: number, path: string, cookie: string): Promise<{ status: number; destroy: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent: false, headers: { cookie, accept: 'text/event-stream' } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.pause();
+      resolve({ status: res.statusCode ?? 0, destroy: () => req.destroy() });
+    });
+    req.end();
+  });
+}
+
 describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
   let app: AppServer;
   /** Signed-in browsers by user key, and what was stored for each before the start. */
@@ -38,7 +66,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
   const seeded: Record<string, chatResponseService.SendChatMessageResult[]> = {};
   const open: SseConnection[] = [];
 
-  const USERS = ['history', 'limits', 'reads', 'markall', 'byid', 'other', 'agent'] as const;
+  const USERS = ['history', 'limits', 'reads', 'markall', 'byid', 'other', 'agent', 'backlog', 'methods', 'gone'] as const;
 
   async function seed(env: NodeJS.ProcessEnv): Promise<void> {
     setDatabase(await openDatabase({ databaseUrl: env.DATABASE_URL || undefined, pgliteDir: env.PGLITE_DIR!, poolSize: 4 }));
@@ -57,6 +85,14 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       for (let i = 1; i <= 4; i++) await send('markall', `mark ${i}`);
       await send('byid', 'by id', 'task_b');
       await send('other', "someone else's");
+      for (let i = 1; i <= BACKLOG; i++) {
+        const result = await chatResponseService.sendInfo('task_big', ids.backlog!, backlogContent(i), backlogData(i));
+        expect(result.success).toBe(true);
+        seeded.backlog!.push(result);
+      }
+      for (let i = 1; i <= BACKLOG; i++) {
+        expect((await chatResponseService.sendInfo('task_big', ids.gone!, backlogContent(i), backlogData(i))).success).toBe(true);
+      }
     } finally {
       await closeDatabase();
     }
@@ -272,5 +308,72 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
     const [message] = await connection.events.until((e) => e.event === 'chat-message', 30_000);
     expect(message!.id).toBe('1');
     expect(eventData<Item>(message!)).toMatchObject({ taskId: submitted.body.taskId, position: 1 });
+  });
+  /** Opens streams of `key` until it holds `count` (slots are freed when the server sees a disconnect), then checks the next is 429. */
+  async function expectFreeSlots(key: string, count: number): Promise<void> {
+    const held: SseConnection[] = [];
+    await waitFor(
+      async () => {
+        const attempt = await openSse(browsers[key]!, STREAM);
+        if (attempt.status === 200) {
+          open.push(attempt);
+          held.push(attempt);
+        } else {
+          expect(attempt.status).toBe(429);
+        }
+        return held.length === count ? true : undefined;
+      },
+      `${count} streams of ${key}`,
+      20_000,
+    );
+    expect((await openSse(browsers[key]!, STREAM)).status).toBe(429);
+    await Promise.all(held.map((c) => c.close()));
+  }
+
+  it('replays a 5.5 MB backlog (86 messages of 10,000 characters and ~60 KB of data) whole and in order, from 0 and from a cursor', async () => {
+    for (const since of [0, 43]) {
+      const connection = await stream('backlog', `${STREAM}?since=${since}`);
+      expect(connection.status).toBe(200);
+      const events = await connection.events.until((e) => e.event === 'ready', 60_000);
+      await connection.close();
+      const items = messagesOf(events).map((e) => eventData<Item>(e));
+      expect(items.map((i) => i.position)).toEqual(Array.from({ length: BACKLOG - since }, (_, i) => since + i + 1));
+      expect(items.map((i) => i.id)).toEqual(seeded.backlog!.slice(since).map((r) => r.messageId));
+      items.forEach((item) => {
+        expect(item.content).toBe(backlogContent(item.position));
+        expect(item.data).toEqual(backlogData(item.position));
+      });
+      expect(eventData(events.at(-1)!)).toEqual({ position: BACKLOG });
+    }
+  });
+
+  it('takes a stream slot only for a GET: twelve HEADs and every other method leave all ten slots free', async () => {
+    for (let i = 0; i < 12; i++) {
+      const head = await browsers.methods!.fetch(`${STREAM}?since=0`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/event-stream');
+      expect(await head.text()).toBe('');
+    }
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      for (let i = 0; i < 3; i++) {
+        const response = await browsers.methods!.fetch(`${STREAM}?since=0`, { method });
+        await response.arrayBuffer();
+        expect(response.status).toBe(method === 'OPTIONS' ? 204 : 405);
+        expect(response.headers.get('content-type')).not.toBe('text/event-stream');
+      }
+    }
+    await expectFreeSlots('methods', 10);
+  });
+
+  it('frees the slot of a stream whose client went away, before the first byte or in the middle of a replay', async () => {
+    const cookie = browsers.gone!.cookieHeader;
+    for (let i = 0; i < 12; i++) await sendAndHangUp(app.port, `${STREAM}?since=0`, cookie);
+    // Ten clients that read nothing of a 5.5 MB replay hold their slots while connected...
+    const stalled = await Promise.all(Array.from({ length: 10 }, () => openUnread(app.port, `${STREAM}?since=0`, cookie)));
+    expect(stalled.map((s) => s.status)).toEqual(Array(10).fill(200));
+    expect((await openSse(browsers.gone!, STREAM)).status).toBe(429);
+    // ...and free them when they leave mid-replay.
+    for (const s of stalled) s.destroy();
+    await expectFreeSlots('gone', 10);
   });
 });

@@ -6,7 +6,7 @@ import { NextRequest } from 'next/server';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
-import { openChatStream } from '@/lib/realtime/chat-stream';
+import { chatStreamStats, openChatStream, resetChatStreamStats } from '@/lib/realtime/chat-stream';
 import { fanoutStatus, stopFanout } from '@/lib/realtime/fanout';
 import * as hub from '@/lib/realtime/hub';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
@@ -39,6 +39,16 @@ async function openStream(userId: string, since: number | null, options: { heart
   });
   return { events: new SseReader(stream), abort };
 }
+
+/** A big message: 10,000 characters of content and ~60 KB of data (about 70 KB on the wire). */
+const bigContent = (i: number) => `big ${i} `.padEnd(10_000, 'c');
+const bigData = (i: number) => ({ n: i, blob: 'd'.repeat(60_000) });
+/**
+ * What one stream may hold for its client at any time, generously: the buffer's high-water mark
+ * (128 KiB) plus one message; and what one replay page may hold: 128 KiB plus one message.
+ */
+const MAX_QUEUED_BYTES = 512 * 1024;
+const MAX_PAGE_BYTES = 512 * 1024;
 
 const positionsOf = (events: SseEvent[]) => events.filter((e) => e.event === 'chat-message').map((e) => Number(e.id));
 const until = (condition: () => boolean, what: string) => waitFor(async () => (condition() ? true : undefined), what, 10_000);
@@ -309,5 +319,43 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     expect(after.resyncs).toBeGreaterThan(before.resyncs);
     await chatResponseService.sendInfo('t', 'gap', 'after the gap');
     expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([6]);
+  });
+  it('replays a 5 MB backlog to ten streams at once in order, holding at most a page and a buffer per stream', async () => {
+    const BIG = 75;
+    for (let i = 1; i <= BIG; i++) expect((await chatResponseService.sendInfo('t', 'big', bigContent(i), bigData(i))).success).toBe(true);
+    resetChatStreamStats();
+    const streams = await Promise.all(Array.from({ length: 10 }, () => track('big', 0)));
+    // Nobody reads for a while: the streams must wait, not fill memory with the backlog.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const replays = await Promise.all(streams.map((s) => s.events.until((e) => e.event === 'ready', 60_000)));
+    for (const events of replays) {
+      const messages = events.filter((e) => e.event === 'chat-message').map((e) => eventData<{ position: number; content: string }>(e));
+      expect(messages.map((m) => m.position)).toEqual(Array.from({ length: BIG }, (_, i) => i + 1));
+      expect(messages.every((m) => m.content === bigContent(m.position))).toBe(true);
+    }
+    const stats = chatStreamStats();
+    expect(stats.peakQueuedBytes).toBeGreaterThan(0);
+    expect(stats.peakQueuedBytes).toBeLessThanOrEqual(MAX_QUEUED_BYTES);
+    expect(stats.peakPageBytes).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+    // Paged by size: a 5 MB backlog takes many pages, not one.
+    expect(stats.replayPages).toBeGreaterThanOrEqual(10 * 20);
+  });
+
+  it('a live stream whose client does not read catches up from the database at its pace, missing and repeating nothing', async () => {
+    const { events } = await track('behind', null);
+    await events.until((e) => e.event === 'ready');
+    if (kind === 'postgres') await until(() => fanoutStatus().listener === 'listening', 'LISTEN');
+    resetChatStreamStats();
+    // 3 MB of live messages while the client reads nothing.
+    const BURST = 45;
+    for (let i = 1; i <= BURST; i++) await chatResponseService.sendInfo('t', 'behind', bigContent(i), bigData(i));
+    await until(() => fanoutStatus().loadsInFlight === 0, 'no load in flight');
+    expect(hub.subscriberCount('behind')).toBe(1);
+    const received = await events.until((e) => e.id === String(BURST), 60_000);
+    expect(positionsOf(received)).toEqual(Array.from({ length: BURST }, (_, i) => i + 1));
+    expect(chatStreamStats().peakQueuedBytes).toBeLessThanOrEqual(MAX_QUEUED_BYTES);
+    // Live again afterwards.
+    await chatResponseService.sendInfo('t', 'behind', 'after the burst');
+    expect(positionsOf(await events.until((e) => e.event === 'chat-message'))).toEqual([BURST + 1]);
   });
 });

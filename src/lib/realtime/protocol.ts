@@ -62,7 +62,7 @@ export interface ReadyPayload {
 export const PUSHER_MAX_EVENT_BYTES = 10_240;
 
 /**
- * What a Pusher `chat-message` event carries: the message (`data` null when the sender gave none),
+ * What a Pusher `chat-message` event carries: the message (`data` `{}` when the sender gave none),
  * or over PUSHER_MAX_EVENT_BYTES a thin stub whose body the client fetches.
  */
 export type PusherChatEvent =
@@ -71,7 +71,7 @@ export type PusherChatEvent =
       type: ChatMessageTypeName;
       taskId: string | null;
       content: string;
-      data: Record<string, unknown> | null;
+      data: Record<string, unknown>;
       createdAt: string;
       position: number;
     }

@@ -91,6 +91,34 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     });
   });
 
+  it('sends data {} for a message sent without data, as the API and the stream do', async () => {
+    const subscriber = await subscribe('user_9');
+    const result = await chatResponseService.sendChatMessage({ type: 'info', userId: 'user_9', content: 'no data' });
+    expect(result).toMatchObject({ success: true, pusherSent: true });
+    const received = await subscriber.next((e) => e.event === 'chat-message', 'the message');
+    expect(received.data).toMatchObject({ id: result.messageId, content: 'no data' });
+    // toMatchObject would let null pass for {}.
+    expect((received.data as ChatEventData).data).toEqual({});
+  });
+
+  it('reports pusherSent:false when Pusher refuses the trigger (a wrong secret: Soketi answers 200 with an error body)', async () => {
+    const subscriber = await subscribe('user_9');
+    process.env.PUSHER_SECRET = 'not-the-secret';
+    resetEnvCache();
+    resetPusher();
+    try {
+      const result = await chatResponseService.sendInfo('task_1', 'user_9', 'refused by Pusher');
+      expect(result).toMatchObject({ success: true, databaseStored: true, pusherSent: false });
+      expect(await database.db.select().from(chatMessages)).toHaveLength(1);
+    } finally {
+      process.env.PUSHER_SECRET = SECRET;
+      resetEnvCache();
+      resetPusher();
+    }
+    await settle(subscriber, 'private-user-user_9');
+    expect(chatEvents(subscriber)).toHaveLength(0);
+  });
+
   it('sends a thin event when the full message is over 10 KB', async () => {
     const subscriber = await subscribe('user_9');
     const result = await chatResponseService.sendInfo('task_1', 'user_9', 'x'.repeat(9_000), { blob: 'y'.repeat(3_000) });

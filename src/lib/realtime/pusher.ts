@@ -4,6 +4,7 @@ import type { ChatMessageRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
 export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'>;
@@ -17,9 +18,26 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
     createdAt: message.createdAt.toISOString(),
     position: message.position,
   };
-  const full = { ...base, content: message.content, data: message.data ?? null };
+  const full = { ...base, content: message.content, data: dataObject(message.data) };
   if (Buffer.byteLength(JSON.stringify(full)) <= PUSHER_MAX_EVENT_BYTES) return full;
   return { ...base, truncated: true };
+}
+
+/** The error a trigger's response body reports (`{ "error": ... }`), or null when it reports none. */
+function triggerRefusal(body: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Pusher answers `{}`; anything that is not JSON carries no error field.
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('error' in parsed)) return null;
+  const { error, code } = parsed as { error: unknown; code?: unknown };
+  if (error === null || error === undefined || error === false) return null;
+  // The message is Pusher's own text about the request, never our secret; cut to keep logs short.
+  const text = typeof error === 'string' ? error : JSON.stringify(error);
+  return `${text.slice(0, 200)}${code === undefined ? '' : ` (code ${String(code)})`}`;
 }
 
 /** The client, null once found unconfigured, undefined before the first use. */
@@ -74,6 +92,10 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
       hung,
     ]);
     if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
+    // Soketi (the self-hosted Pusher server) answers a refused trigger (wrong signature, unknown
+    // app, over its limits) with 200 and `{ "error": ..., "code": 401 }`: the body decides too.
+    const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
+    if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
     return true;
   } catch (err) {
     getLogger().error(

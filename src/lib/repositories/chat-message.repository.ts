@@ -186,14 +186,68 @@ export function selectMessagesAfter(db: Db, query: { userId: string; afterPositi
 /**
  * One page of `selectMessagesAfter`, and whether another page follows its last message (read as
  * one row more than asked, so no count is needed).
+ *
+ * With `maxBytes` the page is bounded by size too: rows are taken in position order while the
+ * rows before them hold fewer than `maxBytes` bytes (content plus data as JSON text, measured in
+ * the database), so a page holds at most `maxBytes` plus one message, however big the messages
+ * are, and at least one message when there is any. `bytes` is the page's size by that measure.
+ * The sizes are computed on at most `limit + 1` rows (jsonb is serialized to measure it), so a
+ * caller paging through big messages keeps `limit` near what a page holds.
  */
 export async function selectPageAfter(
   db: Db,
-  query: { userId: string; afterPosition: number; limit: number },
-): Promise<{ messages: ChatMessageRow[]; hasMore: boolean }> {
+  query: { userId: string; afterPosition: number; limit: number; maxBytes?: number },
+): Promise<{ messages: ChatMessageRow[]; hasMore: boolean; bytes?: number }> {
+  if (query.maxBytes !== undefined) return selectPageWithin(db, { ...query, maxBytes: query.maxBytes });
   const rows = await selectMessagesAfter(db, { ...query, limit: query.limit + 1 });
   const hasMore = rows.length > query.limit;
   return { messages: hasMore ? rows.slice(0, query.limit) : rows, hasMore };
+}
+
+async function selectPageWithin(
+  db: Db,
+  query: { userId: string; afterPosition: number; limit: number; maxBytes: number },
+): Promise<{ messages: ChatMessageRow[]; hasMore: boolean; bytes: number }> {
+  const size = sql<number>`octet_length(${chatMessages.content}) + coalesce(octet_length(${chatMessages.data}::text), 0)`;
+  // The limit is applied before the running sum, so only `limit + 1` rows are ever measured.
+  const ahead = db.$with('ahead').as(
+    db
+      .select({ position: chatMessages.position, size: size.as('size') })
+      .from(chatMessages)
+      .where(and(eq(chatMessages.userId, query.userId), gt(chatMessages.position, query.afterPosition)))
+      .orderBy(asc(chatMessages.position))
+      .limit(query.limit + 1),
+  );
+  const measured = db.$with('measured').as(
+    db
+      .select({
+        position: ahead.position,
+        size: ahead.size,
+        before:
+          sql<number>`coalesce(sum(${ahead.size}) over (order by ${ahead.position} rows between unbounded preceding and 1 preceding), 0)`.as(
+            'before',
+          ),
+        n: sql<number>`row_number() over (order by ${ahead.position})`.as('n'),
+      })
+      .from(ahead),
+  );
+  const taken = db.$with('taken').as(
+    db
+      .select({ position: measured.position, size: measured.size })
+      .from(measured)
+      .where(sql`${measured.before} < ${query.maxBytes} and ${measured.n} <= ${query.limit}`),
+  );
+  const rows = await db
+    .with(ahead, measured, taken)
+    .select({
+      message: chatMessages,
+      more: sql<boolean>`(select count(*) from ${ahead}) > (select count(*) from ${taken})`,
+      bytes: sql<string>`(select sum(${taken.size}) from ${taken})`,
+    })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.userId, query.userId), inArray(chatMessages.position, db.select({ position: taken.position }).from(taken))))
+    .orderBy(asc(chatMessages.position));
+  return { messages: rows.map((r) => r.message), hasMore: rows[0]?.more ?? false, bytes: Number(rows[0]?.bytes ?? 0) };
 }
 
 /** The highest position among the user's stored messages (0 when there are none), from the `(userId, position)` index. */

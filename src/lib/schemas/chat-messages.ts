@@ -53,21 +53,86 @@ export const MessageIds = z
   .max(MAX_PAGE_SIZE, `must hold at most ${MAX_PAGE_SIZE} ids`);
 
 const encoder = new TextEncoder();
+/** Nesting deeper than this is refused before it can exhaust the stack. */
+const MAX_DATA_DEPTH = 64;
+/** NUL (PostgreSQL refuses it in text and jsonb) or a UTF-16 surrogate without its pair. */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** `data` must be a plain JSON object whose serialized form fits in 64 KiB. */
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** What a non-JSON value is, for the error message. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'object' || value === null) return `a ${typeof value}`;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return 'an object with toJSON';
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name ? `a ${name}` : 'an object that is not plain';
+}
+
+/**
+ * Where and why `value` is not plain JSON (null when it is): only null, booleans, finite
+ * numbers, strings, arrays and plain objects, nothing that JSON.stringify would convert or drop
+ * (Date, toJSON, Map, class instances, NaN, functions, undefined in an array), no cycle, and no
+ * text PostgreSQL cannot store. An undefined property is left out, as JSON.stringify does.
+ */
+function jsonProblem(value: unknown, path: string[], seen: Set<object>): { at: string; what: string } | null {
+  const at = () => path.join('.') || '(the value)';
+  if (value === null || typeof value === 'boolean') return null;
+  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value) ? { at: at(), what: 'text with NUL or a lone surrogate' } : null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { at: at(), what: describeValue(value) };
+  if (typeof value !== 'object') return { at: at(), what: describeValue(value) };
+  if (seen.has(value)) return { at: at(), what: 'a cycle' };
+  if (path.length >= MAX_DATA_DEPTH) return { at: at(), what: `nesting deeper than ${MAX_DATA_DEPTH}` };
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] === undefined) return { at: [...path, String(i)].join('.'), what: 'undefined' };
+        const problem = jsonProblem(value[i], [...path, String(i)], seen);
+        if (problem) return problem;
+      }
+      return null;
+    }
+    if (!isPlainObject(value)) return { at: at(), what: describeValue(value) };
+    for (const [key, item] of Object.entries(value)) {
+      if (UNSTORABLE_TEXT.test(key)) return { at: at(), what: 'a key with NUL or a lone surrogate' };
+      if (item === undefined) continue;
+      const problem = jsonProblem(item, [...path, key], seen);
+      if (problem) return problem;
+    }
+    return null;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/**
+ * `data` must be a plain JSON object (stored and sent exactly as given) whose serialized form
+ * fits in 64 KiB. A Date, an object with toJSON or a class instance would be stored as whatever
+ * JSON.stringify makes of it (a string, another shape), so they are refused, naming the field.
+ */
 const JsonObject = z
   .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
     message: 'must be a JSON object',
   })
   .superRefine((value, ctx) => {
-    let serialized: string;
-    try {
-      serialized = JSON.stringify(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be serializable as JSON' });
+    if (!isPlainObject(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be a plain JSON object, not ${describeValue(value)}` });
       return;
     }
-    if (encoder.encode(serialized).byteLength > MAX_DATA_BYTES) {
+    const problem = jsonProblem(value, [], new Set());
+    if (problem) {
+      const message =
+        problem.what === 'a cycle' || problem.what === 'a bigint'
+          ? `must be serializable as JSON (at ${problem.at}: ${problem.what})`
+          : `must be plain JSON (at ${problem.at}: ${problem.what})`;
+      ctx.addIssue({ code: 'custom', message });
+      return;
+    }
+    if (encoder.encode(JSON.stringify(value)).byteLength > MAX_DATA_BYTES) {
       ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_DATA_BYTES} bytes as JSON` });
     }
   });

@@ -149,6 +149,24 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       ['a string as data', { data: 'x' }, /data: must be a JSON object/],
       ['data over 64 KiB', { data: { blob: 'x'.repeat(65_536) } }, /data: must be at most 65536 bytes/],
       ['data with a BigInt', { data: { n: BigInt(1) } }, /data: must be serializable/],
+      ['a Date as data', { data: new Date('2030-01-01T00:00:00Z') }, /data: must be a plain JSON object/],
+      ['an object with toJSON as data', { data: { toJSON: () => ({ a: 1 }) } }, /data: must be a plain JSON object/],
+      [
+        'a class instance as data',
+        {
+          data: new (class Point {
+            x = 1;
+          })(),
+        },
+        /data: must be a plain JSON object/,
+      ],
+      ['a Map as data', { data: new Map([['a', 1]]) }, /data: must be a plain JSON object/],
+      ['a Date inside data', { data: { when: new Date() } }, /data: must be plain JSON \(at when: /],
+      ['NaN inside data', { data: { n: Number.NaN } }, /data: must be plain JSON \(at n: /],
+      ['undefined in an array inside data', { data: { list: [1, undefined] } }, /data: must be plain JSON \(at list\.1: /],
+      ['a function inside data', { data: { f: () => 1 } }, /data: must be plain JSON \(at f: /],
+      ['a NUL character inside data', { data: { s: 'a\u0000b' } }, /data: must be plain JSON \(at s: /],
+      ['a lone surrogate in a key of data', { data: { ['k\ud800']: 1 } }, /data: must be plain JSON/],
       ['a 192-char taskId', { taskId: 't'.repeat(192) }, /taskId: must be at most 191/],
       ['an empty taskId', { taskId: '' }, /taskId: must not be empty/],
       ['a non-ISO timestamp', { timestamp: 'yesterday' }, /timestamp: must be an ISO-8601/],
@@ -166,6 +184,19 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       const result = await chatResponseService.sendChatMessage(message({ data }));
       expect(result.error).toMatch(/data: must be serializable/);
       expect(await countRows()).toBe(0);
+    });
+
+    it('stores data as the plain object it was given, leaving out undefined properties as JSON does', async () => {
+      const data = { a: 1, nested: { list: [true, null, 'x', 2.5] }, skipped: undefined };
+      const result = await chatResponseService.sendChatMessage(message({ data }));
+      expect(result.success).toBe(true);
+      const [row] = await database.db.select().from(chatMessages);
+      expect(row!.data).toEqual({ a: 1, nested: { list: [true, null, 'x', 2.5] } });
+    });
+
+    it('accepts data with a null prototype', async () => {
+      const data = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+      expect((await chatResponseService.sendChatMessage(message({ data }))).success).toBe(true);
     });
 
     it('rejects a 192-char orgId naming orgId', async () => {

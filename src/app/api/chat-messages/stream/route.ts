@@ -23,6 +23,10 @@ export const GET = withSession({ limit: 'stream', query: StreamQuery }, async ({
   // EventSource reconnects to the same URL (with the original ?since) and sends the newest id
   // in the header, so the header wins.
   const since = parseHeader(LastEventId, req.headers, 'Last-Event-ID') ?? query.since ?? null;
+  // Next.js answers HEAD (curl -I, link checkers) with this handler and never reads the body,
+  // so only a GET may open a stream, which holds one of the user's slots while it lasts. HEAD
+  // gets the same checks and headers, without a stream.
+  if (req.method !== 'GET') return new Response(null, { headers: SSE_HEADERS });
   const body = await openChatStream({ userId, since, signal: req.signal });
   return new Response(body, { headers: SSE_HEADERS });
 });
