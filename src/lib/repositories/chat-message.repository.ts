@@ -1,3 +1,5 @@
+// Over 300 lines: one owner per table, so every query on chat_messages and chat_user_cursors
+// stays in this one file, where the states a row can be in are visible together.
 import { createId } from '@paralleldrive/cuid2';
 import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/lib/db/client';

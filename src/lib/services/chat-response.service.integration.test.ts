@@ -1,3 +1,4 @@
+// Over 300 lines: the guide's API, case by case, on both databases with one set of fixtures.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { chatMessages } from '@/lib/db/schema';
