@@ -45,7 +45,7 @@ function isFresh(variant: BuildVariant): boolean {
 }
 
 /**
- * Builds the app once for the suites that run it with `next start`. Test files run in parallel
+ * Builds the app once for the suites that run it (test/helpers/app-server.ts). Test files run in parallel
  * processes, so one takes a lock directory and builds while the others wait (one lock for every
  * variant: two builds at once would only compete for the same cores); a build newer than every
  * source file, made with the same variables, is reused, so re-running tests locally does not rebuild.

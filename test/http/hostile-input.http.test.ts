@@ -197,7 +197,7 @@ const cases: Case[] = [
   { name: 'DELETE with a NUL path', path: '/api/chat-messages/%00', method: 'DELETE', status: 405 },
 ];
 
-describe.skipIf(!hasPostgres)('hostile input (next start, PostgreSQL): never a 5xx, never a stored change', () => {
+describe.skipIf(!hasPostgres)('hostile input (PostgreSQL): never a 5xx, never a stored change', () => {
   let app: AppServer;
   let database: Database;
   let browser: Browser;

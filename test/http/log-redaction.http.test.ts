@@ -20,7 +20,7 @@ const SIGNUP_PASSWORD = 'another long secret passphrase 17';
 const TASK_TEXT = 'lunch with the marker-task-5e1 board tomorrow at noon';
 const SEND_TEXT = 'your marker-send-9b2 meeting is confirmed';
 
-describe.skipIf(!hasPostgres)('logs (next start at LOG_LEVEL=debug, PostgreSQL failing on purpose)', () => {
+describe.skipIf(!hasPostgres)('logs (at LOG_LEVEL=debug, PostgreSQL failing on purpose)', () => {
   let app: AppServer;
   let database: Database;
   let browser: Browser;

@@ -93,7 +93,7 @@ describe('the OpenAPI document and the route files', () => {
 
 const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-describe.skipIf(!hasPostgres)('every documented operation answers as documented (next start, PostgreSQL)', () => {
+describe.skipIf(!hasPostgres)('every documented operation answers as documented (PostgreSQL)', () => {
   let app: AppServer;
   let browser: Browser;
   let userId: string;

@@ -19,7 +19,7 @@ function legacyScryptHash(password: string): string {
   return ['scrypt', 32_768, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-describe.skipIf(!hasPostgres)('passwords (next start, PostgreSQL)', () => {
+describe.skipIf(!hasPostgres)('passwords (PostgreSQL)', () => {
   let app: AppServer;
   let database: Database;
 

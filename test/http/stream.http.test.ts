@@ -9,7 +9,7 @@ import { eventData, openSse, type SseConnection, type SseEvent } from '@test/hel
 import { DATABASE_KINDS } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
 
-// The SSE stream, mark-all-read and by-id over real HTTP (`next start`) on each database. On
+// The SSE stream, mark-all-read and by-id over real HTTP (the app's Node entry) on each database. On
 // PGlite the server owns the database while it runs, so every message these tests read is stored
 // before it starts (the test process opens the database, seeds it, and closes it again); live
 // delivery across processes is in stream-live.http.test.ts (PostgreSQL).
