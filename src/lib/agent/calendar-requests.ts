@@ -44,6 +44,23 @@ const line = (o: Occurrence, timeZone: string): string =>
 
 const dayStart = (ymd: string, timeZone: string): Date => zonedTimeToUtc({ ...parseYmd(ymd)!, hour: 0, minute: 0 }, timeZone);
 
+/**
+ * Meetings the user may mean, as choices: one per single event, and one per series (its first
+ * occurrence in `occurrences`), so a weekly meeting is not offered once a week.
+ */
+export function toCandidates(occurrences: Occurrence[]): CancelCandidate[] {
+  const seen = new Set<string>();
+  return occurrences
+    .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
+    .map((e) => ({
+      eventId: e.eventId,
+      title: e.title,
+      start: e.start.toISOString(),
+      end: e.end.toISOString(),
+      ...(e.recurrence && { recurrence: e.recurrence }),
+    }));
+}
+
 /** "what's on my calendar this week?": the meetings of the range, as INFO. */
 export async function answerAgenda(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
   const range = parsed.range ?? { from: formatYmd(getZonedParts(c.now, c.timeZone)), to: formatYmd(getZonedParts(c.now, c.timeZone)) };
@@ -154,17 +171,7 @@ export async function reschedule(c: Conversation, parsed: ParsedRequest): Promis
     from,
     new Date(c.now.getTime() + calendarService.SERIES_HORIZON_DAYS * DAY_MS),
   );
-  const seen = new Set<string>();
-  const candidates: CancelCandidate[] = events
-    .filter((e) => e.end > c.now && matchesTarget(target, e, c.timeZone))
-    .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
-    .map((e) => ({
-      eventId: e.eventId,
-      title: e.title,
-      start: e.start.toISOString(),
-      end: e.end.toISOString(),
-      ...(e.recurrence && { recurrence: e.recurrence }),
-    }));
+  const candidates = toCandidates(events.filter((e) => e.end > c.now && matchesTarget(target, e, c.timeZone)));
   if (candidates.length === 0) {
     await c.respond({
       step: 'nothing-to-move',

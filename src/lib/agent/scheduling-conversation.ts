@@ -18,7 +18,7 @@ import { findAlternatives, formatLocal, isWithinWorkingHours, type WorkingHours 
 import { parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
 import { describeRule } from '@/scheduling/recurrence';
 import { ONLY_THIS, YES, routeMessage } from '@/scheduling/routing';
-import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget } from './calendar-requests';
+import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget, toCandidates } from './calendar-requests';
 
 /**
  * The scheduling agent's conversation: what one turn of a task (the request, or the user's
@@ -270,16 +270,7 @@ async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutco
   };
   const matching = upcoming.filter((e) => e.start >= c.now && matchesTarget(target, e, parsed.explicitTimeZone ?? c.timeZone));
   // A series is one candidate (its next matching occurrence) unless a day was named.
-  const seen = new Set<string>();
-  const candidates: CancelCandidate[] = matching
-    .filter((e) => (e.recurrence ? !seen.has(e.eventId) && seen.add(e.eventId) : true))
-    .map((e) => ({
-      eventId: e.eventId,
-      title: e.title,
-      start: e.start.toISOString(),
-      end: e.end.toISOString(),
-      ...(e.recurrence && { recurrence: e.recurrence }),
-    }));
+  const candidates = toCandidates(matching);
   if (candidates.length === 0) {
     await c.respond({
       step: 'nothing-to-cancel',

@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, users`);
+    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, user_sessions, users`);
     const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
     userId = user!.id;
   });
