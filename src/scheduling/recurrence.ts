@@ -1,4 +1,12 @@
-import { RRule, type Options } from 'rrule';
+import * as rruleModule from 'rrule';
+import type { Options, RRule as RRuleInstance } from 'rrule';
+
+// rrule's CommonJS entry is a UMD bundle whose names Node's ESM loader cannot see (tsx, the worker
+// and the CLIs get only `default`), while bundlers and vitest read its ESM build: take RRule from
+// whichever shape arrives.
+type RRuleModule = typeof rruleModule;
+const { RRule } = (rruleModule as RRuleModule & { default?: RRuleModule }).default ?? rruleModule;
+type RRule = RRuleInstance;
 import type { Extracted } from './text-extract';
 import { type LocalDate, addDays, cachedFormatter, getZonedParts, zonedTimeToUtc } from './tz';
 
