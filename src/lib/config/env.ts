@@ -81,6 +81,28 @@ const ServerEnvSchema = z
     // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
     SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
 
+    // Attachments: embedded in the database unless S3_BUCKET names an S3-compatible bucket.
+    S3_BUCKET: z.string().min(3).max(63).optional(),
+    S3_ENDPOINT: z.url({ message: 'must be an absolute URL such as http://127.0.0.1:9000' }).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // Path-style URLs (http://host/bucket/key), as MinIO, s3rver and most self-hosted stores need.
+    S3_FORCE_PATH_STYLE: boolFlag.optional(),
+    // How long a presigned download URL stays valid.
+    S3_PRESIGN_SECONDS: positiveInt.max(3_600).default(60),
+
+    // How long a client shows an agent activity that was not refreshed: `10s`, `1500ms`, `1m`, or seconds.
+    ACTIVITY_TTL: z
+      .string()
+      .regex(/^\d{1,7}(ms|s|m)?$/, 'must be a duration such as 10s, 1500ms or 1m')
+      .transform((v) => {
+        const n = Number.parseInt(v, 10);
+        return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;
+      })
+      .pipe(z.number().int().min(500, 'must be at least 500ms').max(600_000, 'must be at most 10m'))
+      .default(10_000),
+
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
   })
@@ -89,6 +111,15 @@ const ServerEnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
     }
     for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
+    if (!env.S3_BUCKET) {
+      for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but S3_BUCKET is not (attachments would stay in the database)' });
+      }
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      const missing = env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required together with the other S3 credential' });
+    }
   });
 
 /**

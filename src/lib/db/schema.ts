@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 import { createId } from '@paralleldrive/cuid2';
 // Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
 import { EVENT_STATUSES } from '../schemas/calendar';
+import type { AttachmentSummary } from '../schemas/attachments';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
 import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
 
@@ -38,6 +39,12 @@ export const chatMessages = pgTable(
     idempotencyKey: text('idempotencyKey'),
     // Per-user position, strictly increasing in commit order (see chat_user_cursors).
     position: bigint('position', { mode: 'number' }).notNull(),
+    /**
+     * The message's attachments as every transport sends them (`{ id, filename, contentType,
+     * size }`, no bodies): kept on the row so every read path has them without a join. The files
+     * and their owner checks are in chat_attachments.
+     */
+    attachments: jsonb('attachments').$type<AttachmentSummary[]>().notNull().default([]),
   },
   (t) => [
     index('chat_messages_userId_createdAt_idx').on(t.userId, t.createdAt),
@@ -174,3 +181,49 @@ export const calendarEvents = pgTable(
   ],
 );
 export type CalendarEventRow = typeof calendarEvents.$inferSelect;
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  // PGlite hands back a Uint8Array, node-postgres a Buffer: one type for the callers.
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
+});
+
+/**
+ * One attached file of a message: who owns it, what it is, and where its bytes are (`storageKey`
+ * in the store named by `store`: `db` = chat_attachment_blobs, `s3` = the bucket). The row is
+ * written in the message's transaction, after the bytes were stored; deleting the message deletes
+ * the row (cascade) and the orphan sweep then deletes the bytes (services/attachment.service.ts).
+ */
+export const chatAttachments = pgTable(
+  'chat_attachments',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('messageId')
+      .notNull()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    userId: text('userId').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('contentType').notNull(),
+    size: integer('size').notNull(),
+    store: text('store').notNull(),
+    storageKey: text('storageKey').notNull(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_attachments_messageId_idx').on(t.messageId), uniqueIndex('chat_attachments_storageKey_key').on(t.storageKey)],
+);
+export type ChatAttachmentRow = typeof chatAttachments.$inferSelect;
+
+/**
+ * The embedded attachment store (the default, no S3): the bytes of each file by storage key.
+ * Written before the message commits; a blob no chat_attachments row names after the grace
+ * period is an orphan the sweep deletes.
+ */
+export const chatAttachmentBlobs = pgTable(
+  'chat_attachment_blobs',
+  {
+    key: text('key').primaryKey(),
+    content: bytea('content').notNull(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_attachment_blobs_createdAt_idx').on(t.createdAt)],
+);

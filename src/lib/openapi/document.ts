@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS } from '@/lib/errors/app-error';
+import { AttachmentIdParams } from '@/lib/schemas/attachments';
 import { EventsQuery, EventsResponse } from '@/lib/schemas/calendar';
 import {
   ChatMessage,
@@ -57,8 +58,8 @@ export interface ApiOperation {
   bodyKinds?: BodyKind[];
   /** Success status (default 200). */
   status?: number;
-  /** JSON schema of the success body, or `event-stream` for the SSE stream. */
-  response: z.ZodType | 'event-stream';
+  /** JSON schema of the success body, `event-stream` for the SSE stream, `download` for a file. */
+  response: z.ZodType | 'event-stream' | 'download';
   /** Statuses of its own beyond those every operation of its kind has (see `errorStatuses`). */
   moreErrors?: number[];
 }
@@ -140,6 +141,15 @@ export const API_OPERATIONS: ApiOperation[] = [
     auth: 'session',
     params: MessageIdParams,
     response: ChatMessage,
+  },
+  {
+    method: 'get',
+    path: '/api/chat-messages/attachments/{id}',
+    summary:
+      "One of the caller's attachments as a download (Content-Disposition: attachment, nosniff); with S3 a 302 to a short-lived presigned URL. 404 for anyone else's",
+    auth: 'session',
+    params: AttachmentIdParams,
+    response: 'download',
   },
   {
     method: 'get',
@@ -258,7 +268,9 @@ function toOperation(op: ApiOperation): ZodOpenApiOperationObject {
     [String(status) as StatusKey]:
       op.response === 'event-stream'
         ? { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } }
-        : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
+        : op.response === 'download'
+          ? { description: 'The file', content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } }
+          : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
   };
   for (const error of errorStatuses(op)) {
     responses[String(error) as StatusKey] = {

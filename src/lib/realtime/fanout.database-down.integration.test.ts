@@ -33,6 +33,7 @@ describe('fan-out announcements with PostgreSQL unreachable', () => {
       readAt: null,
       idempotencyKey: null,
       position: 1,
+      attachments: [],
     };
     await expect(publishChatMessage(row)).resolves.toEqual({ pusherSent: false });
   });

@@ -1,4 +1,5 @@
 import type { ChatMessageTypeName } from '@/lib/db/schema';
+import type { AttachmentView } from '@/lib/schemas/attachments';
 
 /**
  * The real-time protocol: channel and event names and the payloads they carry, written once for
@@ -45,6 +46,8 @@ export interface ChatMessagePayload {
   content: string;
   data: Record<string, unknown>;
   createdAt: string;
+  /** The message's files, `[]` when none. */
+  attachments: AttachmentView[];
   read: boolean;
   /** The user's per-message position: the client's cursor and the SSE event id. */
   position: number;
@@ -74,5 +77,15 @@ export type PusherChatEvent =
       data: Record<string, unknown>;
       createdAt: string;
       position: number;
+      attachments: AttachmentView[];
     }
-  | { id: string; type: ChatMessageTypeName; taskId: string | null; createdAt: string; position: number; truncated: true };
+  | {
+      id: string;
+      type: ChatMessageTypeName;
+      taskId: string | null;
+      createdAt: string;
+      position: number;
+      /** The thin event lists the files too (never bodies). */
+      attachments: AttachmentView[];
+      truncated: true;
+    };

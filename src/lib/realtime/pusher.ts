@@ -4,10 +4,12 @@ import type { ChatMessageRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { toAttachmentViews } from '@/lib/schemas/attachments';
 import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
-export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'>;
+export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'> &
+  Partial<Pick<ChatMessageRow, 'attachments'>>;
 
 /** Builds the event body, falling back to the thin form when the full one exceeds Pusher's limit. */
 export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
@@ -17,6 +19,7 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
     taskId: message.taskId,
     createdAt: message.createdAt.toISOString(),
     position: message.position,
+    attachments: toAttachmentViews(message.attachments),
   };
   const full = { ...base, content: message.content, data: dataObject(message.data) };
   if (Buffer.byteLength(JSON.stringify(full)) <= PUSHER_MAX_EVENT_BYTES) return full;

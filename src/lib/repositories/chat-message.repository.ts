@@ -57,6 +57,7 @@ function prepareInsert(db: Db) {
       // Passed as JSON text: the jsonb encoder would turn SQL NULL into JSON null.
       data: sql`${sql.placeholder('data')}::jsonb`,
       idempotencyKey: sql.placeholder('idempotencyKey'),
+      attachments: sql`${sql.placeholder('attachments')}::jsonb`,
       position: sql`(select ${cursor.position} from ${cursor})`,
     })
     .onConflictDoNothing({ target: [chatMessages.userId, chatMessages.idempotencyKey] })
@@ -73,7 +74,7 @@ const insertStatements = new WeakMap<Db, ReturnType<typeof prepareInsert>>();
  */
 export async function insertMessage(
   db: Db,
-  values: NewChatMessage,
+  values: NewChatMessage & { id?: string },
 ): Promise<{ row: ChatMessageRow; duplicate: false } | { row: Pick<ChatMessageRow, 'id' | 'position'>; duplicate: true }> {
   let statement = insertStatements.get(db);
   if (!statement) {
@@ -81,7 +82,7 @@ export async function insertMessage(
     insertStatements.set(db, statement);
   }
   const [row] = await statement.execute({
-    id: createId(),
+    id: values.id ?? createId(),
     userId: values.userId,
     orgId: values.orgId ?? null,
     taskId: values.taskId ?? null,
@@ -89,6 +90,7 @@ export async function insertMessage(
     content: values.content,
     data: values.data == null ? null : JSON.stringify(values.data),
     idempotencyKey: values.idempotencyKey ?? null,
+    attachments: JSON.stringify(values.attachments ?? []),
   });
   if (row) return { row, duplicate: false };
   // Nothing inserted: only a repeated idempotency key does that (NULL keys never conflict).

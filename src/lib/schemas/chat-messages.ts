@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { intFromText } from './text';
+import { AttachmentInputs, AttachmentView } from './attachments';
 import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
 
 /**
@@ -154,6 +155,8 @@ export const SendChatMessageInput = z.object({
   data: JsonObject.nullish(),
   timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   idempotencyKey: Id.optional(),
+  /** Files stored with the message (AttachmentInput: at most 10, 5 MB each, filenames sanitised). */
+  attachments: AttachmentInputs.optional(),
 });
 export type SendChatMessageInput = z.input<typeof SendChatMessageInput>;
 
@@ -205,6 +208,8 @@ const messageFields = {
   /** Always an object ({} when the sender gave none) so clients need no null checks. */
   data: JsonRecord,
   createdAt: Instant,
+  /** The message's files (`[]` when none); `url` downloads one with the owner's session. */
+  attachments: z.array(AttachmentView),
 };
 
 /** An item of `GET /api/chat-messages`. */

@@ -5,6 +5,8 @@ import { AppError, describeIssues, rootCauseMessage } from '@/lib/errors/app-err
 import { getLogger } from '@/lib/log/logger';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
+import type { AttachmentInput } from '@/lib/schemas/attachments';
+import { discardStaged, recordAttachments, stageAttachments, type StagedAttachments } from '@/lib/services/attachment.service';
 import { Id } from '@/lib/schemas/common';
 import { describeTextIssue, findUnstorableText } from '@/lib/schemas/text';
 import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMessageInput } from '@/lib/schemas/chat-messages';
@@ -42,15 +44,18 @@ function failure(error: string): SendChatMessageResult {
 /**
  * Validates, stores, then publishes one chat message.
  *
- * @param message the guide's message: `{ type, taskId?, userId, content, data?, timestamp?, idempotencyKey? }`;
- *   `type` is one of the six types, in lower or upper case.
+ * @param message the guide's message: `{ type, taskId?, userId, content, data?, timestamp?, idempotencyKey?, attachments? }`;
+ *   `type` is one of the six types, in lower or upper case; `attachments` at most 10 files
+ *   `{ filename, contentType, content }` of at most 5 MB each (content a Buffer or a string).
  * @param orgId optional organisation id stored with the message.
  * @returns `{ success, pusherSent, databaseStored, messageId, error? }`; never throws.
  */
 export async function sendChatMessage(message: SendChatMessageInput, orgId?: string): Promise<SendChatMessageResult> {
   // Callers are CLIs and workers, not only routes: text PostgreSQL cannot store is refused here,
   // naming the field, instead of failing inside the database.
-  const textIssue = findUnstorableText(message) ?? findUnstorableText({ orgId });
+  // Attachments are bytes, not text (their filenames are checked by their schema).
+  const { attachments: _files, ...textFields } = message;
+  const textIssue = findUnstorableText(textFields) ?? findUnstorableText({ orgId });
   if (textIssue) return failure(`Invalid chat message: ${describeTextIssue(textIssue)}`);
   const parsed = SendChatMessageInput.safeParse(message);
   if (!parsed.success) return failure(`Invalid chat message: ${describeIssues(parsed.error.issues)}`);
@@ -58,10 +63,22 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
   if (!org.success) return failure(`Invalid chat message: orgId: ${org.error.issues[0]?.message}`);
   const input = parsed.data;
 
+  // The files first, then the message: a committed message never names bytes that are not there.
+  let staged: StagedAttachments | undefined;
+  if (input.attachments && input.attachments.length > 0) {
+    try {
+      staged = await stageAttachments(input.userId, input.attachments);
+    } catch (err) {
+      const reason = rootCauseMessage(err);
+      getLogger().error({ err: reason, userId: input.userId, taskId: input.taskId }, 'chat message attachments could not be stored');
+      return failure(`Failed to store attachments: ${reason}`);
+    }
+  }
+
   let stored: Awaited<ReturnType<typeof chatMessageRepository.insertMessage>>;
   try {
     const db = await getDb();
-    stored = await chatMessageRepository.insertMessage(db, {
+    const values = {
       userId: input.userId,
       orgId: org.data ?? null,
       taskId: input.taskId ?? null,
@@ -69,8 +86,18 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
       content: input.content,
       data: input.data ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
-    });
+      attachments: staged?.summaries ?? [],
+    };
+    const files = staged;
+    stored = files
+      ? await db.transaction(async (tx) => {
+          const inserted = await chatMessageRepository.insertMessage(tx, values);
+          if (!inserted.duplicate) await recordAttachments(tx, inserted.row.id, files);
+          return inserted;
+        })
+      : await chatMessageRepository.insertMessage(db, values);
   } catch (err) {
+    if (staged) await discardStaged(staged);
     const reason = rootCauseMessage(err);
     getLogger().error({ err: reason, userId: input.userId, taskId: input.taskId }, 'chat message could not be stored');
     return failure(`Failed to store chat message: ${reason}`);
@@ -78,10 +105,19 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
 
   const { row } = stored;
   if (stored.duplicate) {
+    // The first send of this key stored its own files; these were never named by any row.
+    if (staged) await discardStaged(staged);
     return { success: true, databaseStored: true, pusherSent: false, messageId: row.id, position: row.position, duplicate: true };
   }
   const { pusherSent } = await publishChatMessage(stored.row);
   return { success: true, databaseStored: true, pusherSent, messageId: row.id, position: row.position };
+}
+
+/** Options of the typed helpers beyond the guide's arguments. */
+export interface SendOptions {
+  /** Files to attach (see `sendChatMessage`). */
+  attachments?: AttachmentInput[];
+  idempotencyKey?: string;
 }
 
 function sendTyped(type: ChatMessageTypeName) {
@@ -91,7 +127,9 @@ function sendTyped(type: ChatMessageTypeName) {
     content: string,
     data?: Record<string, unknown>,
     orgId?: string,
-  ): Promise<SendChatMessageResult> => sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString() }, orgId);
+    options: SendOptions = {},
+  ): Promise<SendChatMessageResult> =>
+    sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString(), ...options }, orgId);
 }
 
 /** Sends a SCHEDULING_UPDATE ("Processing your request..."). Arguments as the guide: (taskId, userId, content, data?, orgId?). */

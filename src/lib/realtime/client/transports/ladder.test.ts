@@ -98,6 +98,7 @@ const message = (position: number): ClientChatMessage => ({
   type: 'INFO',
   taskId: null,
   content: `message ${position}`,
+  attachments: [],
   data: {},
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
   read: false,
