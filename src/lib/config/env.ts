@@ -113,7 +113,8 @@ const ServerEnvSchema = z
     for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
     if (!env.S3_BUCKET) {
       for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
-        if (env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but S3_BUCKET is not (attachments would stay in the database)' });
+        if (env[name])
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is set but S3_BUCKET is not (attachments would stay in the database)' });
       }
     }
     if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {

@@ -36,10 +36,7 @@ export async function deleteForMessages(db: Db, messageIds: string[]): Promise<A
 /** Of these storage keys, the ones some attachment row names (the others are orphans). */
 export async function selectReferencedKeys(db: Db, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const rows = await db
-    .select({ key: chatAttachments.storageKey })
-    .from(chatAttachments)
-    .where(inArray(chatAttachments.storageKey, keys));
+  const rows = await db.select({ key: chatAttachments.storageKey }).from(chatAttachments).where(inArray(chatAttachments.storageKey, keys));
   return new Set(rows.map((r) => r.key));
 }
 
@@ -56,7 +53,10 @@ export async function getBlob(db: Db, key: string): Promise<Buffer | null> {
 
 export async function deleteBlobs(db: Db, keys: string[]): Promise<number> {
   if (keys.length === 0) return 0;
-  const rows = await db.delete(chatAttachmentBlobs).where(inArray(chatAttachmentBlobs.key, keys)).returning({ key: chatAttachmentBlobs.key });
+  const rows = await db
+    .delete(chatAttachmentBlobs)
+    .where(inArray(chatAttachmentBlobs.key, keys))
+    .returning({ key: chatAttachmentBlobs.key });
   return rows.length;
 }
 
@@ -72,10 +72,18 @@ export async function deleteOrphanBlobs(db: Db, before: Date, limit: number): Pr
     .where(
       and(
         lt(chatAttachmentBlobs.createdAt, before),
-        notExists(db.select({ one: sql`1` }).from(chatAttachments).where(eq(chatAttachments.storageKey, chatAttachmentBlobs.key))),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(chatAttachments)
+            .where(eq(chatAttachments.storageKey, chatAttachmentBlobs.key)),
+        ),
       ),
     )
     .limit(limit);
-  const rows = await db.delete(chatAttachmentBlobs).where(inArray(chatAttachmentBlobs.key, victims)).returning({ key: chatAttachmentBlobs.key });
+  const rows = await db
+    .delete(chatAttachmentBlobs)
+    .where(inArray(chatAttachmentBlobs.key, victims))
+    .returning({ key: chatAttachmentBlobs.key });
   return rows.length;
 }

@@ -25,13 +25,16 @@ export function attachmentUrl(id: string): string {
  */
 export function sanitizeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"*:<>?|\\]/g, '_').replace(/^[.\s]+/, '').trim();
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"*:<>?|\\]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .trim();
   const cut = Array.from(cleaned).slice(0, MAX_FILENAME_LENGTH).join('');
   return cut.length > 0 ? cut : 'attachment';
 }
 
-const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_.-]+=("[^"\r\n]*"|[^;"\s\r\n]*))*$/i;
+const CONTENT_TYPE =
+  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_.-]+=("[^"\r\n]*"|[^;"\s\r\n]*))*$/i;
 
 /** A MIME type such as `text/calendar; method=REQUEST`; lower-cased. */
 export const ContentType = z

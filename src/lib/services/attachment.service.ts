@@ -38,12 +38,23 @@ export async function stageAttachments(userId: string, files: ValidAttachment[])
   const store = getAttachmentStore();
   const rows = files.map((f) => {
     const id = createId();
-    return { id, userId, filename: f.filename, contentType: f.contentType, size: f.content.byteLength, store: store.kind, storageKey: `${id}` };
+    return {
+      id,
+      userId,
+      filename: f.filename,
+      contentType: f.contentType,
+      size: f.content.byteLength,
+      store: store.kind,
+      storageKey: `${id}`,
+    };
   });
   const results = await Promise.allSettled(files.map((f, i) => store.put(rows[i]!.storageKey, f.content, f.contentType)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    await discardKeys(store.kind, rows.map((r) => r.storageKey));
+    await discardKeys(
+      store.kind,
+      rows.map((r) => r.storageKey),
+    );
     throw failed.reason;
   }
   return {
@@ -79,9 +90,7 @@ async function discardKeys(kind: string, keys: string[]): Promise<void> {
 }
 
 /** What the download route answers: the bytes, or a presigned URL to redirect to. */
-export type AttachmentDownload =
-  | { kind: 'body'; filename: string; contentType: string; body: Buffer }
-  | { kind: 'redirect'; url: string };
+export type AttachmentDownload = { kind: 'body'; filename: string; contentType: string; body: Buffer } | { kind: 'redirect'; url: string };
 
 /** The user's attachment `id`, or null when there is none or it is another user's (indistinguishable). */
 export async function getAttachmentDownload({ id, userId }: { id: string; userId: string }): Promise<AttachmentDownload | null> {

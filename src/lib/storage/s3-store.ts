@@ -83,7 +83,9 @@ export function createS3Store(options: S3StoreOptions): AttachmentStore {
         const page: ListObjectsV2CommandOutput = await client.send(
           new ListObjectsV2Command({ Bucket, Prefix: S3_PREFIX, ContinuationToken: token, MaxKeys: 1000 }),
         );
-        const old = (page.Contents ?? []).filter((o) => o.Key && o.LastModified && o.LastModified < before).map((o) => o.Key!.slice(S3_PREFIX.length));
+        const old = (page.Contents ?? [])
+          .filter((o) => o.Key && o.LastModified && o.LastModified < before)
+          .map((o) => o.Key!.slice(S3_PREFIX.length));
         const referenced = await isReferenced(old);
         const orphans = old.filter((k) => !referenced.has(k)).slice(0, limit - deleted);
         await deleteObjectKeys(orphans.map(objectKey));
