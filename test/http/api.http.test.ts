@@ -114,7 +114,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
 
   describe("the guide's endpoints", () => {
     it('GET /api/chat-messages returns unread messages in the guide shape, oldest first, with total and hasMore', async () => {
-      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
       const first = await chatResponseService.sendSchedulingUpdate('task_list', users.a.id, 'Processing your request...');
       const second = await chatResponseService.sendConfirmation('task_list', users.a.id, 'Meeting scheduled!', { eventId: 'event_789' });
       await chatResponseService.sendInfo('task_list', users.a.id, 'third');

@@ -94,6 +94,10 @@ export class ChatStreamSession implements HubSubscriber {
   onEvent(event: HubEvent): void {
     if (event.kind === 'message') {
       if (!this.live) this.announcedDuringReplay = true;
+    } else if (event.kind === 'activity') {
+      // No id: it must never move the client's cursor. Only a live stream gets it; one still
+      // replaying would show it late, and a reconnecting client never gets an old one.
+      if (this.live) this.write(sseEvent(SSE_EVENTS.activity, event.activity));
     } else if (event.kind === 'read') {
       const data: ReadChange = 'upTo' in event ? { upTo: event.upTo } : { ids: event.ids, positions: event.positions };
       if (this.live) this.write(sseEvent(SSE_EVENTS.read, data));

@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
   });
   afterEach(() => {
     vi.restoreAllMocks();

@@ -127,6 +127,11 @@ async function loadPass(userId: string, load: UserLoad): Promise<void> {
 export function dispatch(notification: Notification): void {
   const { userId } = notification;
   if (hub.subscriberCount(userId) === 0) return;
+  if (notification.kind === 'activity') {
+    // Not a row: handed straight to the streams, never loaded, never replayed.
+    for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'activity', activity: notification.activity });
+    return;
+  }
   if (notification.kind === 'read') {
     requestLoad(
       userId,

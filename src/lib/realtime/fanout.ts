@@ -19,7 +19,7 @@ import { ListenConnection, type ListenerState } from './listen-connection';
  * had arrived, so messages committed while the connection was down are read from the table.
  */
 
-export { announceMessage, announceRead } from './notify-announcer';
+export { announceActivity, announceMessage, announceRead } from './notify-announcer';
 export { requestLoad } from './delivery';
 export { NOTIFY_CHANNEL } from './notification';
 export type { ListenerState } from './listen-connection';

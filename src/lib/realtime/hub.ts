@@ -1,5 +1,6 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { processGlobal } from '@/lib/runtime/process-global';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { ReadChange } from './protocol';
 
 /**
@@ -18,6 +19,8 @@ export type HubEvent =
   | { kind: 'message' }
   /** Messages of the user were marked read (on any instance). */
   | ({ kind: 'read' } & ReadChange)
+  /** The agent's live activity (ephemeral: only streams that are live now get it). */
+  | { kind: 'activity'; activity: ActivityPayload }
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */
   | { kind: 'reset'; reason: string };
 

@@ -3,6 +3,7 @@ import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { dispatch } from './delivery';
 import { NOTIFY_CHANNEL, type Notification } from './notification';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { ReadChange } from './protocol';
 
 /**
@@ -112,5 +113,19 @@ export async function announceRead(userId: string, change: ReadChange): Promise<
     }
   } catch (err) {
     getLogger().error({ err: rootCauseMessage(err), userId }, 'chat read-state NOTIFY failed');
+  }
+}
+
+/**
+ * Announces an agent activity to the user's live streams on every instance (NOTIFY on
+ * PostgreSQL, this process on PGlite). Returns whether it was handed on; never throws.
+ */
+export async function announceActivity(userId: string, activity: ActivityPayload): Promise<boolean> {
+  try {
+    await announce({ userId, kind: 'activity', activity });
+    return true;
+  } catch (err) {
+    getLogger().warn({ err: rootCauseMessage(err), userId }, 'agent activity NOTIFY failed; it is ephemeral and not retried');
+    return false;
   }
 }

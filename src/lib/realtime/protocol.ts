@@ -17,6 +17,8 @@ export function userChannel(userId: string): string {
 export const PUSHER_EVENTS = {
   /** A stored message (`PusherChatEvent`). */
   chatMessage: 'chat-message',
+  /** The agent's live activity (`ActivityPayload`, src/lib/schemas/activity.ts); never stored. */
+  agentActivity: 'agent-activity',
   /** pusher-js's own event once a channel subscription is authorized and live. */
   subscriptionSucceeded: 'pusher:subscription_succeeded',
 } as const;
@@ -29,6 +31,8 @@ export const SSE_EVENTS = {
   ready: 'ready',
   /** Messages were marked read, in this or another tab (`ReadChange`). */
   read: 'read',
+  /** The agent's live activity (`ActivityPayload`), without an id: it never moves the cursor. */
+  activity: 'activity',
 } as const;
 
 /** Endpoints the browser's transports talk to. */

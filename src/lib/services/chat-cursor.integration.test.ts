@@ -18,7 +18,7 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
   });
   afterAll(async () => teardown());
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
   });
 
   it('a reader polling "position > cursor" during 20 concurrent senders x 20 messages sees each message once, in order', async () => {

@@ -16,7 +16,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
   });
   afterAll(async () => teardown());
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
   });
 
   const countRows = async () => (await database.db.select().from(chatMessages)).length;

@@ -20,6 +20,8 @@ import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMes
 
 export type { SendChatMessageInput } from '@/lib/schemas/chat-messages';
 export { MAX_MESSAGES_AFTER_LIMIT } from '@/lib/schemas/chat-messages';
+/** The agent's live activity (ephemeral, never stored): see activity.service.ts. */
+export { sendActivity, type SendActivityResult } from '@/lib/services/activity.service';
 export type ChatMessage = ChatMessageRow;
 
 /** The outcome of a send, in the guide's shape. */

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
-import { converse, type AgentMessage, type Respond } from '@/lib/agent/scheduling-conversation';
+import { converse, type AgentMessage, type Report, type Respond } from '@/lib/agent/scheduling-conversation';
+import { inviteAttachment } from '@/lib/calendar-ics/invite';
 import { AppError } from '@/lib/errors/app-error';
 import type { SchedulingJob } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import type { AttachmentInput } from '@/lib/schemas/attachments';
+import * as calendarService from '@/lib/services/calendar.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as userService from '@/lib/services/user.service';
 import * as say from '@/scheduling/agent-messages';
@@ -38,6 +41,37 @@ const taskGone = () => new AppError('not_found', 'The task no longer exists');
 const isTaskGone = (err: unknown) => err instanceof AppError && err.code === 'not_found';
 
 /**
+ * The calendar invite a message carries: `METHOD:REQUEST` for a CONFIRMATION (booked or moved),
+ * `METHOD:CANCEL` for a CANCELLATION (the one occurrence when `data.occurrence` names it), for
+ * the event `data.eventId` names. None when the message names no event of the user.
+ */
+async function invitesFor(task: SchedulingTaskRow, message: AgentMessage): Promise<AttachmentInput[]> {
+  if (message.type !== 'confirmation' && message.type !== 'cancellation') return [];
+  const eventId = message.data?.eventId;
+  if (typeof eventId !== 'string') return [];
+  const event = await calendarService.eventById({ eventId, userId: task.userId });
+  if (!event) return [];
+  if (message.type === 'confirmation') return [inviteAttachment(event, 'REQUEST')];
+  const occurrence =
+    message.data?.scope === 'occurrence' && typeof message.data.occurrence === 'string' ? message.data.occurrence : undefined;
+  return [inviteAttachment(event, 'CANCEL', occurrence)];
+}
+
+/** Which activity the user sees while a step runs, sent just before the step's message. */
+const STEP_ACTIVITY: Record<string, 'thinking' | 'checking_availability'> = {
+  processing: 'thinking',
+  checking: 'checking_availability',
+};
+
+/** Reports the agent's activity on the task (ephemeral; a failure is logged by the service, never fails the turn). */
+function reportVia(task: SchedulingTaskRow): Report {
+  return async (state) => {
+    if (task.channel !== 'chat') return;
+    await chatResponseService.sendActivity({ userId: task.userId, taskId: task.id, state });
+  };
+}
+
+/**
  * `respond` through the task's channel; rejects when a message could not be delivered, so the job
  * is retried. A task deleted meanwhile (account deletion) gets no more messages: they would
  * recreate rows of a user who is gone.
@@ -48,6 +82,9 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
     if (!(await taskRepository.taskExists(task.id))) throw taskGone();
     switch (task.channel) {
       case 'chat': {
+        const activity = STEP_ACTIVITY[message.step];
+        if (activity) await reportVia(task)(activity);
+        const attachments = await invitesFor(task, message);
         const sent = await chatResponseService.sendChatMessage(
           {
             type: message.type,
@@ -57,6 +94,7 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
             data: message.data,
             timestamp: new Date().toISOString(),
             idempotencyKey: messageKey(job, message),
+            ...(attachments.length > 0 && { attachments }),
           },
           task.orgId || undefined,
         );
@@ -106,8 +144,11 @@ export async function processSchedulingJob(
       now: task.updatedAt,
       workingHours: preferences?.workingHours ?? DEFAULT_WORKING_HOURS,
     };
-    const outcome = await converse(turn, input, taskRepository.agentStateOf(task), respond);
+    const outcome = await converse(turn, input, taskRepository.agentStateOf(task), respond, reportVia(task));
     await taskRepository.finishTurn(job, outcome);
+    // The turn's last message already cleared the activity on the clients; `idle` covers a turn
+    // that ended without one.
+    await reportVia(task)('idle');
   } catch (err) {
     if (isTaskGone(err)) {
       getLogger().info({ taskId: task.id, turn: job.turn }, 'scheduling task deleted while its turn ran; job ends');
