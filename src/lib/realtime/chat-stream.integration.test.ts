@@ -114,6 +114,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
       content: 'm2',
       data: {},
       createdAt: expect.any(String),
+      attachments: [],
       read: false,
       position: 2,
     });

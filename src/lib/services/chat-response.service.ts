@@ -56,7 +56,7 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
   // Callers are CLIs and workers, not only routes: text PostgreSQL cannot store is refused here,
   // naming the field, instead of failing inside the database.
   // Attachments are bytes, not text (their filenames are checked by their schema).
-  const { attachments: _files, ...textFields } = message;
+  const { attachments: _files, ...textFields } = typeof message === 'object' && message !== null ? message : { attachments: undefined };
   const textIssue = findUnstorableText(textFields) ?? findUnstorableText({ orgId });
   if (textIssue) return failure(`Invalid chat message: ${describeTextIssue(textIssue)}`);
   const parsed = SendChatMessageInput.safeParse(message);
