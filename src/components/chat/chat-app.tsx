@@ -4,6 +4,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { SignOutButton } from '@/components/sign-out-button';
 import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
 import type { ClientChatMessage, Connection } from '@/lib/realtime/client/types';
+import { AgentActivity } from './agent-activity';
+import { AttachmentChips } from './attachment-chips';
 import { Composer } from './composer';
 import { MESSAGE_KINDS } from './message-kinds';
 import { TaskHistory } from './task-history';
@@ -59,6 +61,7 @@ function MessageItem({ message }: { message: ClientChatMessage }) {
           {!message.read && <span className={styles.newTag}>new</span>}
         </div>
         <p className={styles.content}>{message.content}</p>
+        <AttachmentChips attachments={message.attachments} />
       </div>
     </li>
   );
@@ -66,7 +69,7 @@ function MessageItem({ message }: { message: ClientChatMessage }) {
 
 /** The signed-in user's chat with the scheduling agent. */
 export function ChatApp({ userId, email }: { userId: string; email: string }) {
-  const { messages, unreadCount, connection, markRead, markAllRead } = useChatMessages({ userId });
+  const { messages, unreadCount, connection, markRead, markAllRead, activities } = useChatMessages({ userId });
   const { tasks, working, refresh } = useTasks();
   const [autoRead, setAutoRead] = useState(true);
   const [historyTask, setHistoryTask] = useState<string | null>(null);
@@ -175,6 +178,7 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
                   <MessageItem key={m.id} message={m} />
                 ))}
               </ol>
+              {group.taskId && <AgentActivity activity={activities[group.taskId]} />}
             </section>
           );
         })}

@@ -57,7 +57,7 @@ async function invitesFor(task: SchedulingTaskRow, message: AgentMessage): Promi
   return [inviteAttachment(event, 'CANCEL', occurrence)];
 }
 
-/** Which activity the user sees while a step runs, sent just before the step's message. */
+/** Which activity the user sees after a step's stored update, until the next message of the task. */
 const STEP_ACTIVITY: Record<string, 'thinking' | 'checking_availability'> = {
   processing: 'thinking',
   checking: 'checking_availability',
@@ -82,8 +82,6 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
     if (!(await taskRepository.taskExists(task.id))) throw taskGone();
     switch (task.channel) {
       case 'chat': {
-        const activity = STEP_ACTIVITY[message.step];
-        if (activity) await reportVia(task)(activity);
         const attachments = await invitesFor(task, message);
         const sent = await chatResponseService.sendChatMessage(
           {
@@ -99,6 +97,9 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
           task.orgId || undefined,
         );
         if (!sent.success) throw new Error(`Chat message delivery failed: ${sent.error}`);
+        // After the stored update, so that update (older than the activity) does not clear it on the clients.
+        const activity = STEP_ACTIVITY[message.step];
+        if (activity) await reportVia(task)(activity);
         if (!message.volatile || !sent.duplicate || !sent.messageId) return {};
         const first = await chatResponseService.getMessageById({ id: sent.messageId, userId: task.userId });
         return { firstData: first?.data };
