@@ -4,6 +4,7 @@ import { getBoss, stopBoss } from '@/lib/jobs/queue';
 import { schedulingFailedQueue, schedulingQueue } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { startAttachmentSweep, stopAttachmentSweep } from './attachment-sweep';
 import { failSchedulingTask, processSchedulingJob, type ProcessorHooks } from './processors/schedulingAgent.processor';
 
 const workerSlot = processGlobal<Promise<void>>('jobs.scheduling-worker');
@@ -32,6 +33,7 @@ async function startWorking(hooks: ProcessorHooks): Promise<void> {
     const data = job && schedulingFailedQueue.payload.safeParse(job.data);
     if (data?.success) await failSchedulingTask(data.data);
   });
+  startAttachmentSweep();
   getLogger().info({ concurrency: getEnv().WORKER_CONCURRENCY }, 'scheduling worker started');
 }
 
@@ -53,5 +55,6 @@ export function startSchedulingWorker(hooks: ProcessorHooks = envHooks()): Promi
 /** Stops the worker: jobs in hand finish (or, past the timeout, are left to expire and be retried elsewhere). */
 export async function stopSchedulingWorker(timeoutMs = 30_000): Promise<void> {
   workerSlot.set(undefined);
+  stopAttachmentSweep();
   await stopBoss(timeoutMs);
 }
