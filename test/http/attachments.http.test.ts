@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { createUser } from '@/lib/services/user.service';
 import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser } from '@test/helpers/http-client';
 import { startS3Server, type S3Server } from '@test/helpers/s3-server';
