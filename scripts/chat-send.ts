@@ -6,6 +6,35 @@ import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, type AttachmentInput } from '@/l
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { required, runCli } from './cli';
 
+/** Content types by extension; anything else is sent as application/octet-stream. */
+const TYPES: Record<string, string> = {
+  '.ics': 'text/calendar',
+  '.txt': 'text/plain',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.html': 'text/html',
+  '.zip': 'application/zip',
+};
+
+/** Each `--attach` file, checked for size before it is read (the service checks the rest, naming the field). */
+async function readAttachments(files: string[]): Promise<AttachmentInput[]> {
+  if (files.length > MAX_ATTACHMENTS) throw new Error(`--attach: at most ${MAX_ATTACHMENTS} files`);
+  const out: AttachmentInput[] = [];
+  for (const file of files) {
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat?.isFile()) throw new Error(`--attach ${file}: no such file`);
+    if (stat.size > MAX_ATTACHMENT_BYTES) throw new Error(`--attach ${file}: must be at most ${MAX_ATTACHMENT_BYTES} bytes (5 MB)`);
+    const contentType = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    out.push({ filename: path.basename(file), contentType, content: await fs.readFile(file) });
+  }
+  return out;
+}
+
 await runCli(
   {
     user: { type: 'string' },
@@ -43,32 +72,3 @@ await runCli(
     return { ok: result.success, output: result };
   },
 );
-
-/** Content types by extension; anything else is sent as application/octet-stream. */
-const TYPES: Record<string, string> = {
-  '.ics': 'text/calendar',
-  '.txt': 'text/plain',
-  '.csv': 'text/csv',
-  '.json': 'application/json',
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.html': 'text/html',
-  '.zip': 'application/zip',
-};
-
-/** Each `--attach` file, checked for size before it is read (the service checks the rest, naming the field). */
-async function readAttachments(files: string[]): Promise<AttachmentInput[]> {
-  if (files.length > MAX_ATTACHMENTS) throw new Error(`--attach: at most ${MAX_ATTACHMENTS} files`);
-  const out: AttachmentInput[] = [];
-  for (const file of files) {
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat?.isFile()) throw new Error(`--attach ${file}: no such file`);
-    if (stat.size > MAX_ATTACHMENT_BYTES) throw new Error(`--attach ${file}: must be at most ${MAX_ATTACHMENT_BYTES} bytes (5 MB)`);
-    const contentType = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    out.push({ filename: path.basename(file), contentType, content: await fs.readFile(file) });
-  }
-  return out;
-}
