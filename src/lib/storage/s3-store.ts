@@ -29,6 +29,17 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/**
+ * Types a browser would render or run if it ever ignored `Content-Disposition: attachment`;
+ * served as application/octet-stream instead (the filename keeps its extension).
+ */
+const ACTIVE_TYPE = /html|xml|javascript|ecmascript|svg|x-shockwave|pdf/;
+
+/** The Content-Type a download is served with: the stored one, unless a browser could run or render it. */
+export function downloadContentType(contentType: string): string {
+  return ACTIVE_TYPE.test(contentType.split(';')[0]!.trim()) ? 'application/octet-stream' : contentType;
+}
+
 /** An S3-compatible bucket (AWS, MinIO, s3rver...) through @aws-sdk/client-s3. */
 export function createS3Store(options: S3StoreOptions): AttachmentStore {
   const client = new S3Client({
@@ -69,7 +80,7 @@ export function createS3Store(options: S3StoreOptions): AttachmentStore {
         Bucket,
         Key: objectKey(key),
         ResponseContentDisposition: attachmentDisposition(filename),
-        ResponseContentType: contentType,
+        ResponseContentType: downloadContentType(contentType),
       });
       return getSignedUrl(client, command, { expiresIn: options.presignSeconds });
     },
