@@ -1,5 +1,6 @@
 'use client';
 
+import { AttachmentChips } from './attachment-chips';
 import { useEffect, useRef, useState } from 'react';
 import type { TaskMessage, TaskMessagesResponse } from '@/lib/schemas/chat-messages';
 import { MESSAGE_KINDS } from './message-kinds';
@@ -35,6 +36,7 @@ export function TaskHistory({ taskId, request, onClose }: { taskId: string; requ
               <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong> {m.content}{' '}
               <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
               {m.read ? '' : ' (unread)'}
+              <AttachmentChips attachments={m.attachments} />
             </li>
           ))}
         </ol>

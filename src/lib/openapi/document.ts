@@ -71,7 +71,9 @@ const STREAM_DESCRIPTION = [
   'Server-Sent Events. First `retry: 2000`; then one `chat-message` event (data: a ChatMessage, id: its',
   'position) per stored message after the cursor (the Last-Event-ID header, else `?since`); then',
   '`ready` (data: `{ position }`, the last position sent, to use as the cursor); then live',
-  '`chat-message` and `read` events (data: `{ ids, positions }` or `{ upTo }`) as they happen.',
+  '`chat-message` and `read` events (data: `{ ids, positions }` or `{ upTo }`) as they happen, and',
+  "`activity` events without an id (the agent's live activity, never stored or replayed: data",
+  '`{ taskId, state, label, ttlMs, at }`). Every ChatMessage lists its `attachments`.',
   'Without a cursor no history is sent. Comment lines keep an idle stream open.',
 ].join(' ');
 
