@@ -164,6 +164,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       content: `history ${HISTORY}`,
       data: { n: HISTORY },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      attachments: [],
       read: false,
       position: HISTORY,
     });
@@ -288,6 +289,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       content: 'by id',
       data: { n: 1 },
       createdAt: expect.any(String),
+      attachments: [],
       read: false,
       position: 1,
     });
