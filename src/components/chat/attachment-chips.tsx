@@ -12,16 +12,15 @@ function formatSize(bytes: number): string {
 export function AttachmentChips({ attachments }: { attachments: AttachmentView[] }) {
   if (attachments.length === 0) return null;
   return (
-    <ul className={styles.chips} aria-label="Attachments" data-testid="attachments">
+    // Links in a group, not list items: chips sit inside message items that are list items themselves.
+    <div className={styles.chips} role="group" aria-label="Attachments" data-testid="attachments">
       {attachments.map((a) => (
-        <li key={a.id}>
-          <a className={styles.chip} href={a.url} download={a.filename} data-testid="attachment-chip" data-attachment-id={a.id}>
-            <span aria-hidden="true">{a.contentType.startsWith('text/calendar') ? '📅' : '📎'}</span>
-            <span className={styles.name}>{a.filename}</span>
-            <span className={styles.size}>{formatSize(a.size)}</span>
-          </a>
-        </li>
+        <a key={a.id} className={styles.chip} href={a.url} download={a.filename} data-testid="attachment-chip" data-attachment-id={a.id}>
+          <span aria-hidden="true">{a.contentType.startsWith('text/calendar') ? '📅' : '📎'}</span>
+          <span className={styles.name}>{a.filename}</span>
+          <span className={styles.size}>{formatSize(a.size)}</span>
+        </a>
       ))}
-    </ul>
+    </div>
   );
 }
