@@ -33,6 +33,14 @@ export async function deleteForMessages(db: Db, messageIds: string[]): Promise<A
     .returning({ store: chatAttachments.store, storageKey: chatAttachments.storageKey });
 }
 
+/** Deletes every attachment row of the user (account deletion); returns where their bytes are. */
+export async function deleteForUser(db: Db, userId: string): Promise<Array<{ store: string; storageKey: string }>> {
+  return db
+    .delete(chatAttachments)
+    .where(eq(chatAttachments.userId, userId))
+    .returning({ store: chatAttachments.store, storageKey: chatAttachments.storageKey });
+}
+
 /** Of these storage keys, the ones some attachment row names (the others are orphans). */
 export async function selectReferencedKeys(db: Db, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();

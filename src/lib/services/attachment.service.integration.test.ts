@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
-import { chatAttachmentBlobs, chatAttachments, chatMessages } from '@/lib/db/schema';
+import { chatAttachmentBlobs, chatAttachments, chatMessages, users } from '@/lib/db/schema';
+import { deleteAccount } from '@/lib/services/account-deletion.service';
 import * as attachmentService from '@/lib/services/attachment.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { resetAttachmentStores } from '@/lib/storage/attachment-store';
@@ -50,7 +51,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
       await teardown();
     });
     beforeEach(async () => {
-      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, chat_attachment_blobs`);
+      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, chat_attachment_blobs, users CASCADE`);
       // The bucket outlives the tables: with no row left, every object in it is an orphan.
       await attachmentService.sweepOrphanAttachments({ olderThanMs: -60_000 });
     });
@@ -198,6 +199,24 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
       expect(await attachmentService.deleteAttachmentsForMessages([sent.messageId!])).toBe(2);
       expect(await database.db.select().from(chatAttachments)).toHaveLength(0);
       expect(await attachmentService.sweepOrphanAttachments({ olderThanMs: -60_000 })).toEqual({ deleted: 0 });
+    });
+
+    it('deleting the account deletes its files at once, rows and bytes, and leaves other users’ files', async () => {
+      const [user] = await database.db
+        .insert(users)
+        .values({ email: `gone-${kind}-${store}@example.com`, passwordHash: 'x' })
+        .returning();
+      const gone = await chatResponseService.sendChatMessage(
+        message({ userId: user!.id, attachments: [{ filename: 'a.txt', content: 'x' }] }),
+      );
+      const kept = await chatResponseService.sendChatMessage(message({ attachments: [{ filename: 'b.txt', content: 'y' }] }));
+      expect(gone.success && kept.success).toBe(true);
+      expect(await deleteAccount(user!.id)).toBeDefined();
+      expect(await database.db.select().from(chatAttachments)).toHaveLength(1);
+      // Nothing left for the sweep: the bytes went with the account.
+      expect(await attachmentService.sweepOrphanAttachments({ olderThanMs: -60_000 })).toEqual({ deleted: 0 });
+      const keptId = (await chatResponseService.getMessageById({ id: kept.messageId!, userId: USER }))!.attachments[0]!.id;
+      expect((await download(keptId))!.body.toString()).toBe('y');
     });
   },
 );

@@ -112,10 +112,29 @@ export async function getAttachmentDownload({ id, userId }: { id: string; userId
  */
 export async function deleteAttachmentsForMessages(messageIds: string[], db?: Db): Promise<number> {
   const deleted = await attachmentRepository.deleteForMessages(db ?? (await getDb()), messageIds);
-  const byStore = new Map<string, string[]>();
-  for (const d of deleted) byStore.set(d.store, [...(byStore.get(d.store) ?? []), d.storageKey]);
-  for (const [kind, keys] of byStore) await discardKeys(kind, keys);
+  await deleteStoredFiles(deleted);
   return deleted.length;
+}
+
+/**
+ * Account deletion, inside its transaction: deletes the user's attachment rows and returns the
+ * files, whose bytes `deleteStoredFiles` deletes once the transaction committed.
+ */
+export function deleteAttachmentRowsOfUser(tx: Db, userId: string): Promise<StoredFile[]> {
+  return attachmentRepository.deleteForUser(tx, userId);
+}
+
+/** Where a file's bytes are. */
+export interface StoredFile {
+  store: string;
+  storageKey: string;
+}
+
+/** Deletes the bytes of these files in their stores. Never throws (the sweep deletes what is left). */
+export async function deleteStoredFiles(files: StoredFile[]): Promise<void> {
+  const byStore = new Map<string, string[]>();
+  for (const f of files) byStore.set(f.store, [...(byStore.get(f.store) ?? []), f.storageKey]);
+  for (const [kind, keys] of byStore) await discardKeys(kind, keys);
 }
 
 /**
