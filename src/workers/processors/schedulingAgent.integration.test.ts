@@ -105,7 +105,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await settle(taskId)).status).toBe('WAITING_FOR_USER');
     const info = (await chatResponseService.getTaskMessages(taskId, userId)).messages.at(-1)!;
     expect(info.type).toBe('INFO');
-    expect(info.content).toMatch(/outside your working hours \(Mon-Fri 09:00-17:00\)/);
+    expect(info.content).toMatch(/outside your working hours \(Mon-Fri 9:00 AM - 5:00 PM\)/);
   });
 
   it('asks for the missing time, then books with the answer', async () => {
