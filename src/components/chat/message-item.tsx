@@ -100,8 +100,8 @@ export function UserMessageItem({ entry, timeZone }: { entry: UserEntry; timeZon
           <span className={styles.kind}>You</span>
           <TimeStamp iso={entry.at} timeZone={timeZone} />
         </div>
-        <p className={styles.content} data-testid="message-content">
-          {entry.text}
+        <p className={styles.content} data-testid="message-content" data-said={entry.label ? entry.text : undefined}>
+          {entry.label ?? entry.text}
         </p>
       </div>
     </li>

@@ -29,13 +29,24 @@ function task(id: string, status: TaskView['status'], said: [string, number][]):
   };
 }
 
-const YES_NO = { choices: [{ label: 'Yes', value: 'yes' }, { label: 'No', value: 'no' }] };
-const describeEntry = (e: ReturnType<typeof buildTimeline>[number]) => (e.kind === 'user' ? `you: ${e.text}` : `agent: ${e.message.content}`);
+const YES_NO = {
+  choices: [
+    { label: 'Yes', value: 'yes' },
+    { label: 'No', value: 'no' },
+  ],
+};
+const describeEntry = (e: ReturnType<typeof buildTimeline>[number]) =>
+  e.kind === 'user' ? `you: ${e.text}` : `agent: ${e.message.content}`;
 
 describe('the chat timeline', () => {
   it("interleaves the user's request and answers with the agent's messages by time", () => {
     const messages = [agent('t1', 2, 'Which day?'), agent('t1', 6, 'Booked'), agent(null, 4, 'Maintenance tonight')];
-    const tasks = [task('t1', 'COMPLETED', [['book lunch', 1], ['friday', 5]])];
+    const tasks = [
+      task('t1', 'COMPLETED', [
+        ['book lunch', 1],
+        ['friday', 5],
+      ]),
+    ];
     expect(buildTimeline(messages, tasks).map(describeEntry)).toEqual([
       'you: book lunch',
       'agent: Which day?',
@@ -73,17 +84,35 @@ describe('the chat timeline', () => {
 
   it('closes an answered offer and marks the choice the user typed or clicked', () => {
     const offer = agent('t1', 2, 'Book the series?', YES_NO);
-    const answered = buildTimeline([offer], [task('t1', 'QUEUED', [['standup every monday', 1], ['Yes', 3]])]);
+    const answered = buildTimeline(
+      [offer],
+      [
+        task('t1', 'QUEUED', [
+          ['standup every monday', 1],
+          ['Yes', 3],
+        ]),
+      ],
+    );
     const entry = answered.find((e): e is AgentEntry => e.kind === 'agent')!;
     expect(entry.open).toBe(false);
     expect(entry.chosen).toBe('yes');
+    const reply = answered.at(-1)!;
+    expect(reply.kind === 'user' && reply.label).toBe('Yes');
   });
 
   it('closes an older offer when the agent asked again, and ignores choices that do not parse', () => {
     const first = agent('t1', 2, 'Which time?', { choices: [{ label: '3 PM', value: 'option 1' }] });
     const again = agent('t1', 4, 'Which one?', { choices: [{ label: '3 PM', value: 'option 1' }] });
     const junk = agent('t1', 5, 'Odd data', { choices: [{ label: '' }] });
-    const entries = buildTimeline([first, again, junk], [task('t1', 'WAITING_FOR_USER', [['lunch', 1], ['hmm', 3]])]);
+    const entries = buildTimeline(
+      [first, again, junk],
+      [
+        task('t1', 'WAITING_FOR_USER', [
+          ['lunch', 1],
+          ['hmm', 3],
+        ]),
+      ],
+    );
     const agents = entries.filter((e): e is AgentEntry => e.kind === 'agent');
     expect(agents.map((e) => [e.open, e.choices.length])).toEqual([
       [false, 1],

@@ -13,6 +13,8 @@ export interface UserEntry {
   key: string;
   taskId: string;
   text: string;
+  /** The label of the offered choice this reply picked ("Thu, Nov 26, 3:30 PM" for "option 1"). */
+  label: string | null;
   at: string;
 }
 
@@ -44,7 +46,9 @@ const time = (iso: string) => Date.parse(iso);
 export function buildTimeline(messages: ClientChatMessage[], tasks: TaskView[]): Entry[] {
   const entries: Entry[] = [];
   for (const task of tasks) {
-    task.userMessages.forEach((m, i) => entries.push({ kind: 'user', key: `${task.id}:${i}`, taskId: task.id, text: m.text, at: m.sentAt }));
+    task.userMessages.forEach((m, i) =>
+      entries.push({ kind: 'user', key: `${task.id}:${i}`, taskId: task.id, text: m.text, label: null, at: m.sentAt }),
+    );
   }
   for (const message of messages) {
     entries.push({
@@ -53,7 +57,10 @@ export function buildTimeline(messages: ClientChatMessage[], tasks: TaskView[]):
       taskId: message.taskId,
       message,
       at: message.createdAt,
-      choices: choicesOf(message.data), open: false, chosen: null });
+      choices: choicesOf(message.data),
+      open: false,
+      chosen: null,
+    });
   }
   // By time; at the same millisecond the user's words first (the agent answers them), then the
   // agent's in their send order.
@@ -76,7 +83,9 @@ function markOffers(entries: Entry[], tasks: Map<string, TaskView>): void {
     const reply = entries.slice(i + 1).find((e): e is UserEntry => e.kind === 'user' && e.taskId === entry.taskId);
     if (reply) {
       const said = normalise(reply.text);
-      entry.chosen = entry.choices.find((c) => normalise(c.value) === said || normalise(c.label) === said)?.value ?? null;
+      const picked = entry.choices.find((c) => normalise(c.value) === said || normalise(c.label) === said);
+      entry.chosen = picked?.value ?? null;
+      reply.label = picked?.label ?? null;
     }
   });
   for (const [taskId, offer] of newestOffer) {
