@@ -122,6 +122,22 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await conversation(taskId)).at(-1)![1]).toMatch(/^Meeting scheduled: Meeting with Lee, .* 4:00\sPM \(30 min\)$/);
   });
 
+  it("shows the user's request and answer in the task view, each timed between the agent's messages around it (issue 12)", async () => {
+    const taskId = await ask('set up a meeting with Lee');
+    await settle(taskId);
+    await ask('tomorrow at 4pm', { taskId });
+    const task = await settle(taskId);
+    const view = taskService.toTaskView(task);
+    expect(view.userMessages.map((m) => m.text)).toEqual(['set up a meeting with Lee', 'tomorrow at 4pm']);
+    expect(view.userMessages[0]!.sentAt).toBe(task.createdAt.toISOString());
+    const { messages } = await chatResponseService.getTaskMessages(taskId, userId);
+    const question = messages.find((m) => m.type === 'CLARIFICATION')!;
+    const afterAnswer = messages[messages.indexOf(question) + 1]!;
+    const answeredAt = Date.parse(view.userMessages[1]!.sentAt);
+    expect(answeredAt).toBeGreaterThanOrEqual(question.createdAt.getTime());
+    expect(answeredAt).toBeLessThanOrEqual(afterAnswer.createdAt.getTime());
+  });
+
   it('cancels the matching meeting with a CANCELLATION carrying the event id', async () => {
     const booked = await ask('book 30 min with Dana tomorrow at 3pm');
     await settle(booked);
