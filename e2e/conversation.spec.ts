@@ -292,6 +292,33 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
 
   it('draws the focus ring and the control borders at 3:1 or more against what is around them', async () => {
     const page = await open(desktop);
+    await page.goto(`${app.baseUrl}/login`);
+    await page.getByLabel('Email').focus();
+    await page.keyboard.press('Tab'); // onto Password, by keyboard, so its ring shows
+    const signInRatios = await page.evaluate(() => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c)
+          .map((v) => v / 255)
+          .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const ratio = (a: string, b: string) => {
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi! + 0.05) / (lo! + 0.05);
+      };
+      const input = document.activeElement as HTMLElement;
+      const around = getComputedStyle(input.closest('form')!).backgroundColor;
+      return {
+        focused: input.getAttribute('type'),
+        inputBorder: ratio(getComputedStyle(input).borderTopColor, around),
+        focusRing: ratio(getComputedStyle(input).outlineColor, around),
+      };
+    });
+    expect(signInRatios.focused).toBe('password');
+    expect(signInRatios.inputBorder).toBeGreaterThanOrEqual(3);
+    expect(signInRatios.focusRing).toBeGreaterThanOrEqual(3);
+
     await signIn(page, 'dev@example.com');
     await page.getByRole('textbox').focus();
     await page.keyboard.press('Tab'); // onto Send, by keyboard, so its ring shows
