@@ -185,6 +185,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     await send(page, 'the second one');
     await expect.poll(() => confirmations(page), { timeout: 30_000 }).toBe(3);
     await expect.poll(() => typedOffer.getByTestId('choices').getAttribute('data-open')).toBe('false');
+    // The typed answer marks the button of what the agent booked.
+    expect(await typedOffer.getByRole('button', { pressed: true }).textContent()).toContain(secondLabel);
     expect(await page.locator('li[data-type="CONFIRMATION"]').last().getByTestId('message-content').textContent()).toContain(
       `Meeting with Kim, ${secondLabel} (30 min)`,
     );

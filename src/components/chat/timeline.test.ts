@@ -100,6 +100,46 @@ describe('the chat timeline', () => {
     expect(reply.kind === 'user' && reply.label).toBe('Yes');
   });
 
+  it('marks the choice a typed answer took, from the slot or meeting the agent then acted on', () => {
+    const slots = [
+      { start: at(100), end: at(130) },
+      { start: at(200), end: at(230) },
+    ];
+    const choices = [
+      { label: 'first', value: 'option 1' },
+      { label: 'second', value: 'option 2' },
+    ];
+    const offer = agent('t1', 2, 'Free times: ...', { alternatives: slots, choices });
+    const booked = { ...agent('t1', 4, 'Meeting scheduled'), type: 'CONFIRMATION' as const, data: { startsAt: at(200) } };
+    const entries = buildTimeline(
+      [offer, booked],
+      [
+        task('t1', 'COMPLETED', [
+          ['lunch', 1],
+          ['the second one', 3],
+        ]),
+      ],
+    );
+    expect(entries.find((e): e is AgentEntry => e.kind === 'agent' && e.choices.length > 0)!.chosen).toBe('option 2');
+
+    const candidates = [
+      { eventId: 'e1', start: at(100), end: at(130), title: 'A' },
+      { eventId: 'e2', start: at(200), end: at(230), title: 'B' },
+    ];
+    const which = agent('t2', 12, 'Which one?', { candidates, choices });
+    const cancelled = { ...agent('t2', 14, 'Meeting cancelled'), type: 'CANCELLATION' as const, data: { eventId: 'e1' } };
+    const cancelEntries = buildTimeline(
+      [which, cancelled],
+      [
+        task('t2', 'COMPLETED', [
+          ['cancel my meeting', 11],
+          ['the 9am one', 13],
+        ]),
+      ],
+    );
+    expect(cancelEntries.find((e): e is AgentEntry => e.kind === 'agent' && e.choices.length > 0)!.chosen).toBe('option 1');
+  });
+
   it('closes an older offer when the agent asked again, and ignores choices that do not parse', () => {
     const first = agent('t1', 2, 'Which time?', { choices: [{ label: '3 PM', value: 'option 1' }] });
     const again = agent('t1', 4, 'Which one?', { choices: [{ label: '3 PM', value: 'option 1' }] });

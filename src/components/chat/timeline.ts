@@ -84,7 +84,7 @@ function markOffers(entries: Entry[], tasks: Map<string, TaskView>): void {
     if (reply) {
       const said = normalise(reply.text);
       const picked = entry.choices.find((c) => normalise(c.value) === said || normalise(c.label) === said);
-      entry.chosen = picked?.value ?? null;
+      entry.chosen = picked?.value ?? chosenByOutcome(entry, entries.slice(entries.indexOf(reply) + 1));
       reply.label = picked?.label ?? null;
     }
   });
@@ -96,6 +96,27 @@ function markOffers(entries: Entry[], tasks: Map<string, TaskView>): void {
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
+
+/**
+ * A typed answer ("the second one", "3:30") is read by the agent, not here: the choice it took is
+ * the offered slot or meeting its next message acted on (a booking's `startsAt`, a cancellation's
+ * or move's `eventId`). The choices are listed in the order of `data.alternatives` / `data.candidates`.
+ */
+function chosenByOutcome(offer: AgentEntry, after: Entry[]): string | null {
+  const outcome = after.find(
+    (e): e is AgentEntry => e.kind === 'agent' && e.taskId === offer.taskId && ['CONFIRMATION', 'CANCELLATION'].includes(e.message.type),
+  );
+  if (!outcome) return null;
+  const done = outcome.message.data;
+  const offered = offer.message.data.alternatives ?? offer.message.data.candidates;
+  if (!Array.isArray(offered)) return null;
+  const index = offered.findIndex((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return false;
+    const { start, eventId } = item as { start?: unknown; eventId?: unknown };
+    return eventId !== undefined ? eventId === done.eventId : start !== undefined && start === done.startsAt;
+  });
+  return offer.choices[index]?.value ?? null;
+}
 
 /** Cuts the timeline into runs of the same task, keyed by their first entry (stable as entries arrive). */
 export function toRuns(entries: Entry[]): Run[] {
