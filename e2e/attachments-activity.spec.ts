@@ -74,7 +74,9 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !process.env.TE
     it('shows the agent’s activity under its task, then hides it after ACTIVITY_TTL, or at the task’s next message', async () => {
       const page = await signedInPage();
       await chatResponseService.sendSchedulingUpdate('task_live', userId, 'Processing your request...');
-      const group = page.locator('section', { has: page.locator('li[data-message-id]', { hasText: 'Processing your request' }) });
+      const group = page.locator('[data-testid="run"]', {
+        has: page.locator('li[data-message-id]', { hasText: 'Processing your request' }),
+      });
       await expect.poll(() => group.count(), { timeout: 15_000 }).toBe(1);
       const activity = group.getByTestId('agent-activity');
 
