@@ -13,6 +13,16 @@ const boolFlag = z.enum(['true', 'false', '1', '0'], { message: 'must be "true" 
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** A 32-byte key written as 64 hex digits or as base64; undefined for anything else. */
+export function decodeKey(text: string): Buffer | undefined {
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/]{43}=?$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
+  return key?.length === 32 ? key : undefined;
+}
+
 /** True for a time zone name that Intl knows (IANA names such as America/New_York, and UTC). */
 export function isTimeZone(name: string): boolean {
   try {
@@ -83,6 +93,16 @@ const ServerEnvSchema = z
 
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
+
+    // Encrypts CalDAV credentials at rest (AES-256-GCM): 32 random bytes, base64 or hex
+    // (`openssl rand -base64 32`). Unset: PUT /api/calendar/connection answers 503 and stored
+    // connections are not used (the built-in calendar still works).
+    CALENDAR_ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => decodeKey(v) !== undefined, 'must be 32 bytes as base64 (44 characters) or hex (64 characters)')
+      .optional(),
+    // How long one CalDAV request may take before the calendar counts as unreachable.
+    CALDAV_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {

@@ -174,3 +174,33 @@ export const calendarEvents = pgTable(
   ],
 );
 export type CalendarEventRow = typeof calendarEvents.$inferSelect;
+
+/**
+ * A user's CalDAV calendar (at most one). The password is sealed with CALENDAR_ENCRYPTION_KEY
+ * (lib/crypto/secret-box.ts, bound to the user id) and never leaves the server.
+ */
+export const calendarConnections = pgTable('calendar_connections', {
+  userId: text('userId')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** The server URL the user gave. */
+  url: text('url').notNull(),
+  username: text('username').notNull(),
+  sealedPassword: text('sealedPassword').notNull(),
+  /** The calendar collection the agent writes to (found when connecting). */
+  calendarUrl: text('calendarUrl').notNull(),
+  /** 'connected', 'unreachable' or 'unauthorized': what the last use found. */
+  status: text('status').notNull().default('connected'),
+  checkedAt: timestamp('checkedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+export type CalendarConnectionRow = typeof calendarConnections.$inferSelect;
+
+/** A user's private ICS feed: only the SHA-256 of its token is stored; a new token replaces the old. */
+export const calendarFeeds = pgTable('calendar_feeds', {
+  userId: text('userId')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  tokenHash: text('tokenHash').notNull().unique(),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
