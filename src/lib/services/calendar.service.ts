@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
@@ -124,6 +124,26 @@ export async function upcomingEvents(userId: string, from: Date, limit = 200): P
     .limit(limit);
 }
 
+/**
+ * What the user's ICS feed lists: confirmed events that end after `since`, and every confirmed
+ * series (its rule says when it stops), oldest first, at most `limit`.
+ */
+export async function feedEvents(userId: string, since: Date, limit = 1_000): Promise<CalendarEventRow[]> {
+  const db = await getDb();
+  return db
+    .select()
+    .from(calendarEvents)
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendarEvents.status, 'CONFIRMED'),
+        or(isNotNull(calendarEvents.recurrence), gt(calendarEvents.endsAt, since)),
+      ),
+    )
+    .orderBy(asc(calendarEvents.startsAt))
+    .limit(limit);
+}
+
 /** The event a task booked, if it booked one. */
 export async function eventOfTask(taskId: string): Promise<CalendarEventRow | undefined> {
   const db = await getDb();
@@ -145,6 +165,7 @@ async function conflictsOf(
   tx: Tx,
   input: { userId: string; startsAt: Date; endsAt: Date; recurrence?: string | null; timeZone?: string | null; excludedStarts?: string[] },
   ignoreEventId?: string,
+  externalBusy: Occurrence[] = [],
 ): Promise<Conflict[]> {
   const length = input.endsAt.getTime() - input.startsAt.getTime();
   const horizon = new Date(input.startsAt.getTime() + SERIES_HORIZON_DAYS * 86_400_000);
@@ -159,7 +180,7 @@ async function conflictsOf(
       })
     : [input.startsAt];
   if (starts.length === 0) return [];
-  const busy = (await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)).filter(
+  const busy = [...(await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)), ...externalBusy].filter(
     (o) => o.eventId !== ignoreEventId,
   );
   return starts.flatMap((at) => {
@@ -191,16 +212,19 @@ export async function bookEvent(input: {
   recurrence?: string;
   timeZone?: string;
   excludedStarts?: string[];
+  /** Commitments in the user's connected calendar (calendar-provider.ts), checked like the table's. */
+  externalBusy?: Occurrence[];
 }): Promise<BookingResult> {
+  const { externalBusy, ...values } = input;
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockCalendar(tx, input.userId);
     if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
     const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
     if (existing) return { booked: existing };
-    const conflicts = await conflictsOf(tx, input);
+    const conflicts = await conflictsOf(tx, values, undefined, externalBusy);
     if (conflicts.length > 0) return { conflicts };
-    const [booked] = await tx.insert(calendarEvents).values(input).returning();
+    const [booked] = await tx.insert(calendarEvents).values(values).returning();
     return { booked: booked! };
   });
 }
@@ -215,6 +239,7 @@ export async function moveEvent(input: {
   userId: string;
   startsAt: Date;
   endsAt: Date;
+  externalBusy?: Occurrence[];
 }): Promise<BookingResult | undefined> {
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -226,7 +251,7 @@ export async function moveEvent(input: {
     if (!event) return undefined;
     if (event.startsAt.getTime() === input.startsAt.getTime() && event.endsAt.getTime() === input.endsAt.getTime())
       return { booked: event };
-    const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id);
+    const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id, input.externalBusy);
     if (conflicts.length > 0) return { conflicts };
     const [moved] = await tx
       .update(calendarEvents)
