@@ -15,6 +15,3 @@ CREATE TABLE "calendar_feeds" (
 	"createdAt" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "calendar_feeds_tokenHash_unique" UNIQUE("tokenHash")
 );
---> statement-breakpoint
-ALTER TABLE "calendar_connections" ADD CONSTRAINT "calendar_connections_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "calendar_feeds" ADD CONSTRAINT "calendar_feeds_userId_users_id_fk" FOREIGN KEY ("userId") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;

@@ -19,7 +19,7 @@ export interface RadicaleServer {
   setPassword: (username: string, password: string) => void;
   /** Kills the server (an outage): connections are refused until `start`. */
   stop: () => Promise<void>;
-  /** Starts it again on the same port and storage. */
+  /** Starts it again on the same port and storage (nothing when it runs). */
   start: () => Promise<void>;
   /** Stops it and removes its folder. */
   close: () => Promise<void>;
@@ -46,12 +46,7 @@ export async function startRadicale(users: Record<string, string>): Promise<Radi
   const htpasswd = path.join(dir, 'users');
   const config = path.join(dir, 'config');
   const passwords = new Map(Object.entries(users));
-  const writeUsers = () =>
-    fs.writeFileSync(
-      htpasswd,
-      [...passwords].map(([u, p]) => `${u}:${p}`).join('\n') + '\n',
-      { mode: 0o600 },
-    );
+  const writeUsers = () => fs.writeFileSync(htpasswd, [...passwords].map(([u, p]) => `${u}:${p}`).join('\n') + '\n', { mode: 0o600 });
   writeUsers();
   fs.writeFileSync(
     config,
@@ -81,6 +76,7 @@ export async function startRadicale(users: Record<string, string>): Promise<Radi
   const logs = () => output;
 
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return; // already running
     const proc = spawn(RADICALE, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: dir } });
     child = proc;
     killOnExit(proc);

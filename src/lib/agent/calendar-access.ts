@@ -33,8 +33,7 @@ export async function unpublish(userId: string, eventId: string): Promise<void> 
   await (await providerFor(userId)).unpublish(eventId);
 }
 
-export const UNREACHABLE =
-  "I can't reach your calendar right now, so I haven't changed anything there yet. I'll try again in a moment.";
+export const UNREACHABLE = "I can't reach your calendar right now, so I haven't changed anything there yet. I'll try again in a moment.";
 export const UNAUTHORIZED =
   'Your calendar refused the saved sign-in (the password may have been changed or revoked), so nothing was changed. ' +
   'Reconnect your calendar, then ask me again.';

@@ -136,7 +136,8 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
     await publish(c.userId, event);
   } catch (err) {
     // A calendar that refuses us now keeps nothing of this booking, here or there.
-    if (err instanceof CalDavError && err.kind === 'unauthorized') await calendarService.cancelEvent({ eventId: event.id, userId: c.userId });
+    if (err instanceof CalDavError && err.kind === 'unauthorized')
+      await calendarService.cancelEvent({ eventId: event.id, userId: c.userId });
     throw err;
   }
   const repeats = event.recurrence ? describeRule(event.recurrence, c.timeZone) : undefined;

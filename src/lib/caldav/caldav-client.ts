@@ -61,7 +61,11 @@ export async function discoverCalendar(credentials: CalDavCredentials, timeoutMs
   let account: DAVAccount;
   try {
     account = await createAccount({
-      account: { serverUrl: credentials.url, accountType: 'caldav', credentials: { username: credentials.username, password: credentials.password } },
+      account: {
+        serverUrl: credentials.url,
+        accountType: 'caldav',
+        credentials: { username: credentials.username, password: credentials.password },
+      },
       headers,
       fetch: fetchFn,
     });
@@ -109,7 +113,13 @@ const objectUrl = (calendarUrl: string, name: string) =>
   `${calendarUrl.endsWith('/') ? calendarUrl : `${calendarUrl}/`}${encodeURIComponent(name)}.ics`;
 
 /** Creates or replaces the event file `name`.ics (a PUT without preconditions: writing twice is one event). */
-export async function putEvent(credentials: CalDavCredentials, calendarUrl: string, name: string, ics: string, timeoutMs: number): Promise<void> {
+export async function putEvent(
+  credentials: CalDavCredentials,
+  calendarUrl: string,
+  name: string,
+  ics: string,
+  timeoutMs: number,
+): Promise<void> {
   const response = await guardedFetch(timeoutMs)(objectUrl(calendarUrl, name), {
     method: 'PUT',
     headers: { ...headersOf(credentials), 'Content-Type': 'text/calendar; charset=utf-8' },

@@ -91,7 +91,11 @@ function exdateLine(start: Date, zone: string | undefined): string {
   return `EXDATE;TZID=${zone}:${parts.year}${parts.month}${parts.day}T${parts.hour}${parts.minute}${parts.second}`;
 }
 
-const basicUtc = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const basicUtc = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** One busy stretch read from someone's calendar. */
 export interface BusyTime {

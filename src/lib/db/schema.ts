@@ -180,9 +180,9 @@ export type CalendarEventRow = typeof calendarEvents.$inferSelect;
  * (lib/crypto/secret-box.ts, bound to the user id) and never leaves the server.
  */
 export const calendarConnections = pgTable('calendar_connections', {
-  userId: text('userId')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
+  // No foreign key (as chat_messages): account deletion removes the row, and test suites that
+  // truncate users need not know this table.
+  userId: text('userId').primaryKey(),
   /** The server URL the user gave. */
   url: text('url').notNull(),
   username: text('username').notNull(),
@@ -198,9 +198,9 @@ export type CalendarConnectionRow = typeof calendarConnections.$inferSelect;
 
 /** A user's private ICS feed: only the SHA-256 of its token is stored; a new token replaces the old. */
 export const calendarFeeds = pgTable('calendar_feeds', {
-  userId: text('userId')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
+  // No foreign key (as chat_messages): account deletion removes the row, and test suites that
+  // truncate users need not know this table.
+  userId: text('userId').primaryKey(),
   tokenHash: text('tokenHash').notNull().unique(),
   createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });

@@ -41,6 +41,9 @@ export async function setStatus(userId: string, status: ConnectionStatus): Promi
 /** Removes the user's connection; true when there was one. */
 export async function deleteConnection(userId: string, executor?: Executor): Promise<boolean> {
   const db = executor ?? (await getDb());
-  const rows = await db.delete(calendarConnections).where(eq(calendarConnections.userId, userId)).returning({ userId: calendarConnections.userId });
+  const rows = await db
+    .delete(calendarConnections)
+    .where(eq(calendarConnections.userId, userId))
+    .returning({ userId: calendarConnections.userId });
   return rows.length > 0;
 }

@@ -29,9 +29,7 @@ export const EventsResponse = z.object({ events: z.array(CalendarEventView) });
 /** `PUT /api/calendar/connection`: a CalDAV server and the credentials to sign in with. */
 export const CalendarConnectionInput = z
   .object({
-    url: z
-      .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
-      .max(2_000, 'must be at most 2000 characters'),
+    url: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).max(2_000, 'must be at most 2000 characters'),
     username: z.string().min(1, 'is required').max(500, 'must be at most 500 characters'),
     password: z.string().min(1, 'is required').max(1_000, 'must be at most 1000 characters'),
   })

@@ -1,3 +1,5 @@
+// Over 300 lines: the one owner of calendar_events (every query of the table, with the booking lock
+// they share) stays in one module; the providers and ICS live in calendar-provider.ts and lib/calendar-ics.
 import { and, asc, eq, gt, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
