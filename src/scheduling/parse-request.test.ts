@@ -1317,8 +1317,8 @@ const rows: Row[] = [
     time: '10:00',
   },
   {
-    text: "move only next Monday's standup to Tuesday",
-    says: '"only" one occurrence, to Tuesday at its own time',
+    text: "move only next Monday's standup to Wednesday",
+    says: '"only" one occurrence, to Wednesday at its own time',
     intent: 'reschedule',
     target: { subject: 'standup', date: '2026-11-30' },
     scope: 'occurrence',

@@ -8,6 +8,7 @@ import { findAlternatives, formatLocal } from '@/scheduling/availability';
 import type { ParsedRequest } from '@/scheduling/parse-request';
 import { addDays, formatHm, formatYmd, getZonedParts, parseHm, parseYmd, zonedTimeToUtc } from '@/scheduling/tz';
 import { allBusy, externalBusy, publish } from './calendar-access';
+import { moveOneOccurrence } from './move-occurrence';
 import { book, numberedChoices, offer, offerOnce, type Conversation } from './scheduling-conversation';
 
 /**
@@ -228,6 +229,9 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
     });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
+  // One occurrence ("the standup on Monday", "only ..."): it leaves the series as a meeting of its own.
+  const onlyThis = candidate.recurrence && (parsed.scope ?? (parsed.target?.date ? 'occurrence' : 'series')) === 'occurrence';
+  if (onlyThis) return moveOneOccurrence(c, parsed, candidate, newStart);
   // A series moves as a whole: its first occurrence shifts by as much as the chosen one.
   const event = (await calendarService.eventById({ eventId: candidate.eventId, userId: c.userId }))!;
   const delta = newStart.getTime() - oldStart.getTime();

@@ -21,6 +21,7 @@ import { ONLY_THIS, YES, routeMessage } from '@/scheduling/routing';
 import { CalDavError } from '@/lib/caldav/caldav-client';
 import { allBusy, calendarTrouble, externalBusy, publish, unpublish } from './calendar-access';
 import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget, toCandidates } from './calendar-requests';
+import { clearDay, clearConfirmed } from './clear-day';
 
 /**
  * The scheduling agent's conversation: what one turn of a task (the request, or the user's
@@ -359,6 +360,8 @@ async function converseTurn(turn: ConversationTurn, input: string, state: AgentS
       return answerAgenda(c, parsed);
     case 'availability':
       return answerAvailability(c, parsed);
+    case 'clear':
+      return clearDay(c, parsed);
     case 'unknown':
       await respond({
         step: 'unparseable',
@@ -402,6 +405,8 @@ async function answer(
     }
     case 'scope':
       return cancelOne(c, pending.candidate, ONLY_THIS.test(input) ? 'occurrence' : 'series');
+    case 'clear':
+      return clearConfirmed(c, pending.candidates, YES.test(input));
     case 'confirm':
       if (!previous) return undefined;
       if (YES.test(input)) return schedule(c, previous);
@@ -448,6 +453,7 @@ async function askAgain(c: Conversation, pending: Pending, state: AgentState): P
       });
       return out;
     case 'confirm':
+    case 'clear':
       await c.respond({
         step: 'yes-or-no',
         type: 'clarification',

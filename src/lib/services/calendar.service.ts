@@ -166,9 +166,10 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 async function conflictsOf(
   tx: Tx,
   input: { userId: string; startsAt: Date; endsAt: Date; recurrence?: string | null; timeZone?: string | null; excludedStarts?: string[] },
-  ignoreEventId?: string,
+  ignore?: string | ((o: Occurrence) => boolean),
   externalBusy: Occurrence[] = [],
 ): Promise<Conflict[]> {
+  const ignored = typeof ignore === 'function' ? ignore : (o: Occurrence) => o.eventId === ignore;
   const length = input.endsAt.getTime() - input.startsAt.getTime();
   const horizon = new Date(input.startsAt.getTime() + SERIES_HORIZON_DAYS * 86_400_000);
   const starts = input.recurrence
@@ -183,7 +184,7 @@ async function conflictsOf(
     : [input.startsAt];
   if (starts.length === 0) return [];
   const busy = [...(await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)), ...externalBusy].filter(
-    (o) => o.eventId !== ignoreEventId,
+    (o) => !ignored(o),
   );
   return starts.flatMap((at) => {
     const end = at.getTime() + length;
@@ -261,6 +262,62 @@ export async function moveEvent(input: {
       .where(eq(calendarEvents.id, event.id))
       .returning();
     return { booked: moved! };
+  });
+}
+
+/**
+ * Moves one occurrence of the user's series to [startsAt, endsAt): the occurrence becomes an
+ * EXDATE of the series and a single event of its own (booked by `taskId`, same title and
+ * attendees), unless the new time conflicts with another meeting (the moved occurrence does not
+ * count). A retried move (the task already booked its event) returns that event. Undefined when
+ * the series is not the user's.
+ */
+export async function moveOccurrence(input: {
+  eventId: string;
+  userId: string;
+  taskId: string;
+  occurrenceStart: Date;
+  startsAt: Date;
+  endsAt: Date;
+  externalBusy?: Occurrence[];
+}): Promise<(BookingResult & { series: CalendarEventRow }) | undefined> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await lockCalendar(tx, input.userId);
+    const [series] = await tx
+      .select()
+      .from(calendarEvents)
+      .where(and(eq(calendarEvents.id, input.eventId), eq(calendarEvents.userId, input.userId)));
+    if (!series) return undefined;
+    const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
+    if (existing) return { booked: existing, series };
+    if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
+    const self = (o: Occurrence) => o.eventId === series.id && o.start.getTime() === input.occurrenceStart.getTime();
+    const conflicts = await conflictsOf(
+      tx,
+      { userId: input.userId, startsAt: input.startsAt, endsAt: input.endsAt },
+      self,
+      input.externalBusy,
+    );
+    if (conflicts.length > 0) return { conflicts, series };
+    const [booked] = await tx
+      .insert(calendarEvents)
+      .values({
+        userId: input.userId,
+        taskId: input.taskId,
+        title: series.title,
+        attendees: series.attendees,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+      })
+      .returning();
+    const iso = input.occurrenceStart.toISOString();
+    const [updated] = await tx
+      .update(calendarEvents)
+      .set({ excludedStarts: [...series.excludedStarts.filter((x) => x !== iso), iso], updatedAt: sql`now()` })
+      .where(eq(calendarEvents.id, series.id))
+      .returning();
+    return { booked: booked!, series: updated! };
   });
 }
 
