@@ -130,4 +130,20 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     const series = (await database.db.select().from(calendarEvents)).find((r) => r.recurrence)!;
     expect(series.excludedStarts).toEqual(['2030-03-11T13:00:00.000Z']);
   });
+
+  it('GET /api/calendar/events (listEvents) expands a series into its occurrences in the window, without cancelled ones', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    await start('cancel the standup on March 18');
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const listed = await calendarService.listEvents(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-04-02T00:00:00Z'));
+    expect(listed.map((e) => [e.title, e.startsAt.toISOString(), e.recurrence ?? null])).toEqual([
+      ['Meeting with Dana', '2030-03-06T20:00:00.000Z', null],
+      ['Standup', '2030-03-11T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+      ['Standup', '2030-03-25T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+      ['Standup', '2030-04-01T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+    ]);
+    // A window that starts after the series' first occurrence still finds it.
+    const later = await calendarService.listEvents(userId, new Date('2030-06-01T00:00:00Z'), new Date('2030-06-08T00:00:00Z'));
+    expect(later.map((e) => e.startsAt.toISOString())).toEqual(['2030-06-03T13:00:00.000Z']);
+  });
 });

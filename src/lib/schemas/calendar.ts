@@ -20,6 +20,8 @@ export const CalendarEventView = z
     status: z.enum(EVENT_STATUSES),
     /** The task that booked it. */
     taskId: z.string().nullable(),
+    /** Present on an occurrence of a series: the series' RFC 5545 rule (`id` is the series'). */
+    recurrence: z.string().optional(),
   })
   .meta({ id: 'CalendarEvent' });
 export type CalendarEventView = z.infer<typeof CalendarEventView>;

@@ -95,7 +95,9 @@ export async function findOverlapping(userId: string, from: Date, to: Date, exec
 }
 
 /**
- * The user's events (confirmed and cancelled) overlapping [from, to), oldest first.
+ * The user's events overlapping [from, to), oldest first: single events (confirmed and cancelled)
+ * as stored, and each occurrence of a confirmed series within the window as a copy of the series
+ * row with that occurrence's start and end (cancelled occurrences left out). At most 1,000.
  * @throws AppError `invalid_input` when `to` is not after `from`, the range exceeds 92 days or
  *   leaves the years 1..9999.
  */
@@ -107,12 +109,27 @@ export async function listEvents(userId: string, from: Date, to: Date): Promise<
     throw new AppError('invalid_input', `to: the range must be at most ${MAX_RANGE_DAYS} days`);
   }
   const db = await getDb();
-  return db
+  const singles = await db
     .select()
     .from(calendarEvents)
-    .where(overlapping(userId, from, to))
+    .where(and(overlapping(userId, from, to), isNull(calendarEvents.recurrence)))
     .orderBy(asc(calendarEvents.startsAt), asc(calendarEvents.id))
     .limit(1_000);
+  const series = await db
+    .select()
+    .from(calendarEvents)
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendarEvents.status, 'CONFIRMED'),
+        isNotNull(calendarEvents.recurrence),
+        lt(calendarEvents.startsAt, to),
+      ),
+    );
+  const occurrences = series.flatMap((row) => occurrencesOf(row, from, to).map((o) => ({ ...row, startsAt: o.start, endsAt: o.end })));
+  return [...singles, ...occurrences]
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.id.localeCompare(b.id))
+    .slice(0, 1_000);
 }
 
 /** The user's confirmed events starting at or after `from`, soonest first (at most `limit`). */
