@@ -176,7 +176,7 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
     expect(await remote()).toEqual([]);
   });
 
-  it('writes a series as one VEVENT with its RRULE, an EXDATE for one cancelled occurrence, and deletes the series', async () => {
+  it('writes a series as one VEVENT with its RRULE, an EXDATE for one cancelled or moved occurrence, and deletes the series', async () => {
     await connect();
     await start('meet Bob every Monday at 9 for standup');
     let [object] = await remote();
@@ -187,10 +187,22 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
     [object] = await remote();
     expect(object!.data).toContain('EXDATE;TZID=America/New_York:20300318T090000');
 
+    // One occurrence moved: an EXDATE on the series and a meeting of its own.
+    await start('move the standup on March 25 to 10am');
+    const objects = await remote();
+    expect(objects).toHaveLength(2);
+    const seriesObject = objects.find((o) => o.data.includes('RRULE'))!;
+    expect(seriesObject.data).toContain('EXDATE;TZID=America/New_York:20300325T090000');
+    expect(objects.find((o) => !o.data.includes('RRULE'))!.data).toContain('DTSTART:20300325T140000Z');
+
+    // The series and the moved meeting both match "the standup": the first offered is the series.
     const ask = fakeRespond();
-    const { turn, outcome } = await start('cancel the standup', ask.respond);
-    await reply(turn, 'the whole series', outcome.state, fakeRespond().respond);
-    expect(await remote()).toEqual([]);
+    const { turn, outcome } = await start('cancel the standup series', ask.respond);
+    expect(ask.steps()).toEqual(['clarification:which-to-cancel']);
+    await reply(turn, 'the first one', outcome.state, fakeRespond().respond);
+    const left = await remote();
+    expect(left).toHaveLength(1);
+    expect(left[0]!.data).not.toContain('RRULE');
   });
 
   it("checks conflicts against the real calendar's busy times and offers other times", async () => {
