@@ -145,6 +145,11 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
       const [row] = await database.db.select().from(calendarConnections);
       expect(row!.sealedPassword).not.toContain(PASSWORD);
       expect(JSON.stringify(await connectionService.describe(userId))).not.toContain(PASSWORD);
+      // A URL naming one of the account's calendars picks that one.
+      const personal = `${radicale.url}${username}/personal/`;
+      expect((await makeCalendar({ url: personal, props: { displayname: 'Personal' }, headers: auth() }))[0]?.ok).toBe(true);
+      const chosen = await connectionService.connect(userId, { url: personal, username, password: PASSWORD });
+      expect(chosen.calendarUrl).toBe(personal);
       expect(await connectionService.disconnect(userId)).toBe(true);
       expect(await connectionService.describe(userId)).toEqual({ connected: false });
     });

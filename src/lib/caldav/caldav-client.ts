@@ -51,7 +51,8 @@ function asCalDavError(err: unknown, fallback: CalDavFailure, message: string): 
 }
 
 /**
- * Signs in and finds the calendar to write to: the first calendar collection that holds events.
+ * Signs in and finds the calendar to write to: the one `url` names, else the account's first
+ * calendar collection that holds events.
  * @throws CalDavError for a server that cannot be reached, refused credentials, a URL that is not
  *   a CalDAV server, or an account without a calendar.
  */
@@ -78,7 +79,10 @@ export async function discoverCalendar(credentials: CalDavCredentials, timeoutMs
   } catch (err) {
     throw asCalDavError(err, 'not_caldav', 'the server did not list calendars');
   }
-  const calendar = calendars.find((c) => !c.components || c.components.includes('VEVENT'));
+  const events = calendars.filter((c) => !c.components || c.components.includes('VEVENT'));
+  // A URL naming one of the calendars picks it; a server or account URL picks the first.
+  const named = events.find((c) => new URL(c.url, credentials.url).href.replace(/\/?$/, '/') === credentials.url.replace(/\/?$/, '/'));
+  const calendar = named ?? events[0];
   if (!calendar) throw new CalDavError('no_calendar', 'the account has no calendar for events');
   return { calendarUrl: calendar.url };
 }
