@@ -80,6 +80,9 @@ const ServerEnvSchema = z
     DEFAULT_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
     RUN_WORKER_IN_PROCESS: boolFlag.default(false),
     WORKER_CONCURRENCY: positiveInt.max(50).default(4),
+    // How often an idle worker looks for jobs it was not woken for (retries coming due, a lost
+    // wake-up); a new job wakes the workers at once (src/lib/jobs/wake.ts).
+    WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(0.5),
     // A job whose worker died is retried after this long (pg-boss expiration).
     AGENT_JOB_EXPIRE_SECONDS: positiveInt.max(86_400).default(300),
     AGENT_MAINTENANCE_INTERVAL_SECONDS: positiveInt.max(3_600).default(30),
