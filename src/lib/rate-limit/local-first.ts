@@ -122,7 +122,8 @@ export class LocalFirstLimiter {
     const now = Date.now();
     const batch: Array<BudgetEntry & { state: KeyState }> = [];
     for (const [key, state] of this.states) {
-      if (state.pending > 0) {
+      // One sync in flight per key, so answers never arrive out of order; the next sync takes the rest.
+      if (state.pending > 0 && state.inFlight === 0) {
         batch.push({ key, subject: state.subject, hits: state.pending, expire: state.expire, state });
       } else if (state.inFlight === 0 && now >= state.expire) {
         this.states.delete(key);
@@ -166,14 +167,23 @@ export class LocalFirstLimiter {
     })();
     for (const { state } of batch) state.synced = done;
     void done.finally(() => {
-      for (const { state } of batch) if (state.synced === done) state.synced = undefined;
+      for (const { state } of batch) {
+        if (state.synced === done) state.synced = undefined;
+        // Hits that arrived while this sync was in flight.
+        if (state.pending > 0) this.schedule();
+      }
     });
     return done;
   }
 
-  /** Stops the timer after sending what is pending (shutdown, tests). */
+  /** Sends what is pending (waiting for syncs in flight), then stops the timer (shutdown, tests). */
   async close(): Promise<void> {
-    await this.syncNow();
+    for (;;) {
+      await Promise.all([...this.states.values()].map((state) => state.synced));
+      await this.syncNow();
+      const unsent = [...this.states.values()].some((state) => state.pending > 0 || state.inFlight > 0);
+      if (!unsent || this.storeDown) break;
+    }
     clearTimeout(this.timer);
     this.timer = undefined;
   }
