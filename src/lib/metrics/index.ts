@@ -56,7 +56,7 @@ function create(): MetricSet {
     }),
     publishFailures: new Counter({
       name: 'chat_publish_failures_total',
-      help: 'Publishes that failed (the message stays stored and reaches the user by other means).',
+      help: 'Publishes that failed: pusher (a trigger), sse (the fan-out announcement); the message stays stored either way.',
       labelNames: ['transport'],
       registers: [registry],
     }),
