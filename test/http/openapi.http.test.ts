@@ -23,6 +23,8 @@ const API_DIR = fileURLToPath(new URL('../../src/app/api', import.meta.url));
 const EXCLUDED = new Map([
   ['/api/auth/{...nextauth}', "NextAuth's own endpoints (csrf, callback, session, signout), described by NextAuth"],
   ['/api/bench/empty', "the read-path benchmark's baseline, not part of the API"],
+  ['/api/health', "the operator's liveness and readiness probe (README: Health and metrics), not part of the client API"],
+  ['/api/metrics', "the operator's Prometheus scrape behind METRICS_TOKEN (README: Health and metrics), not part of the client API"],
 ]);
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { createId } from '@paralleldrive/cuid2';
+import { newId } from './ids';
 // Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
 import { EVENT_STATUSES } from '../schemas/calendar';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
@@ -22,7 +22,7 @@ export const chatMessages = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     taskId: text('taskId'),
@@ -68,7 +68,7 @@ export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export const users = pgTable('users', {
   id: text('id')
     .primaryKey()
-    .$defaultFn(() => createId()),
+    .$defaultFn(() => newId()),
   email: text('email').notNull().unique(),
   name: text('name'),
   passwordHash: text('passwordHash').notNull(),
@@ -116,7 +116,7 @@ export const schedulingAgentTasks = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     request: text('request').notNull(),
@@ -152,7 +152,7 @@ export const calendarEvents = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     title: text('title').notNull(),
     startsAt: timestamp('startsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
