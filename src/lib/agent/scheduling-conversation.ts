@@ -19,7 +19,10 @@ import { findAlternatives, formatLocal, isWithinWorkingHours, type WorkingHours 
 import { parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
 import { describeRule } from '@/scheduling/recurrence';
 import { ONLY_THIS, YES, routeMessage } from '@/scheduling/routing';
+import { CalDavError } from '@/lib/caldav/caldav-client';
+import { allBusy, calendarTrouble, externalBusy, publish, unpublish } from './calendar-access';
 import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget, toCandidates } from './calendar-requests';
+import { clearDay, clearConfirmed } from './clear-day';
 
 /**
  * The scheduling agent's conversation: what one turn of a task (the request, or the user's
@@ -98,7 +101,11 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
   await c.report('booking');
   const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
   const zone = parsed.explicitTimeZone ?? c.timeZone;
+  // The connected calendar's own commitments count as conflicts (read before the booking's lock).
+  const until = parsed.recurrence ? new Date(start.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000) : end;
+  const other = await externalBusy(c.userId, start, until);
   const outcome = await calendarService.bookEvent({
+    externalBusy: other,
     userId: c.userId,
     taskId: c.taskId,
     title: parsed.title,
@@ -132,6 +139,14 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
     return offer(c, parsed, start, first.with.title, reason);
   }
   const event = outcome.booked;
+  try {
+    await publish(c.userId, event);
+  } catch (err) {
+    // A calendar that refuses us now keeps nothing of this booking, here or there.
+    if (err instanceof CalDavError && err.kind === 'unauthorized')
+      await calendarService.cancelEvent({ eventId: event.id, userId: c.userId });
+    throw err;
+  }
   const repeats = event.recurrence ? describeRule(event.recurrence, c.timeZone) : undefined;
   await c.respond({
     step: 'confirmed',
@@ -160,7 +175,7 @@ export async function offer(
   why?: string,
 ): Promise<TaskOutcome> {
   const from = new Date(c.now.getTime());
-  const busy = await calendarService.busyBetween(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
+  const busy = await allBusy(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
   const alternatives = findAlternatives({
     desiredStart: start,
     durationMinutes: parsed.durationMinutes,
@@ -248,6 +263,8 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'o
       ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
       : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
+  if (candidate.recurrence && scope === 'occurrence') await publish(c.userId, event);
+  else await unpublish(c.userId, event.id);
   const what = candidate.recurrence
     ? scope === 'occurrence'
       ? ' (this one only)'
@@ -312,6 +329,21 @@ export async function converse(
   respond: Respond,
   report: Report = async () => {},
 ): Promise<TaskOutcome> {
+  try {
+    return await converseTurn(turn, input, state, respond, report);
+  } catch (err) {
+    if (err instanceof CalDavError) return calendarTrouble({ ...turn, respond, report }, err);
+    throw err;
+  }
+}
+
+async function converseTurn(
+  turn: ConversationTurn,
+  input: string,
+  state: AgentState,
+  respond: Respond,
+  report: Report,
+): Promise<TaskOutcome> {
   const c: Conversation = { ...turn, respond, report };
   const opts = { now: turn.now, timeZone: turn.timeZone };
   const pending = state.pending;
@@ -346,6 +378,8 @@ export async function converse(
       return answerAgenda(c, parsed);
     case 'availability':
       return answerAvailability(c, parsed);
+    case 'clear':
+      return clearDay(c, parsed);
     case 'unknown':
       await respond({
         step: 'unparseable',
@@ -389,6 +423,8 @@ async function answer(
     }
     case 'scope':
       return cancelOne(c, pending.candidate, ONLY_THIS.test(input) ? 'occurrence' : 'series');
+    case 'clear':
+      return clearConfirmed(c, pending.candidates, YES.test(input));
     case 'confirm':
       if (!previous) return undefined;
       if (YES.test(input)) return schedule(c, previous);
@@ -435,6 +471,7 @@ async function askAgain(c: Conversation, pending: Pending, state: AgentState): P
       });
       return out;
     case 'confirm':
+    case 'clear':
       await c.respond({
         step: 'yes-or-no',
         type: 'clarification',

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { newId } from '@/lib/db/ids';
 import { getDb, type Db } from '@/lib/db/client';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
@@ -37,7 +37,7 @@ export interface StagedAttachments {
 export async function stageAttachments(userId: string, files: ValidAttachment[]): Promise<StagedAttachments> {
   const store = getAttachmentStore();
   const rows = files.map((f) => {
-    const id = createId();
+    const id = newId();
     return {
       id,
       userId,
