@@ -1,10 +1,12 @@
 // The app's Node entry (`npm run dev`, `npm start`): validates the environment before anything
 // listens, serves Next.js's request handler behind node:http so the app learns each client's
-// address from the socket, and shuts down through the one registry.
+// address from the socket, and shuts down through the one registry. The chat stream
+// (GET /api/chat-messages/stream) is served here, before Next.js: see chat-stream.ts.
 import { createServer } from 'node:http';
 import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
+import { isChatStreamRequest, serveChatStream } from './chat-stream';
 import { setClientAddressHeader } from './client-address';
 import { refuseUndecodablePath } from './request-path';
 import { securityHeaders } from './security-headers';
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
     setClientAddressHeader(req, env.TRUST_PROXY);
     for (const [name, value] of headers) res.setHeader(name, value);
     if (refuseUndecodablePath(req, res)) return;
-    void handle(req, res);
+    if (isChatStreamRequest(req)) void serveChatStream(req, res);
+    else void handle(req, res);
   });
   exitAfterShutdown();
   onShutdown('http-server', 'streams', async () => {
