@@ -6,7 +6,6 @@ import { createServer } from 'node:http';
 import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
-import { isChatStreamRequest, serveChatStream } from './chat-stream';
 import { setClientAddressHeader } from './client-address';
 import { refuseUndecodablePath } from './request-path';
 import { securityHeaders } from './security-headers';
@@ -39,6 +38,9 @@ async function main(): Promise<void> {
   const app = next({ dev, hostname: env.HOSTNAME, port: env.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
+  // Loaded only now: it imports next/server, which needs the AsyncLocalStorage that creating the
+  // Next.js app installs.
+  const { isChatStreamRequest, serveChatStream } = await import('./chat-stream');
 
   const headers = Object.entries(securityHeaders(env, { dev, connectSources: pusherSources(env) }));
   const server = createServer((req, res) => {

@@ -116,6 +116,9 @@ export class ChatStreamSession implements HubSubscriber {
       const data: ReadChange = 'upTo' in event ? { upTo: event.upTo } : { ids: event.ids, positions: event.positions };
       if (this.live) this.write(sseEvent(SSE_EVENTS.read, data));
       else this.pendingReads.push(data);
+    } else if (event.kind === 'ephemeral') {
+      // Not stored, so not replayed: only a stream that is live gets it.
+      if (this.live) this.write(sseEvent(event.event, event.data));
     } else {
       this.close(event.reason);
     }
