@@ -58,7 +58,8 @@ export async function serveChatStream(req: IncomingMessage, res: ServerResponse)
     }
     const { session, first, heartbeatMs } = await openChatSession({ userId, since });
     res.off('close', onGone);
-    if (gone) {
+    // A socket that closed before this request was handed to us never emits 'close' on `res`.
+    if (gone || req.socket.destroyed || res.destroyed) {
       session.close('client aborted');
       return;
     }

@@ -56,7 +56,10 @@ export function toReadableStream(session: ChatStreamSession, first: FirstRead, h
 export function pipeToResponse(session: ChatStreamSession, first: FirstRead, heartbeatMs: number, res: ServerResponse): void {
   const sink: StreamSink = {
     write: (text) => {
-      res.write(text);
+      // A response whose socket is gone may never emit 'close' (it closed before we listened):
+      // the next write (at the latest a heartbeat) ends the session.
+      if (res.destroyed || res.writableEnded || !res.socket || res.socket.destroyed) session.close('client gone');
+      else res.write(text);
     },
     // Bytes in Node's buffers (the response's and the socket's) that the kernel has not taken.
     queuedBytes: () => res.writableLength,
