@@ -1,9 +1,11 @@
-// Fan-out: 1,000 and 5,000 concurrent SSE streams on one `next start` instance; publish -> receive
-// latency (the send time travels in the message) vs a bare node:http SSE broadcaster, and RSS per
-// idle stream. Run: npm run bench -- fanout
+// Fan-out: 1,000, 5,000 and 20,000 concurrent SSE streams on one app instance (the app's Node entry
+// serves the stream); publish -> receive latency (the send time travels in the message) vs a bare
+// node:http SSE broadcaster, and RSS per idle stream. Run: npm run bench -- fanout
+// (BENCH_FANOUT_LEVELS=1000,5000 for fewer; a level above the open-file limit is capped, and said).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
@@ -27,7 +29,20 @@ import { fmt, ratio, summarize } from './lib/stats';
 
 process.env.LOG_LEVEL = 'silent';
 
-const LEVELS = (process.env.BENCH_FANOUT_LEVELS ?? '1000,5000').split(',').map(Number);
+/** Descriptors a process may open (the soft RLIMIT_NOFILE, from /proc; Node cannot raise it). */
+function openFileLimit(): number {
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)\s+(\d+)/m);
+    return line ? Number(line[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+/** Descriptors kept free besides the streams, in the server and in this process (database, listeners, files). */
+const FD_RESERVE = 500;
+const FD_LIMIT = openFileLimit();
+const REQUESTED = (process.env.BENCH_FANOUT_LEVELS ?? '1000,5000,20000').split(',').map(Number);
+const LEVELS = REQUESTED.map((n) => Math.min(n, FD_LIMIT - FD_RESERVE));
 const RATE = Number(process.env.BENCH_FANOUT_RATE ?? 200); // messages per second, each to one user
 const SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
 const OPEN_CONCURRENCY = 50;
@@ -53,6 +68,10 @@ interface LevelResult {
   duplicated: number;
   publishErrors: number;
   latency: ReturnType<typeof summarize>;
+  /** How long the publish call took (the app: sendChatMessage, i.e. INSERT commit + NOTIFY). */
+  publish: ReturnType<typeof summarize>;
+  /** 1-minute load average before and after the publishing window (the machine is shared). */
+  load: [number, number];
 }
 
 const userName = (i: number) => `fan_${String(i).padStart(5, '0')}`;
@@ -119,6 +138,8 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
     measuring = true;
     let publishErrors = 0;
     const inflight: Array<Promise<void>> = [];
+    const publishMs: number[] = [];
+    const loadBefore = os.loadavg()[0]!;
     const start = performance.now();
     const total = RATE * SECONDS;
     for (let k = 0; k < total; k++) {
@@ -130,7 +151,13 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
       const set = expected.get(user) ?? new Set<number>();
       set.add(s);
       expected.set(user, set);
-      inflight.push(target.publish(user, { sentAt: nowMs(), seq: s }).catch(() => void publishErrors++));
+      const sentAt = nowMs();
+      inflight.push(
+        target
+          .publish(user, { sentAt, seq: s })
+          .then(() => void publishMs.push(nowMs() - sentAt))
+          .catch(() => void publishErrors++),
+      );
     }
     await Promise.all(inflight);
     const settle = Date.now() + 15_000;
@@ -159,11 +186,13 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
       duplicated,
       publishErrors,
       latency: summarize([...latencies]),
+      publish: summarize(publishMs),
+      load: [loadBefore, os.loadavg()[0]!],
     };
     results.push(result);
     log(
       `fanout ${target.name} ${level} streams: p50 ${fmt(result.latency.p50)} ms p99 ${fmt(result.latency.p99)} ms, lost ${lost}, ` +
-        `dup ${duplicated}, ${fmt(result.perStreamBytes / 1024)} KB/stream`,
+        `dup ${duplicated}, ${fmt(result.perStreamBytes / 1024)} KB/stream, publish p99 ${fmt(result.publish.p99)} ms, load ${fmt(result.load[0])}-${fmt(result.load[1])}`,
     );
   }
   for (const s of streams) s.close();

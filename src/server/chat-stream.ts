@@ -56,6 +56,8 @@ export async function serveChatStream(req: IncomingMessage, res: ServerResponse)
       res.writeHead(200, SSE_HEADERS).end();
       return;
     }
+    // A client that left while we checked it gets no slot and no replay read.
+    if (gone || req.socket.destroyed) return;
     const { session, first, heartbeatMs } = await openChatSession({ userId, since });
     res.off('close', onGone);
     // A socket that closed before this request was handed to us never emits 'close' on `res`.

@@ -172,6 +172,8 @@ export class ChatStreamSession implements HubSubscriber {
       return;
     }
     this.write(sseRetry(RECONNECT_RETRY_MS));
+    // The first write may find the client gone and close the session.
+    if (this.closed) return;
     this.heartbeat = setInterval(() => this.write(sseComment('hb')), heartbeatMs);
     if (first.kind === 'end') {
       this.lastSent = first.position;

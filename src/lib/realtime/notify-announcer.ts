@@ -21,6 +21,19 @@ const READ_IDS_PER_NOTIFY = 50;
 /** NOTIFY round trips under way at once; announcements beyond them share the next one. */
 const MAX_NOTIFY_IN_FLIGHT = 4;
 
+/**
+ * One NOTIFY per payload, in a transaction that commits without waiting for its WAL flush.
+ * PostgreSQL serializes every NOTIFY-ing transaction of the cluster on one lock held from before
+ * its commit until after it (async.c, PreCommit_Notify), so with synchronous_commit=on each
+ * NOTIFY holds that lock through an fsync and the NOTIFYs queue behind each other's fsyncs: on a
+ * busy disk that was the fan-out's tail (bench/ANALYSIS.md, fan-out). A notification is not
+ * state: the message it announces was committed (and flushed) before, and after a crash every
+ * listener re-syncs from its cursor, so the notification's own commit need not be durable.
+ */
+const NOTIFY_SQL =
+  "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)) " +
+  'SELECT pg_notify($1, payload) FROM async_commit, unnest($2::text[]) AS payload';
+
 /** Sends payloads to every instance, or null when delivery is local (PGlite, no Redis). */
 type Sender = ((payloads: string[]) => Promise<void>) | null;
 
@@ -34,7 +47,7 @@ async function sender(): Promise<Sender> {
   if (database.kind !== 'postgres') return null;
   const pool = database.pool;
   return async (payloads) => {
-    await pool.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [NOTIFY_CHANNEL, payloads]);
+    await pool.query(NOTIFY_SQL, [NOTIFY_CHANNEL, payloads]);
   };
 }
 
