@@ -12,8 +12,11 @@ import pg from 'pg';
 import { ensureBuilt } from '@test/helpers/build';
 import { startPgCluster, type PgCluster } from '../test/faults/pg-cluster';
 import { BENCH_DIR, log, RESULTS_DIR, ROOT, type Section } from './lib/common';
+import { barChartSvg } from './lib/svg';
 
-const ALL = ['send', 'read', 'fanout', 'polling', 'agent'] as const;
+const CHARTS_DIR = path.join(BENCH_DIR, 'charts');
+
+const ALL = ['send', 'read', 'fanout', 'instances', 'polling', 'agent'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Machine {
@@ -83,6 +86,16 @@ function runOne(name: BenchName, env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
+/** Writes each section's charts to bench/charts/<file>.svg; returns the markdown that shows them. */
+function renderCharts(section: Section): string[] {
+  if (!section.charts?.length) return [];
+  fs.mkdirSync(CHARTS_DIR, { recursive: true });
+  return section.charts.flatMap((chart) => {
+    fs.writeFileSync(path.join(CHARTS_DIR, `${chart.file}.svg`), barChartSvg(chart));
+    return [`![${chart.title}](charts/${chart.file}.svg)`, ''];
+  });
+}
+
 function render(machine: Machine): string {
   const sections = ALL.map((name) => path.join(RESULTS_DIR, `${name}.json`))
     .filter((file) => fs.existsSync(file))
@@ -123,6 +136,7 @@ function render(machine: Machine): string {
       '',
       `Command: \`${s.command}\` (run ${s.startedAt}, ${s.durationSeconds} s)`,
       '',
+      ...renderCharts(s),
       s.markdown,
       '',
     ]),
