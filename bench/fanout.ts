@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { processRss, startBenchApp } from './lib/app';
+import { processCpuMs, processRss, startBenchApp } from './lib/app';
 import {
   log,
   mintSessionToken,
@@ -52,6 +52,8 @@ interface Target_ {
   name: 'bare' | 'app';
   port: number;
   rss: () => number;
+  /** CPU milliseconds the server process has used so far. */
+  cpu: () => number;
   streamPath: (user: string) => string;
   headers: (user: string) => Promise<Record<string, string>>;
   publish: (user: string, data: Record<string, unknown>) => Promise<void>;
@@ -73,6 +75,8 @@ interface LevelResult {
   publish: ReturnType<typeof summarize>;
   /** 1-minute load average before and after the publishing window (the machine is shared). */
   load: [number, number];
+  /** Server CPU per message published during the window (ms), idle heartbeats included. */
+  cpuMsPerMessage: number;
 }
 
 const userName = (i: number) => `fan_${String(i).padStart(5, '0')}`;
@@ -141,6 +145,7 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
     const inflight: Array<Promise<void>> = [];
     const publishMs: number[] = [];
     const loadBefore = os.loadavg()[0]!;
+    const cpuBefore = target.cpu();
     const start = performance.now();
     const total = RATE * SECONDS;
     for (let k = 0; k < total; k++) {
@@ -165,6 +170,7 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
     const count = () => [...received.values()].reduce((n, m) => n + m.size, 0);
     while (count() < total - publishErrors && Date.now() < settle) await sleep(100);
     measuring = false;
+    const cpuMs = target.cpu() - cpuBefore;
     let lost = 0;
     let duplicated = 0;
     for (const [user, seqs] of expected) {
@@ -189,6 +195,7 @@ async function measureTarget(target: Target_): Promise<LevelResult[]> {
       latency: summarize([...latencies]),
       publish: summarize(publishMs),
       load: [loadBefore, os.loadavg()[0]!],
+      cpuMsPerMessage: cpuMs / total,
     };
     results.push(result);
     log(
@@ -357,6 +364,7 @@ export async function bench(): Promise<Section> {
       name: 'bare',
       port: bare.port,
       rss: () => processRss(bare.pid),
+      cpu: () => processCpuMs(bare.pid),
       streamPath: (user) => `/stream?user=${user}`,
       headers: async () => ({}),
       publish: (userId, data) =>
@@ -395,6 +403,7 @@ export async function bench(): Promise<Section> {
       name: 'app',
       port: app.port,
       rss: app.rss,
+      cpu: () => processCpuMs(app.child.pid!),
       streamPath: () => '/api/chat-messages/stream',
       headers: async (user) => {
         let token = tokens.get(user);
@@ -428,6 +437,7 @@ export async function bench(): Promise<Section> {
         fmt(r.latency.max),
         r === a ? `${fmt(ratio(a.latency.p99, b.latency.p99))}x` : '1',
         fmt(r.publish.p99),
+        fmt(r.cpuMsPerMessage),
         fmt(r.perStreamBytes / 1024),
         fmt(r.openSeconds),
         `${fmt(r.load[0])} / ${fmt(r.load[1])}`,
@@ -504,7 +514,8 @@ export async function bench(): Promise<Section> {
     "node:http SSE server (bench/lib/bare-sse-server.ts) in its own process that writes a POSTed event to the user's open streams:",
     "no framework, no database. RSS per idle stream: the server's resident set after the streams opened and idled 3 s, minus before,",
     'divided by the streams added. "publish p99": how long the publish call took (the app: `sendChatMessage`, INSERT commit + NOTIFY; the',
-    'bare server: its POST). "load": the 1-minute load average before / after the publishing window (the machine is shared).',
+    'bare server: its POST). "server CPU": the CPU time of the server process during the publishing window (until every message arrived)',
+    'divided by the messages. "load": the 1-minute load average before / after the publishing window (the machine is shared).',
     ...(capped
       ? [
           '',
@@ -525,6 +536,7 @@ export async function bench(): Promise<Section> {
         'max ms',
         'p99 vs bare',
         'publish p99 ms',
+        'server CPU ms per message',
         'KB RSS per stream',
         'open s',
         'load',

@@ -2,6 +2,7 @@ import type { ChatMessageRow } from '@/lib/db/schema';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import * as fanout from './fanout';
+import { fanoutMetrics } from './fanout-metrics';
 import type { HubEvent, HubSubscriber } from './hub';
 import { toChatMessagePayload } from './payloads';
 import { SSE_EVENTS, type ReadChange, type ReadyPayload } from './protocol';
@@ -106,6 +107,7 @@ export class ChatStreamSession implements HubSubscriber {
         return;
       }
       this.writeMessage(row);
+      fanoutMetrics().delivered?.(Date.now() - row.createdAt.getTime());
     }
   }
 
@@ -127,6 +129,7 @@ export class ChatStreamSession implements HubSubscriber {
   /** Keeps the hub entry's release and ends the stream when the client goes away (the signal, if any). */
   attach(unsubscribe: () => void): void {
     this.unsubscribe = unsubscribe;
+    fanoutMetrics().streamsChanged?.(1);
     if (!this.signal) return;
     if (this.signal.aborted) this.close('client aborted');
     else {
@@ -144,6 +147,7 @@ export class ChatStreamSession implements HubSubscriber {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    fanoutMetrics().streamsChanged?.(-1);
     clearInterval(this.heartbeat);
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
     this.pendingReads = [];

@@ -5,6 +5,7 @@ import { getLogger } from '@/lib/log/logger';
 import { dispatch } from './delivery';
 import { EPHEMERAL_EVENT_NAME, EPHEMERAL_MAX_BYTES, NOTIFY_CHANNEL, type Notification } from './notification';
 import type { ReadChange } from './protocol';
+import { fanoutMetrics } from './fanout-metrics';
 import { redisPublish } from './redis-fanout';
 
 /**
@@ -110,6 +111,7 @@ export async function announceMessage(userId: string, position: number): Promise
     const send = await sender();
     if (!send) {
       dispatch({ userId, position });
+      fanoutMetrics().announced?.('local', true);
       return;
     }
     nextBatch ??= newBatch();
@@ -117,7 +119,9 @@ export async function announceMessage(userId: string, position: number): Promise
     batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
     pumpAnnouncements(send);
     await batch.done;
+    fanoutMetrics().announced?.(getEnv().FANOUT, true);
   } catch (err) {
+    fanoutMetrics().announced?.(getEnv().FANOUT, false);
     getLogger().error(
       { err: rootCauseMessage(err), userId, position },
       'chat message announcement failed; streams will catch up on the next event or reconnect',
