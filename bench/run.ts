@@ -2,7 +2,8 @@
 // Runs the benchmarks (all, or the ones named) against a PostgreSQL server of their own and
 // writes bench/RESULTS.md from every section in bench/results/ (a subset run updates its sections).
 // BENCH_DATABASE_URL=postgresql://... uses an existing server instead; BENCH_PROFILE=1 always
-// profiles (0 never; by default only when a target is missed).
+// profiles (0 never; by default only when a target is missed); BENCH_PG_SETTINGS=name=value,...
+// starts the run's own server with other settings (diagnostics, e.g. synchronous_commit=off).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -221,7 +222,14 @@ async function main(): Promise<void> {
     database = 'an existing server (BENCH_DATABASE_URL)';
   } else {
     log('starting a PostgreSQL server of our own (initdb + pg_ctl on a free loopback port)');
-    cluster = await startPgCluster();
+    // BENCH_PG_SETTINGS="synchronous_commit=off,..." changes the server for a diagnostic run (say so with its figures).
+    const settings = Object.fromEntries(
+      (process.env.BENCH_PG_SETTINGS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    cluster = await startPgCluster({ settings });
     url = cluster.url();
     database = 'a fresh server started by the run: initdb defaults plus max_connections=200';
   }
