@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
+import { stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { processCpuMs, processRss, startBenchApp } from './lib/app';
 import {
@@ -23,6 +25,7 @@ import {
   type Section,
   type Target,
 } from './lib/common';
+import { startRedisServer } from '@test/helpers/redis';
 import { heapGrowth } from './lib/heap';
 import { profileMarkdown, summarizeProfile } from './lib/profile';
 import { inBatches, nowMs, openStream, type SseStream } from '../test/faults/sse-stream';
@@ -47,6 +50,8 @@ const LEVELS = REQUESTED.map((n) => Math.min(n, FD_LIMIT - FD_RESERVE));
 const RATE = Number(process.env.BENCH_FANOUT_RATE ?? 200); // messages per second, each to one user
 const SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
 const OPEN_CONCURRENCY = 50;
+/** How the app's instances are told (FANOUT): postgres (default) or redis, for a comparison run. */
+const VIA = process.env.BENCH_FANOUT_VIA === 'redis' ? 'redis' : 'postgres';
 
 interface Target_ {
   name: 'bare' | 'app';
@@ -400,7 +405,12 @@ export async function bench(): Promise<Section> {
   const scratch = await scratchDatabase('fanout');
   const database = await openDatabase({ databaseUrl: scratch.url, pgliteDir: 'unused', poolSize: 10 });
   setDatabase(database);
-  const app = await startBenchApp({ databaseUrl: scratch.url, env: { SSE_MAX_STREAMS_PER_USER: '10' } });
+  // BENCH_FANOUT_VIA=redis: the app and this process announce through a redis-server of the run's own.
+  const redis = VIA === 'redis' ? await startRedisServer() : undefined;
+  const fanoutEnv: Record<string, string> = redis ? { FANOUT: 'redis', REDIS_URL: redis.url } : {};
+  Object.assign(process.env, fanoutEnv);
+  resetEnvCache();
+  const app = await startBenchApp({ databaseUrl: scratch.url, env: { SSE_MAX_STREAMS_PER_USER: '10', ...fanoutEnv } });
   let appResults: LevelResult[];
   const tokens = new Map<string, string>();
   try {
@@ -506,15 +516,17 @@ export async function bench(): Promise<Section> {
       diagnosis = await diagnose(scratch.url);
     }
   } finally {
+    await stopFanout();
     await closeDatabase();
     await scratch.drop();
+    await redis?.kill();
     agent.destroy();
   }
 
   const markdown = [
     `One app instance (\`npm start\`: the app's Node entry serves the stream, src/server/chat-stream.ts) on PostgreSQL; streams opened ${OPEN_CONCURRENCY} at a time by plain node:http clients in the benchmark process`,
     `(one socket and one user each, session cookie, no Last-Event-ID), then ${RATE} messages/s for ${SECONDS} s, each to one random connected user,`,
-    "sent with `sendChatMessage` from the benchmark process (stored, NOTIFY, the app's LISTEN connection, loaded, written to the stream).",
+    `sent with \`sendChatMessage\` from the benchmark process (stored, ${VIA === 'redis' ? "Redis PUBLISH, the app's subscriber" : "NOTIFY, the app's LISTEN connection"}, loaded, written to the stream).`,
     '`data.sentAt` (epoch ms with sub-ms precision) travels in the message; latency is receive time minus it. The baseline is a bare',
     "node:http SSE server (bench/lib/bare-sse-server.ts) in its own process that writes a POSTed event to the user's open streams:",
     "no framework, no database. RSS per idle stream: the server's resident set after the streams opened and idled 3 s, minus before,",
@@ -559,7 +571,7 @@ export async function bench(): Promise<Section> {
     markdown,
     targets,
     charts,
-    raw: { bare: bareResults, app: appResults, rate: RATE, seconds: SECONDS, fdLimit: FD_LIMIT, requested: REQUESTED },
+    raw: { bare: bareResults, app: appResults, rate: RATE, seconds: SECONDS, fdLimit: FD_LIMIT, requested: REQUESTED, fanout: VIA },
   };
 }
 
