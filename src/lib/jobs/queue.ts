@@ -4,6 +4,7 @@ import { getEnv } from '@/lib/config/env';
 import { getDatabase, type Database } from '@/lib/db/client';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { announceJob } from './wake';
 
 /** A queue: its name, its pg-boss options (read when it is created) and where its failed jobs go. */
 export interface QueueDefinition {
@@ -117,12 +118,17 @@ export async function getBoss(options: { supervise: boolean; queues?: QueueDefin
   return holder.boss;
 }
 
-/** Puts one job on its queue after checking the payload against the queue's schema. */
+/**
+ * Puts one job on its queue after checking the payload against the queue's schema, then wakes
+ * the queue's workers (wake.ts) so the job starts now rather than at their next poll.
+ */
 export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T): Promise<void> {
   const data = queue.payload.parse(payload);
   const holder = await startBoss({ supervise: false });
   await ensureJobQueue(holder, queue);
   await holder.boss.send(queue.name, data);
+  const database = await getDatabase();
+  await announceJob(queue.name, database.kind === 'postgres' ? database.pool : undefined);
 }
 
 /** Stops this process's pg-boss, letting a job in hand finish (up to `timeoutMs`). */

@@ -1,8 +1,8 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import * as fanout from './fanout';
-import { fanoutMetrics } from './fanout-metrics';
 import type { HubEvent, HubSubscriber } from './hub';
 import { toChatMessagePayload } from './payloads';
 import { SSE_EVENTS, type ReadChange, type ReadyPayload } from './protocol';
@@ -77,6 +77,8 @@ export class ChatStreamSession implements HubSubscriber {
   private drainWaiters: Array<() => void> = [];
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
+  /** Counted in the open-streams gauge (from attach to close). */
+  private counted = false;
   private unsubscribe: () => void = () => {};
   private onAbort?: () => void;
   /** Called once when the session closes (the sink's own clean-up). */
@@ -106,8 +108,9 @@ export class ChatStreamSession implements HubSubscriber {
         void this.replay(null);
         return;
       }
+      // Metrics hook: live deliveries only (a replay's rows are old by design).
+      metrics.fanoutDelay(Date.now() - row.createdAt.getTime());
       this.writeMessage(row);
-      fanoutMetrics().delivered?.(Date.now() - row.createdAt.getTime());
     }
   }
 
@@ -129,7 +132,10 @@ export class ChatStreamSession implements HubSubscriber {
   /** Keeps the hub entry's release and ends the stream when the client goes away (the signal, if any). */
   attach(unsubscribe: () => void): void {
     this.unsubscribe = unsubscribe;
-    fanoutMetrics().streamsChanged?.(1);
+    if (!this.counted && !this.closed) {
+      this.counted = true;
+      metrics.streamOpened();
+    }
     if (!this.signal) return;
     if (this.signal.aborted) this.close('client aborted');
     else {
@@ -146,8 +152,8 @@ export class ChatStreamSession implements HubSubscriber {
   close(reason: string, options: { discard?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.counted) metrics.streamClosed();
     this.unsubscribe();
-    fanoutMetrics().streamsChanged?.(-1);
     clearInterval(this.heartbeat);
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
     this.pendingReads = [];
@@ -245,6 +251,7 @@ export class ChatStreamSession implements HubSubscriber {
     // The single gate between replay and live: positions only go up, so nothing is sent twice.
     if (row.position <= this.lastSent) return;
     this.write(sseEvent(SSE_EVENTS.chatMessage, toChatMessagePayload(row), row.position));
+    metrics.published('sse');
     this.lastSent = row.position;
   }
 

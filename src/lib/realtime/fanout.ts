@@ -25,7 +25,6 @@ import { RedisSubscription, stopRedisPublisher } from './redis-fanout';
 export { announceEphemeral, announceMessage, announceRead } from './notify-announcer';
 export { requestLoad } from './delivery';
 export { NOTIFY_CHANNEL } from './notification';
-export { setFanoutMetrics, type FanoutMetrics } from './fanout-metrics';
 export type { ListenerState } from './listen-connection';
 
 export interface FanoutStatus extends DeliveryStats {

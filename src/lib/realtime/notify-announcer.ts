@@ -2,10 +2,10 @@ import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
 import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import { dispatch } from './delivery';
 import { EPHEMERAL_EVENT_NAME, EPHEMERAL_MAX_BYTES, NOTIFY_CHANNEL, type Notification } from './notification';
 import type { ReadChange } from './protocol';
-import { fanoutMetrics } from './fanout-metrics';
 import { redisPublish } from './redis-fanout';
 
 /**
@@ -111,7 +111,6 @@ export async function announceMessage(userId: string, position: number): Promise
     const send = await sender();
     if (!send) {
       dispatch({ userId, position });
-      fanoutMetrics().announced?.('local', true);
       return;
     }
     nextBatch ??= newBatch();
@@ -119,9 +118,8 @@ export async function announceMessage(userId: string, position: number): Promise
     batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
     pumpAnnouncements(send);
     await batch.done;
-    fanoutMetrics().announced?.(getEnv().FANOUT, true);
   } catch (err) {
-    fanoutMetrics().announced?.(getEnv().FANOUT, false);
+    metrics.publishFailed('sse');
     getLogger().error(
       { err: rootCauseMessage(err), userId, position },
       'chat message announcement failed; streams will catch up on the next event or reconnect',
