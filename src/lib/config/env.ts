@@ -127,6 +127,14 @@ const ServerEnvSchema = z
       .pipe(z.number().int().min(500, 'must be at least 500ms').max(600_000, 'must be at most 10m'))
       .default(10_000),
 
+    // Cross-instance fan-out of "something changed for user X" (src/lib/realtime/fanout.ts):
+    // PostgreSQL LISTEN/NOTIFY, or Redis pub/sub for many instances (needs REDIS_URL).
+    FANOUT: z.enum(['postgres', 'redis']).default('postgres'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
 
@@ -143,6 +151,9 @@ const ServerEnvSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.FANOUT === 'redis' && !env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when FANOUT=redis (e.g. redis://127.0.0.1:6379)' });
     }
     for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
     if (!env.S3_BUCKET) {

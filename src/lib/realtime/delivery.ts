@@ -127,9 +127,9 @@ async function loadPass(userId: string, load: UserLoad): Promise<void> {
 export function dispatch(notification: Notification): void {
   const { userId } = notification;
   if (hub.subscriberCount(userId) === 0) return;
-  if (notification.kind === 'activity') {
-    // Not a row: handed straight to the streams, never loaded, never replayed.
-    for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'activity', activity: notification.activity });
+  if (notification.kind === 'ephemeral') {
+    const { event, data } = notification;
+    for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'ephemeral', event, data });
     return;
   }
   if (notification.kind === 'read') {

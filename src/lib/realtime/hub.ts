@@ -1,6 +1,5 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { processGlobal } from '@/lib/runtime/process-global';
-import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { ReadChange } from './protocol';
 
 /**
@@ -19,10 +18,10 @@ export type HubEvent =
   | { kind: 'message' }
   /** Messages of the user were marked read (on any instance). */
   | ({ kind: 'read' } & ReadChange)
-  /** The agent's live activity (ephemeral: only streams that are live now get it). */
-  | { kind: 'activity'; activity: ActivityPayload }
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */
-  | { kind: 'reset'; reason: string };
+  | { kind: 'reset'; reason: string }
+  /** A small event that is not stored (announceEphemeral): sent to live subscribers, dropped by the others. */
+  | { kind: 'ephemeral'; event: string; data: Record<string, unknown> };
 
 /** One local consumer of a user's messages, typically one SSE stream. */
 export interface HubSubscriber {

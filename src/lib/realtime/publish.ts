@@ -1,6 +1,7 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import type { ActivityPayload } from '@/lib/schemas/activity';
-import { announceActivity, announceMessage, announceRead } from './notify-announcer';
+import { announceEphemeral, announceMessage, announceRead } from './notify-announcer';
+import { SSE_EVENTS } from './protocol';
 import type { ReadChange } from './protocol';
 import { publishActivityToPusher, publishToPusher } from './pusher';
 
@@ -28,6 +29,10 @@ export async function publishReadChange(userId: string, change: ReadChange): Pro
  * to Pusher, in parallel. Nothing is stored. Never throws.
  */
 export async function publishActivity(userId: string, activity: ActivityPayload): Promise<{ streamsSent: boolean; pusherSent: boolean }> {
-  const [streamsSent, pusherSent] = await Promise.all([announceActivity(userId, activity), publishActivityToPusher(userId, activity)]);
+  // An ephemeral stream event (no id, never replayed) through whichever fan-out runs (NOTIFY or Redis).
+  const [streamsSent, pusherSent] = await Promise.all([
+    announceEphemeral(userId, SSE_EVENTS.activity, { ...activity }),
+    publishActivityToPusher(userId, activity),
+  ]);
   return { streamsSent, pusherSent };
 }

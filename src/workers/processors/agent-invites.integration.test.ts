@@ -4,6 +4,7 @@ import type { Database } from '@/lib/db/client';
 import { users, type TaskStatus } from '@/lib/db/schema';
 import * as fanout from '@/lib/realtime/fanout';
 import type { HubEvent } from '@/lib/realtime/hub';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import * as attachmentService from '@/lib/services/attachment.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
@@ -22,6 +23,9 @@ describe.each(DATABASE_KINDS)('the agent attaches calendar invites and reports i
   let teardown: () => Promise<void>;
   let userId: string;
   const heard: HubEvent[] = [];
+  /** The agent activities the fan-out handed to the subscriber (SSE event `activity`). */
+  const activities = () =>
+    heard.flatMap((e) => (e.kind === 'ephemeral' && e.event === 'activity' ? [e.data as unknown as ActivityPayload] : []));
   let unsubscribe: () => void = () => {};
 
   beforeAll(async () => {
@@ -102,12 +106,11 @@ describe.each(DATABASE_KINDS)('the agent attaches calendar invites and reports i
     const taskId = await ask('book 30 min with Dana tomorrow at 3pm');
     await settle(taskId);
     const states = await waitFor(async () => {
-      const seen = heard.flatMap((e) => (e.kind === 'activity' && e.activity.taskId === taskId ? [e.activity.state] : []));
+      const seen = activities().flatMap((a) => (a.taskId === taskId ? [a.state] : []));
       return seen.includes('idle') ? seen : undefined;
     }, 'the idle activity');
     expect(states).toEqual(['thinking', 'checking_availability', 'booking', 'idle']);
-    const activity = heard.find((e) => e.kind === 'activity');
-    expect(activity).toMatchObject({ activity: { label: 'Thinking…', ttlMs: 10_000 } });
+    expect(activities()[0]).toMatchObject({ label: 'Thinking…', ttlMs: 10_000 });
     // The stored conversation is the same as without activities.
     const { messages } = await chatResponseService.getTaskMessages(taskId, userId);
     expect(messages.map((m) => m.type)).toEqual(['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
@@ -121,8 +124,8 @@ describe.each(DATABASE_KINDS)('the agent attaches calendar invites and reports i
     expect(long.error).toMatch(/label: must be at most 200 characters/);
     const ok = await chatResponseService.sendActivity({ userId, taskId: 't1', state: 'booking', label: 'Booking the room' });
     expect(ok).toEqual({ success: true, streamsSent: true, pusherSent: false });
-    const received = await waitFor(async () => heard.find((e) => e.kind === 'activity'), 'the activity');
-    expect(received).toMatchObject({ activity: { taskId: 't1', state: 'booking', label: 'Booking the room' } });
-    expect(heard.filter((e) => e.kind === 'activity')).toHaveLength(1);
+    const received = await waitFor(async () => activities()[0], 'the activity');
+    expect(received).toMatchObject({ taskId: 't1', state: 'booking', label: 'Booking the room' });
+    expect(activities()).toHaveLength(1);
   });
 });
