@@ -1,4 +1,4 @@
-// npm run chat:send -- --user <userId> --type confirmation --content "..." [--task <id>] [--data '<json>'] [--org <id>]
+// npm run chat:send -- --user <userId> --type confirmation --content "..." [--task <id>] [--data '<json>'] [--org <id>] [--priority high]
 // The guide's "Manual Test": sends one message through the service and prints its result.
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { required, runCli } from './cli';
@@ -12,6 +12,7 @@ await runCli(
     data: { type: 'string' },
     org: { type: 'string' },
     'idempotency-key': { type: 'string' },
+    priority: { type: 'string' },
   },
   async (values) => {
     let data: Record<string, unknown> | undefined;
@@ -30,6 +31,7 @@ await runCli(
         taskId: values.task as string | undefined,
         data,
         idempotencyKey: values['idempotency-key'] as string | undefined,
+        priority: values.priority as string | undefined,
         timestamp: new Date().toISOString(),
       },
       values.org as string | undefined,

@@ -117,12 +117,17 @@ export async function getBoss(options: { supervise: boolean; queues?: QueueDefin
   return holder.boss;
 }
 
-/** Puts one job on its queue after checking the payload against the queue's schema. */
-export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T): Promise<void> {
+/**
+ * Puts one job on its queue after checking the payload against the queue's schema. `options`
+ * are pg-boss's (e.g. `startAfter` for a delayed job, `singletonKey`/`singletonSeconds` for one
+ * job per time slot across instances). Returns the job id, or null when pg-boss left it out (a
+ * singleton slot already taken).
+ */
+export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T, options?: PgBoss.SendOptions): Promise<string | null> {
   const data = queue.payload.parse(payload);
   const holder = await startBoss({ supervise: false });
   await ensureJobQueue(holder, queue);
-  await holder.boss.send(queue.name, data);
+  return options ? holder.boss.send(queue.name, data, options) : holder.boss.send(queue.name, data);
 }
 
 /** Stops this process's pg-boss, letting a job in hand finish (up to `timeoutMs`). */

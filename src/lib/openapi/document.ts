@@ -18,6 +18,7 @@ import {
   StreamQuery,
   TaskIdParams,
   TaskMessagesResponse,
+  RetentionResponse,
   UnreadCountResponse,
   UnreadListQuery,
   UnreadListResponse,
@@ -110,9 +111,16 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/api/chat-messages/unread-count',
-    summary: 'How many unread messages the caller has',
+    summary: 'How many unread messages the caller has, in all and per priority',
     auth: 'session',
     response: UnreadCountResponse,
+  },
+  {
+    method: 'get',
+    path: '/api/chat-messages/retention',
+    summary: 'How long each message type is kept (CHAT_RETENTION)',
+    auth: 'session',
+    response: RetentionResponse,
   },
   {
     method: 'get',

@@ -24,5 +24,6 @@ export function toChatMessagePayload(m: ChatMessageRow): ChatMessagePayload {
     createdAt: m.createdAt.toISOString(),
     read: m.read,
     position: m.position,
+    priority: m.priority,
   };
 }

@@ -1,4 +1,4 @@
-import type { ChatMessageTypeName } from '@/lib/db/schema';
+import type { ChatMessagePriorityName, ChatMessageTypeName } from '@/lib/db/schema';
 
 /**
  * The real-time protocol: channel and event names and the payloads they carry, written once for
@@ -48,6 +48,8 @@ export interface ChatMessagePayload {
   read: boolean;
   /** The user's per-message position: the client's cursor and the SSE event id. */
   position: number;
+  /** LOW, NORMAL, HIGH or URGENT (an addition to the guide's shapes). */
+  priority: ChatMessagePriorityName;
 }
 
 /** A read-state change of one user: these messages, or every message up to a position (mark-all). */
@@ -74,5 +76,14 @@ export type PusherChatEvent =
       data: Record<string, unknown>;
       createdAt: string;
       position: number;
+      priority: ChatMessagePriorityName;
     }
-  | { id: string; type: ChatMessageTypeName; taskId: string | null; createdAt: string; position: number; truncated: true };
+  | {
+      id: string;
+      type: ChatMessageTypeName;
+      taskId: string | null;
+      createdAt: string;
+      position: number;
+      priority: ChatMessagePriorityName;
+      truncated: true;
+    };

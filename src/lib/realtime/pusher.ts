@@ -7,7 +7,10 @@ import { processGlobal } from '@/lib/runtime/process-global';
 import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
-export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'>;
+export type PublishableMessage = Pick<
+  ChatMessageRow,
+  'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position' | 'priority'
+>;
 
 /** Builds the event body, falling back to the thin form when the full one exceeds Pusher's limit. */
 export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
@@ -17,6 +20,8 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
     taskId: message.taskId,
     createdAt: message.createdAt.toISOString(),
     position: message.position,
+    // Kept in the thin form too: the client marks and banners a message before fetching its body.
+    priority: message.priority,
   };
   const full = { ...base, content: message.content, data: dataObject(message.data) };
   if (Buffer.byteLength(JSON.stringify(full)) <= PUSHER_MAX_EVENT_BYTES) return full;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { intFromText } from './text';
 import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
+import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../config/message-enums';
+import { ChatMessagePriority, PriorityInput, UnreadByPriority } from './priority';
 
 /**
  * Chat messages: what callers send (the guide's `sendChatMessage` input), what the REST API and
@@ -11,8 +13,8 @@ import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
 
 export { MAX_ID_LENGTH };
 
-export const CHAT_MESSAGE_TYPES = ['SCHEDULING_UPDATE', 'CONFIRMATION', 'CLARIFICATION', 'CANCELLATION', 'ERROR', 'INFO'] as const;
-export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
+// The list itself is in config (the environment's CHAT_RETENTION names types too).
+export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName };
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_DATA_BYTES = 64 * 1024;
@@ -154,6 +156,8 @@ export const SendChatMessageInput = z.object({
   data: JsonObject.nullish(),
   timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   idempotencyKey: Id.optional(),
+  /** LOW, NORMAL (default), HIGH or URGENT, in any case. */
+  priority: PriorityInput.optional(),
 });
 export type SendChatMessageInput = z.input<typeof SendChatMessageInput>;
 
@@ -164,6 +168,8 @@ export const OrgId = Id.optional();
 /** `GET /api/chat-messages?limit=` */
 export const UnreadListQuery = z.object({
   limit: intFromText(PageLimit).optional().default(50),
+  /** Only unread messages of this priority or above (any case). */
+  minPriority: PriorityInput.optional(),
 });
 
 /** `GET /api/chat-messages/{taskId}` */
@@ -205,6 +211,8 @@ const messageFields = {
   /** Always an object ({} when the sender gave none) so clients need no null checks. */
   data: JsonRecord,
   createdAt: Instant,
+  /** An addition to the guide's shapes: LOW, NORMAL, HIGH or URGENT. */
+  priority: ChatMessagePriority,
 };
 
 /** An item of `GET /api/chat-messages`. */
@@ -232,7 +240,11 @@ export const UnreadListResponse = z.object({
   hasMore: z.boolean(),
 });
 
-export const UnreadCountResponse = z.object({ total: z.number().int().min(0) });
+export const UnreadCountResponse = z.object({
+  total: z.number().int().min(0),
+  /** The same unread messages counted per priority. */
+  byPriority: UnreadByPriority,
+});
 
 export const TaskMessagesResponse = z.object({
   taskId: z.string(),
@@ -252,3 +264,22 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 export const MarkReadResponse = z.object({ success: z.literal(true), markedCount: z.number().int().min(0) });
 
 export const PusherAuthResponse = z.object({ auth: z.string() });
+
+/** One type's rule in `GET /api/chat-messages/retention`. */
+export const RetentionRule = z
+  .object({
+    type: ChatMessageType,
+    /** How long a message of this type is kept (`7d`), or null: kept forever. */
+    keepFor: z.string().nullable(),
+    seconds: z.number().int().min(1).nullable(),
+    /** Where the rule comes from: the type named in CHAT_RETENTION, its `default`, or nothing set. */
+    source: z.enum(['type', 'default', 'none']),
+  })
+  .meta({ id: 'RetentionRule' });
+
+export const RetentionResponse = z.object({
+  /** True when no message is ever deleted (CHAT_RETENTION unset). */
+  keepForever: z.boolean(),
+  rules: z.array(RetentionRule),
+});
+export type RetentionResponse = z.infer<typeof RetentionResponse>;

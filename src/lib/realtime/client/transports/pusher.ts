@@ -89,7 +89,10 @@ export function pusherTransport(deps: {
             fillGaps();
           });
           channel.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
-            if (!('truncated' in event)) sink.messages([{ ...event, data: event.data ?? {}, read: false }], { advanceCursor: false });
+            if (!('truncated' in event))
+              sink.messages([{ ...event, data: event.data ?? {}, priority: event.priority ?? 'NORMAL', read: false }], {
+                advanceCursor: false,
+              });
             fillGaps();
           });
           client.connection.bind('state_change', ({ current }) => {
