@@ -65,7 +65,7 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     await server?.stop();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
   afterEach(() => {
     for (const subscriber of subscribers.splice(0)) subscriber.disconnect();
