@@ -8,7 +8,9 @@ import type { Database } from '@/lib/db/client';
 import * as escalationRepository from '@/lib/repositories/chat-escalation.repository';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as retentionService from '@/lib/services/retention.service';
+import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
 import { runCli } from '@test/helpers/app-server';
+import { waitFor } from '@test/helpers/wait';
 import { createScratchPostgres, DATABASE_KINDS, queryRows, useFreshDatabase } from '@test/helpers/test-db';
 
 // Retention per message type through the service on both databases: what expires goes, whole
@@ -190,5 +192,35 @@ describe.each(DATABASE_KINDS)('npm run chat:purge on %s', (kind) => {
     );
     expect(result.code).toBe(1);
     expect(String(result.output.error)).toMatch(/CHAT_RETENTION: /);
+  });
+});
+
+// The recurring job: a worker with CHAT_RETENTION purges on its own, every CHAT_RETENTION_INTERVAL.
+describe.each(DATABASE_KINDS)('the recurring retention job on %s', (kind) => {
+  let database: Database;
+  let teardown: () => Promise<void>;
+  let restoreEnv: () => void;
+
+  beforeAll(async () => {
+    restoreEnv = withEnv({ CHAT_RETENTION: 'INFO=1d', CHAT_RETENTION_INTERVAL: '1s', AGENT_MAINTENANCE_INTERVAL_SECONDS: '1' });
+    ({ database, teardown } = await useFreshDatabase(kind));
+  });
+  afterAll(async () => {
+    await stopSchedulingWorker(5_000);
+    await teardown();
+    restoreEnv();
+  });
+
+  it('deletes a message once it expires, without anyone running a purge', async () => {
+    await startSchedulingWorker({});
+    const kept = await chatResponseService.sendInfo('t1', 'u1', 'fresh');
+    // Stored two days ago: expired for INFO=1d as soon as the next slot's job runs.
+    const old = await chatResponseService.sendInfo('t1', 'u1', 'old');
+    await database.db.execute(sql`UPDATE chat_messages SET "createdAt" = now() - interval '2 days' WHERE id = ${old.messageId!}`);
+    await waitFor(
+      async () => ((await chatResponseService.getMessageById({ id: old.messageId!, userId: 'u1' })) === null ? true : undefined),
+      'the recurring job to delete the expired message',
+    );
+    expect(await chatResponseService.getMessageById({ id: kept.messageId!, userId: 'u1' })).not.toBeNull();
   });
 });
