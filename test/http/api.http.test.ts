@@ -135,6 +135,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             content: 'Processing your request...',
             data: {},
             createdAt: new Date(rows[0]!.createdAt).toISOString(),
+            priority: 'NORMAL',
           },
           {
             id: second.messageId,
@@ -143,6 +144,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             content: 'Meeting scheduled!',
             data: { eventId: 'event_789' },
             createdAt: new Date(rows[1]!.createdAt).toISOString(),
+            priority: 'NORMAL',
           },
         ],
         total: 3,
@@ -190,6 +192,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             data: {},
             read: true,
             createdAt: expect.any(String),
+            priority: 'NORMAL',
           },
           {
             id: second.messageId,
@@ -198,6 +201,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             data: { eventId: 'event_789' },
             read: false,
             createdAt: expect.any(String),
+            priority: 'NORMAL',
           },
         ],
         count: 2,
@@ -266,6 +270,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
           taskId: null,
           createdAt: expect.any(String),
           position: expect.any(Number),
+          priority: 'NORMAL',
           truncated: true,
         });
       } finally {

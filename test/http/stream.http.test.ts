@@ -290,6 +290,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       createdAt: expect.any(String),
       read: false,
       position: 1,
+      priority: 'NORMAL',
     });
     const theirs = await browsers.other!.json(`/api/chat-messages/by-id/${sent!.messageId}`);
     expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
