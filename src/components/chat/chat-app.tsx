@@ -6,6 +6,8 @@ import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
 import type { ClientChatMessage, Connection } from '@/lib/realtime/client/types';
 import { Composer } from './composer';
 import { MESSAGE_KINDS } from './message-kinds';
+import { PriorityBadge } from './priority-badge';
+import { UrgentBanner } from './urgent-banner';
 import { TaskHistory } from './task-history';
 import { useTasks, type TaskSummary } from './use-tasks';
 import styles from './chat.module.css';
@@ -47,6 +49,7 @@ function MessageItem({ message }: { message: ClientChatMessage }) {
       data-message-id={message.id}
       data-type={message.type}
       data-read={message.read}
+      data-priority={message.priority}
       role={message.type === 'ERROR' ? 'alert' : undefined}
     >
       <span className={styles.icon} aria-hidden="true">
@@ -55,6 +58,7 @@ function MessageItem({ message }: { message: ClientChatMessage }) {
       <div className={styles.body}>
         <div className={styles.meta}>
           <span className={styles.kind}>{kind.label}</span>
+          <PriorityBadge priority={message.priority} />
           <time dateTime={message.createdAt}>{time}</time>
           {!message.read && <span className={styles.newTag}>new</span>}
         </div>
@@ -112,7 +116,8 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
       },
       { threshold: 0.6 },
     );
-    feedRef.current.querySelectorAll('[data-read="false"]').forEach((el) => observer.observe(el));
+    // Never an URGENT message: it stays unread (and in the urgent banner) until the user acts on it.
+    feedRef.current.querySelectorAll('[data-read="false"]:not([data-priority="URGENT"])').forEach((el) => observer.observe(el));
     return () => {
       observer.disconnect();
       clearTimeout(timer);
@@ -154,6 +159,7 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
       </header>
 
       <main className={styles.feed} ref={feedRef} aria-label="Conversation" aria-live="polite">
+        <UrgentBanner messages={messages} onRead={(ids) => void markRead(ids)} />
         {groups.length === 0 && <p className={styles.empty}>No messages yet. Ask the agent to book a meeting below.</p>}
         {groups.map((group) => {
           const task = group.taskId ? tasksById.get(group.taskId) : undefined;
