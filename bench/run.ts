@@ -1,4 +1,4 @@
-// npm run bench [-- send read fanout polling agent] [-- --render-only]
+// npm run bench [-- send read fanout polling agent purge] [-- --render-only]
 // Runs the benchmarks (all, or the ones named) against a PostgreSQL server of their own and
 // writes bench/RESULTS.md from every section in bench/results/ (a subset run updates its sections).
 // BENCH_DATABASE_URL=postgresql://... uses an existing server instead; BENCH_PROFILE=1 always
@@ -13,7 +13,7 @@ import { ensureBuilt } from '@test/helpers/build';
 import { startPgCluster, type PgCluster } from '../test/faults/pg-cluster';
 import { BENCH_DIR, log, RESULTS_DIR, ROOT, type Section } from './lib/common';
 
-const ALL = ['send', 'read', 'fanout', 'polling', 'agent'] as const;
+const ALL = ['send', 'read', 'fanout', 'polling', 'agent', 'purge'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Machine {
