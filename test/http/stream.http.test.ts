@@ -166,6 +166,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       read: false,
       position: HISTORY,
+      priority: 'NORMAL',
     });
     await connection.close();
   });
