@@ -115,3 +115,78 @@ describe.skipIf(!hasPostgres)('priority and retention over HTTP (PostgreSQL)', (
     expect(next.position).toBe(after.position! + 1);
   });
 });
+
+// The same on the embedded database: messages stored before the app starts (PGlite is
+// single-process), then the app's own in-process worker purges the expired one on its schedule.
+describe('priority and retention over HTTP (embedded PGlite, the recurring purge in the app)', () => {
+  let app: AppServer;
+  let browser: Browser;
+  const sent: Record<string, string> = {};
+
+  beforeAll(async () => {
+    app = await startApp({
+      kind: 'pglite',
+      env: { CHAT_RETENTION: 'INFO=2s', CHAT_RETENTION_INTERVAL: '1s' },
+      beforeStart: async (env) => {
+        const created = await runCli(env, 'user-create.ts', ['--email', 'embedded@example.com', '--password', PASSWORD]);
+        expect(created.code).toBe(0);
+        const user = created.output.id as string;
+        // Sent through the service on the app's database directory, closed again before the app opens it
+        // (one CLI start per message would leave the port picked for the app unused for long).
+        setDatabase(await openDatabase({ pgliteDir: env.PGLITE_DIR! }));
+        try {
+          const send = async (content: string, type: string, priority?: string) => {
+            const result = await chatResponseService.sendChatMessage({
+              type,
+              userId: user,
+              taskId: 'emb',
+              content,
+              ...(priority ? { priority } : {}),
+            });
+            expect(result.success).toBe(true);
+            sent[content] = result.messageId!;
+          };
+          await send('info soon gone', 'info');
+          await send('urgent confirmation', 'confirmation', 'urgent');
+          await send('high question', 'clarification', 'High');
+          await send('low update', 'scheduling_update', 'low');
+        } finally {
+          await closeDatabase();
+        }
+      },
+    });
+    browser = new Browser(app.baseUrl);
+    expect(await browser.signIn('embedded@example.com', PASSWORD)).toBe(true);
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it('filters by minPriority and counts per priority', async () => {
+    const page = await browser.json<{ messages: Array<{ content: string; priority: string }>; total: number }>(
+      '/api/chat-messages?minPriority=HIGH',
+    );
+    expect(page.body.messages.map((m) => [m.content, m.priority])).toEqual([
+      ['urgent confirmation', 'URGENT'],
+      ['high question', 'HIGH'],
+    ]);
+    expect(page.body.total).toBe(2);
+    const count = await browser.json<{ byPriority: Record<string, number> }>('/api/chat-messages/unread-count');
+    expect(count.body.byPriority).toMatchObject({ URGENT: 1, HIGH: 1, LOW: 1 });
+  });
+
+  it('purges the expired INFO message on its own (404 afterwards) and keeps the rest', async () => {
+    const rules = await browser.json<{ rules: Array<{ type: string; keepFor: string | null }> }>('/api/chat-messages/retention');
+    expect(rules.body.rules.find((r) => r.type === 'INFO')?.keepFor).toBe('2s');
+    expect(rules.body.rules.find((r) => r.type === 'CONFIRMATION')?.keepFor).toBeNull();
+    const deadline = Date.now() + 30_000;
+    let status = 200;
+    while (status !== 404 && Date.now() < deadline) {
+      status = (await browser.json(`/api/chat-messages/by-id/${sent['info soon gone']}`)).status;
+      if (status !== 404) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(404);
+    const task = await browser.json<{ messages: Array<{ content: string }> }>('/api/chat-messages/emb');
+    expect(task.body.messages.map((m) => m.content)).toEqual(['urgent confirmation', 'high question', 'low update']);
+  });
+});
