@@ -96,11 +96,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('chat UI in a real 
     expect(types).toEqual(['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
     expect((await contents(page)).at(-1)).toMatch(/^Meeting scheduled: Meeting with Dana, \w{3}, \w{3} \d+, 3:00\sPM \(30 min\)$/);
     await expect.poll(() => badge(page)).toBe('3');
-    await expect.poll(() => page.getByRole('button', { name: 'book 30 min with Dana tomorrow at 3pm' }).count()).toBe(1);
+    const history = page.getByRole('button', { name: 'History of “book 30 min with Dana tomorrow at 3pm”' });
+    await expect.poll(() => history.count()).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-confirmation.png') });
 
-    // The task's history opens from its header (the guide's task endpoint).
-    await page.getByRole('button', { name: 'book 30 min with Dana tomorrow at 3pm' }).click();
+    // The task's history opens from its run (the guide's task endpoint).
+    await history.click();
     const dialog = page.getByRole('dialog', { name: 'Task history' });
     await expect.poll(() => dialog.locator('li').count()).toBe(3);
     await page.keyboard.press('Escape');

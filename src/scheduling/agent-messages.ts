@@ -46,11 +46,12 @@ export function formatDay(ymd: string): string {
   });
 }
 
+/** "Mon-Fri 9:00 AM - 5:00 PM": the chat's one clock format, never "09:00". */
 export function describeHours(wh: WorkingHours): string {
   const names = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const days =
     wh.days.length === 5 && [1, 2, 3, 4, 5].every((d) => wh.days.includes(d)) ? 'Mon-Fri' : wh.days.map((d) => names[d]).join(', ');
-  return `${days} ${wh.start}-${wh.end}`;
+  return `${days} ${formatClock(wh.start)} - ${formatClock(wh.end)}`;
 }
 
 export function listSlots(slots: Slot[], timeZone: string): string {

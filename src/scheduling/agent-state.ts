@@ -11,14 +11,9 @@ export const SlotSchema = z.object({ start: z.string(), end: z.string() });
 export const CancelCandidateSchema = SlotSchema.extend({ eventId: z.string(), title: z.string(), recurrence: z.string().optional() });
 export type CancelCandidate = z.infer<typeof CancelCandidateSchema>;
 
-/**
- * One answer the UI can offer as a button: `label` is shown, `value` is sent back as the user's
- * message (it parses as the answer, so typing it works the same).
- */
-export const ChoiceSchema = z.object({ label: z.string().min(1), value: z.string().min(1) });
-export type Choice = z.infer<typeof ChoiceSchema>;
-/** `data.choices` of an offer (alternatives, meetings to pick from, yes/no, one or all). */
-export const ChoicesSchema = z.array(ChoiceSchema).max(10);
+/** `data.choices` of an offer: the shape lives with the chat messages, which the browser shares. */
+export { MessageChoice as ChoiceSchema, MessageChoices as ChoicesSchema } from '@/lib/schemas/chat-messages';
+export type { MessageChoice as Choice } from '@/lib/schemas/chat-messages';
 
 /** What the agent is waiting for when a task is WAITING_FOR_USER. */
 export const PendingSchema = z.discriminatedUnion('kind', [

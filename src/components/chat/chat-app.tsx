@@ -1,14 +1,17 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { SignOutButton } from '@/components/sign-out-button';
 import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
-import type { ClientChatMessage, Connection } from '@/lib/realtime/client/types';
+import type { Connection } from '@/lib/realtime/client/types';
+import type { MessageChoice } from '@/lib/schemas/chat-messages';
 import { Composer } from './composer';
-import { MESSAGE_KINDS } from './message-kinds';
-import { PriorityBadge } from './priority-badge';
+import { AgentMessageItem, UserMessageItem } from './message-item';
 import { UrgentBanner } from './urgent-banner';
+import { useAnnouncements, useUnreadAnnouncement } from './announcements';
+import { focusComposer, sendToAgent } from './send-request';
 import { TaskHistory } from './task-history';
+import { buildTimeline, toRuns, type AgentEntry } from './timeline';
 import { useTasks, type TaskSummary } from './use-tasks';
 import styles from './chat.module.css';
 
@@ -22,69 +25,34 @@ function connectionText({ state, transport }: Connection): string {
 }
 const AUTO_READ_KEY = 'chat:mark-read-when-seen';
 
-interface Group {
-  taskId: string | null;
-  messages: ClientChatMessage[];
-  lastPosition: number;
-}
-
-function groupByTask(messages: ClientChatMessage[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const m of messages) {
-    const key = m.taskId ?? '';
-    const group = groups.get(key) ?? { taskId: m.taskId, messages: [], lastPosition: 0 };
-    group.messages.push(m);
-    group.lastPosition = Math.max(group.lastPosition, m.position);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort((a, b) => a.lastPosition - b.lastPosition);
-}
-
-function MessageItem({ message }: { message: ClientChatMessage }) {
-  const kind = MESSAGE_KINDS[message.type];
-  const time = new Date(message.createdAt).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-  return (
-    <li
-      className={`${styles.message} ${styles[kind.className]} ${message.read ? '' : styles.unread}`}
-      data-message-id={message.id}
-      data-type={message.type}
-      data-read={message.read}
-      data-priority={message.priority}
-      role={message.type === 'ERROR' ? 'alert' : undefined}
-    >
-      <span className={styles.icon} aria-hidden="true">
-        {kind.icon}
-      </span>
-      <div className={styles.body}>
-        <div className={styles.meta}>
-          <span className={styles.kind}>{kind.label}</span>
-          <PriorityBadge priority={message.priority} />
-          <time dateTime={message.createdAt}>{time}</time>
-          {!message.read && <span className={styles.newTag}>new</span>}
-        </div>
-        <p className={styles.content}>{message.content}</p>
-      </div>
-    </li>
-  );
-}
-
-/** The signed-in user's chat with the scheduling agent. */
-export function ChatApp({ userId, email }: { userId: string; email: string }) {
-  const { messages, unreadCount, connection, markRead, markAllRead } = useChatMessages({ userId });
+/**
+ * The signed-in user's chat with the scheduling agent: what they said and what the agent answered
+ * in one time order, each task's run lightly grouped. `timeZone` is the user's saved zone (the
+ * agent writes in it); without one, the browser's.
+ */
+export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string; email: string; timeZone: string | null }) {
+  const { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead } = useChatMessages({ userId });
   const { tasks, working, refresh } = useTasks();
   const [autoRead, setAutoRead] = useState(true);
   const [historyTask, setHistoryTask] = useState<string | null>(null);
+  const [pendingChoice, setPendingChoice] = useState<{ messageId: string; value: string } | null>(null);
+  const [choiceError, setChoiceError] = useState<string | null>(null);
+  const [browserZone, setBrowserZone] = useState('UTC');
   const feedRef = useRef<HTMLElement>(null);
+  const timeZone = savedZone ?? browserZone;
 
   useEffect(() => {
-    // The preference lives in this browser only.
+    // The preference lives in this browser only; the zone is the browser's (the server renders without one).
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setAutoRead(window.localStorage.getItem(AUTO_READ_KEY) !== 'off');
+    setBrowserZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
   }, []);
 
   const tasksById = useMemo(() => new Map<string, TaskSummary>(tasks.map((t) => [t.id, t])), [tasks]);
-  const groups = useMemo(() => groupByTask(messages), [messages]);
-  const waitingTask = tasks.find((t) => t.status === 'WAITING_FOR_USER');
+  const runs = useMemo(() => toRuns(buildTimeline(messages, tasks)), [messages, tasks]);
+  const waiting = tasks.some((t) => t.status === 'WAITING_FOR_USER');
+  const announcements = useAnnouncements(messages, historyLoaded);
+  const unreadNote = useUnreadAnnouncement(unreadCount, unreadCountKnown);
 
   // New agent messages change task states: re-read them.
   const lastPosition = messages.at(-1)?.position ?? 0;
@@ -93,9 +61,10 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
   }, [lastPosition, refresh]);
 
   // Keep the newest message in view.
+  const entryCount = runs.reduce((n, r) => n + r.entries.length, 0);
   useEffect(() => {
     feedRef.current?.scrollTo({ top: feedRef.current.scrollHeight });
-  }, [lastPosition, tasks.length]);
+  }, [entryCount]);
 
   // Messages are marked read once they have been on screen in a visible tab.
   useEffect(() => {
@@ -129,6 +98,24 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
     window.localStorage.setItem(AUTO_READ_KEY, on ? 'on' : 'off');
   }
 
+  const choose = useCallback(
+    async (entry: AgentEntry, choice: MessageChoice) => {
+      if (!entry.taskId) return;
+      // The buttons close once chosen: focus moves on first, so it is never dropped to <body>.
+      focusComposer();
+      setChoiceError(null);
+      setPendingChoice({ messageId: entry.message.id, value: choice.value });
+      const sent = await sendToAgent(choice.value, entry.taskId);
+      if (!sent.ok) {
+        setPendingChoice(null);
+        setChoiceError(sent.error);
+        return;
+      }
+      refresh();
+    },
+    [refresh],
+  );
+
   return (
     <div className={styles.app}>
       <header className={styles.header}>
@@ -143,10 +130,19 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
           >
             <span aria-hidden="true">●</span> {connectionText(connection)}
           </span>
-          <span className={styles.badge} data-testid="unread-badge" aria-label={`${unreadCount} unread messages`}>
-            {unreadCount}
+          <span className={styles.badge}>
+            <span data-testid="unread-badge">{unreadCount}</span>
+            <span className={styles.visuallyHidden}> unread</span>
           </span>
-          <button type="button" onClick={() => void markAllRead()} disabled={unreadCount === 0}>
+          <span className={styles.visuallyHidden} role="status" data-testid="unread-announcement">
+            {unreadNote}
+          </span>
+          <button
+            type="button"
+            // Not `disabled`: a button that disables itself under the focus drops it to <body>.
+            aria-disabled={unreadCount === 0}
+            onClick={() => unreadCount > 0 && void markAllRead()}
+          >
             Mark all read
           </button>
           <label className={styles.autoRead}>
@@ -158,32 +154,47 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
         </div>
       </header>
 
-      <main className={styles.feed} ref={feedRef} aria-label="Conversation" aria-live="polite">
+      <main className={styles.feed} ref={feedRef}>
+        <h2 className={styles.visuallyHidden}>Conversation</h2>
         <UrgentBanner messages={messages} onRead={(ids) => void markRead(ids)} />
-        {groups.length === 0 && <p className={styles.empty}>No messages yet. Ask the agent to book a meeting below.</p>}
-        {groups.map((group) => {
-          const task = group.taskId ? tasksById.get(group.taskId) : undefined;
-          return (
-            <section key={group.taskId ?? 'general'} className={styles.group} aria-label={task ? `Task: ${task.request}` : 'Messages'}>
-              {group.taskId && (
-                <div className={styles.groupHeader}>
-                  <button type="button" className={styles.linkButton} onClick={() => setHistoryTask(group.taskId)}>
-                    {task ? task.request : `Task ${group.taskId}`}
-                  </button>
-                  {task && <span className={styles.status}>{task.status.replaceAll('_', ' ').toLowerCase()}</span>}
-                </div>
-              )}
-              {task && task.answers.length > 0 && (
-                <p className={styles.answers}>You replied: {task.answers.map((a) => `“${a}”`).join(', ')}</p>
-              )}
-              <ol className={styles.messages}>
-                {group.messages.map((m) => (
-                  <MessageItem key={m.id} message={m} />
-                ))}
-              </ol>
-            </section>
-          );
-        })}
+        {/* The one live region of the conversation: only messages that arrive after the history, never the history or a regrouping. */}
+        <div role="log" aria-label="New messages" className={styles.visuallyHidden} data-testid="announcements">
+          {announcements.map((a) => (
+            <p key={a.key}>{a.text}</p>
+          ))}
+        </div>
+        {runs.length === 0 && <p className={styles.empty}>No messages yet. Ask the agent to book a meeting below.</p>}
+        {runs.length > 0 && (
+          <ol className={styles.runs} aria-label="Conversation">
+            {runs.map((run) => {
+              const task = run.taskId ? tasksById.get(run.taskId) : undefined;
+              return (
+                <li key={run.key} className={`${styles.run} ${run.taskId ? styles.taskRun : ''}`} data-testid="run">
+                  <ol className={styles.messages}>
+                    {run.entries.map((entry) =>
+                      entry.kind === 'user' ? (
+                        <UserMessageItem key={entry.key} entry={entry} timeZone={timeZone} />
+                      ) : (
+                        <AgentMessageItem
+                          key={entry.key}
+                          entry={entry}
+                          timeZone={timeZone}
+                          pending={pendingChoice?.messageId === entry.message.id ? pendingChoice.value : null}
+                          onChoose={(e, c) => void choose(e, c)}
+                        />
+                      ),
+                    )}
+                  </ol>
+                  {task && (
+                    <button type="button" className={`${styles.linkButton} ${styles.historyLink}`} onClick={() => setHistoryTask(task.id)}>
+                      History<span className={styles.visuallyHidden}> of “{task.request}”</span>
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ol>
+        )}
       </main>
 
       <footer className={styles.footer}>
@@ -192,11 +203,19 @@ export function ChatApp({ userId, email }: { userId: string; email: string }) {
             <span className={styles.dots} aria-hidden="true" /> The agent is working…
           </p>
         )}
-        <Composer onSent={refresh} waitingTaskId={waitingTask?.id} />
+        <p role="alert" className={styles.composerError} data-testid="choice-error">
+          {choiceError}
+        </p>
+        <Composer onSent={refresh} waiting={waiting} />
       </footer>
 
       {historyTask && (
-        <TaskHistory taskId={historyTask} request={tasksById.get(historyTask)?.request} onClose={() => setHistoryTask(null)} />
+        <TaskHistory
+          taskId={historyTask}
+          request={tasksById.get(historyTask)?.request}
+          timeZone={timeZone}
+          onClose={() => setHistoryTask(null)}
+        />
       )}
     </div>
   );

@@ -1,59 +1,56 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { COMPOSER_INPUT_ID, focusComposer, sendToAgent } from './send-request';
 import styles from './chat.module.css';
 
-/** The request box: sends to the agent's task API with the browser's time zone. */
-export function Composer({ onSent, waitingTaskId }: { onSent: () => void; waitingTaskId?: string }) {
+/**
+ * The message box. The Send button is never `disabled` (a disabled button under the focus drops
+ * it to <body>); it says it has nothing to send with aria-disabled, and focus stays in the box.
+ */
+export function Composer({ onSent, waiting }: { onSent: () => void; waiting: boolean }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const empty = text.trim() === '';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const request = text.trim();
-    if (!request) return;
+    if (!request || busy) return;
     setBusy(true);
     setError(null);
-    try {
-      const response = await fetch('/api/scheduling-agent/tasks', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ request, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
-      });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-        setError(body?.error?.message ?? 'Could not send your request.');
-        return;
-      }
-      setText('');
-      onSent();
-    } finally {
-      setBusy(false);
+    const sent = await sendToAgent(request);
+    setBusy(false);
+    if (!sent.ok) {
+      setError(sent.error);
+      return;
     }
+    setText('');
+    onSent();
+    focusComposer();
   }
 
   return (
     <form className={styles.composer} onSubmit={submit}>
-      <label htmlFor="composer-input" className={styles.visuallyHidden}>
-        {waitingTaskId ? 'Answer the agent' : 'Ask the scheduling agent'}
+      <label htmlFor={COMPOSER_INPUT_ID} className={styles.visuallyHidden}>
+        {waiting ? 'Answer the agent' : 'Ask the scheduling agent'}
       </label>
       <input
-        id="composer-input"
+        id={COMPOSER_INPUT_ID}
         value={text}
         onChange={(e) => setText(e.target.value)}
-        placeholder={waitingTaskId ? 'Answer the agent…' : 'e.g. book 30 min with Dana tomorrow at 3pm'}
+        placeholder={waiting ? 'Answer the agent…' : 'e.g. book 30 min with Dana tomorrow at 3pm'}
         maxLength={2000}
         autoComplete="off"
+        aria-describedby={error ? 'composer-error' : undefined}
       />
-      <button type="submit" disabled={busy || text.trim() === ''}>
+      <button type="submit" aria-disabled={busy || empty}>
         Send
       </button>
-      {error && (
-        <p role="alert" className={styles.composerError}>
-          {error}
-        </p>
-      )}
+      <p id="composer-error" role="alert" className={styles.composerError}>
+        {error}
+      </p>
     </form>
   );
 }

@@ -3,10 +3,21 @@
 import { useEffect, useRef, useState } from 'react';
 import type { TaskMessage, TaskMessagesResponse } from '@/lib/schemas/chat-messages';
 import { MESSAGE_KINDS } from './message-kinds';
+import { TimeStamp } from './time-format';
 import styles from './chat.module.css';
 
 /** A task's whole history from the guide's endpoint, GET /api/chat-messages/{taskId}, in a modal dialog. */
-export function TaskHistory({ taskId, request, onClose }: { taskId: string; request?: string; onClose: () => void }) {
+export function TaskHistory({
+  taskId,
+  request,
+  timeZone,
+  onClose,
+}: {
+  taskId: string;
+  request?: string;
+  timeZone: string;
+  onClose: () => void;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [messages, setMessages] = useState<TaskMessage[] | null>(null);
 
@@ -33,7 +44,7 @@ export function TaskHistory({ taskId, request, onClose }: { taskId: string; requ
           {messages.map((m) => (
             <li key={m.id} data-type={m.type}>
               <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong> {m.content}{' '}
-              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleString()}</time>
+              <TimeStamp iso={m.createdAt} timeZone={timeZone} />
               {m.read ? '' : ' (unread)'}
             </li>
           ))}

@@ -135,7 +135,7 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     const { outcome } = await start('book 30 min with Dana tomorrow at 7am', chat.respond, { workingHours: DEFAULT_WORKING_HOURS });
     expect(outcome.status).toBe('WAITING_FOR_USER');
     expect(chat.said.at(-1)!.type).toBe('info');
-    expect(chat.said.at(-1)!.content).toMatch(/outside your working hours \(Mon-Fri 09:00-17:00\)/);
+    expect(chat.said.at(-1)!.content).toMatch(/outside your working hours \(Mon-Fri 9:00 AM - 5:00 PM\)/);
     expect(await database.db.select().from(calendarEvents)).toEqual([]);
   });
 

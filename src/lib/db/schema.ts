@@ -162,6 +162,8 @@ export const schedulingAgentTasks = pgTable(
     timeZone: text('timeZone').notNull(),
     /** The user's answers to the agent's questions, in order; `turn` = how many there are. */
     answers: jsonb('answers').$type<string[]>().notNull().default([]),
+    /** When each answer arrived (ISO instants, the database's clock), so the chat can show it in time order. */
+    answerTimes: jsonb('answerTimes').$type<string[]>().notNull().default([]),
     /** What the agent understood so far and what it is waiting for (AgentStateSchema in src/scheduling/agent-state.ts). */
     intent: jsonb('intent').$type<Record<string, unknown>>(),
     result: jsonb('result').$type<Record<string, unknown>>(),

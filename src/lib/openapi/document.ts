@@ -179,7 +179,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/api/scheduling-agent/tasks',
-    summary: "The caller's 20 most recent tasks, newest first",
+    summary:
+      "The caller's 50 most recent tasks, newest first, each with what the user said in it (userMessages: the request and every answer, with times)",
     auth: 'session',
     response: TaskListResponse,
   },

@@ -106,6 +106,8 @@ export async function appendAnswer({
     .update(schedulingAgentTasks)
     .set({
       answers: sql`${schedulingAgentTasks.answers} || jsonb_build_array(${answer}::text)`,
+      // The same clock as the messages' createdAt, so the chat interleaves them in the right order.
+      answerTimes: sql`${schedulingAgentTasks.answerTimes} || jsonb_build_array(to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
       status: 'QUEUED',
       updatedAt: sql`now()`,
     })

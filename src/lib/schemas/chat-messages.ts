@@ -202,6 +202,25 @@ export const PusherAuthBody = z.object({
   channel_name: z.string({ message: 'is required' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
 });
 
+// ---- What messages carry in `data` ----------------------------------------------------------
+
+/**
+ * One answer the chat offers as a button on an offer (alternatives, meetings to pick from,
+ * yes/no, one or all): `label` is shown, `value` is sent back as the user's reply, and it parses
+ * as the answer, so typing it works the same.
+ */
+export const MessageChoice = z.object({ label: z.string().min(1), value: z.string().min(1) }).meta({ id: 'MessageChoice' });
+export type MessageChoice = z.infer<typeof MessageChoice>;
+
+/** `data.choices` of an offer, in the order they are listed in the message's text. */
+export const MessageChoices = z.array(MessageChoice).max(10);
+
+/** The choices a message offers, or [] when its data holds none that parse (any sender may set `data`). */
+export function choicesOf(data: Record<string, unknown>): MessageChoice[] {
+  const parsed = MessageChoices.safeParse(data.choices);
+  return parsed.success ? parsed.data : [];
+}
+
 // ---- HTTP responses --------------------------------------------------------------------------
 
 const messageFields = {

@@ -36,6 +36,16 @@ export const TaskParams = z.object({ id: Id });
 
 export const SubmitTaskResponse = z.object({ taskId: z.string(), status: z.literal('QUEUED') });
 
+/** One thing the user said: a task's request or one of its answers. */
+export const UserMessage = z
+  .object({
+    text: z.string(),
+    /** When the server received it (the request: the task's createdAt). */
+    sentAt: Instant,
+  })
+  .meta({ id: 'UserMessage' });
+export type UserMessage = z.infer<typeof UserMessage>;
+
 /** The task as the API shows it: no internals, `error` only as the user-facing text. */
 export const TaskView = z
   .object({
@@ -45,6 +55,11 @@ export const TaskView = z
     request: z.string(),
     /** The user's answers to the agent's questions, in order. */
     answers: z.array(z.string()),
+    /**
+     * What the user said in this task, in order, with when: the request, then each answer. The
+     * chat interleaves these with the agent's messages by time.
+     */
+    userMessages: z.array(UserMessage),
     timeZone: z.string(),
     /** While WAITING_FOR_USER, what the agent asked for (details, request, alternatives, cancel-choice). */
     waitingFor: z.string().nullable(),

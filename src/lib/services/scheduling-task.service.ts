@@ -27,6 +27,11 @@ export function toTaskView(task: SchedulingTaskRow) {
     channel: task.channel,
     request: task.request,
     answers: task.answers,
+    userMessages: [
+      { text: task.request, sentAt: task.createdAt.toISOString() },
+      // Answers stored before their times were kept (answerTimes) read as of the task's last change.
+      ...task.answers.map((text, i) => ({ text, sentAt: task.answerTimes[i] ?? task.updatedAt.toISOString() })),
+    ],
     timeZone: task.timeZone,
     waitingFor: task.status === 'WAITING_FOR_USER' ? pending : null,
     result: task.result ?? null,
@@ -112,7 +117,7 @@ export async function getTask({ taskId, userId }: { taskId: string; userId: stri
   return task;
 }
 
-/** The user's most recent tasks, newest first (for the chat UI's "agent is working" state). */
-export async function listRecentTasks(userId: string, limit = 20): Promise<SchedulingTaskRow[]> {
+/** The user's most recent tasks, newest first (the chat shows their words and the "agent is working" state). */
+export async function listRecentTasks(userId: string, limit = 50): Promise<SchedulingTaskRow[]> {
   return taskRepository.listRecentTasks({ userId, limit });
 }

@@ -105,7 +105,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     expect((await settle(taskId)).status).toBe('WAITING_FOR_USER');
     const info = (await chatResponseService.getTaskMessages(taskId, userId)).messages.at(-1)!;
     expect(info.type).toBe('INFO');
-    expect(info.content).toMatch(/outside your working hours \(Mon-Fri 09:00-17:00\)/);
+    expect(info.content).toMatch(/outside your working hours \(Mon-Fri 9:00 AM - 5:00 PM\)/);
   });
 
   it('asks for the missing time, then books with the answer', async () => {
@@ -120,6 +120,22 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
     const types = (await conversation(taskId)).map(([type]) => type);
     expect(types).toEqual(['SCHEDULING_UPDATE', 'CLARIFICATION', 'SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'CONFIRMATION']);
     expect((await conversation(taskId)).at(-1)![1]).toMatch(/^Meeting scheduled: Meeting with Lee, .* 4:00\sPM \(30 min\)$/);
+  });
+
+  it("shows the user's request and answer in the task view, each timed between the agent's messages around it (issue 12)", async () => {
+    const taskId = await ask('set up a meeting with Lee');
+    await settle(taskId);
+    await ask('tomorrow at 4pm', { taskId });
+    const task = await settle(taskId);
+    const view = taskService.toTaskView(task);
+    expect(view.userMessages.map((m) => m.text)).toEqual(['set up a meeting with Lee', 'tomorrow at 4pm']);
+    expect(view.userMessages[0]!.sentAt).toBe(task.createdAt.toISOString());
+    const { messages } = await chatResponseService.getTaskMessages(taskId, userId);
+    const question = messages.find((m) => m.type === 'CLARIFICATION')!;
+    const afterAnswer = messages[messages.indexOf(question) + 1]!;
+    const answeredAt = Date.parse(view.userMessages[1]!.sentAt);
+    expect(answeredAt).toBeGreaterThanOrEqual(question.createdAt.getTime());
+    expect(answeredAt).toBeLessThanOrEqual(afterAnswer.createdAt.getTime());
   });
 
   it('cancels the matching meeting with a CANCELLATION carrying the event id', async () => {

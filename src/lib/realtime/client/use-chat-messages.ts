@@ -32,7 +32,14 @@ export interface UseChatMessagesOptions {
 
 export interface UseChatMessages {
   messages: ClientChatMessage[];
+  /**
+   * True once the first page of history is in `messages`: what arrives after that is new (the
+   * chat announces only those to screen readers, never the history itself).
+   */
+  historyLoaded: boolean;
   unreadCount: number;
+  /** False until the server's count has been read once (the chat announces changes, not the first value). */
+  unreadCountKnown: boolean;
   connection: Connection;
   markRead: (ids: string[]) => Promise<void>;
   markAllRead: () => Promise<void>;
@@ -46,7 +53,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
 
   const storeRef = useRef(new MessageStore());
   const [messages, setMessages] = useState<ClientChatMessage[]>([]);
+  const [historyLoaded, setHistoryLoaded] = useState(false);
   const [unreadCount, setUnreadCount] = useState(0);
+  const [unreadCountKnown, setUnreadCountKnown] = useState(false);
   const [connection, setConnection] = useState<Connection>({ state: 'reconnecting', transport: null });
   const countTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -63,7 +72,10 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     clearTimeout(countTimer.current);
     countTimer.current = setTimeout(() => {
       api<{ total: number }>('/api/chat-messages/unread-count')
-        .then(({ total }) => setUnreadCount(total))
+        .then(({ total }) => {
+          setUnreadCount(total);
+          setUnreadCountKnown(true);
+        })
         .catch(onSignedOut);
     }, 250);
   }, [onSignedOut]);
@@ -114,6 +126,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
         const first = await fetchLatest(100);
         if (stopped) return;
         ingest(first.messages);
+        setHistoryLoaded(true);
         refreshCount();
         stop = startLadder(rungs, () => storeRef.current.cursor, sink);
       } catch (err) {
@@ -157,5 +170,5 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     refreshCount();
   }, [applyRead, refreshCount, onSignedOut]);
 
-  return { messages, unreadCount, connection, markRead, markAllRead };
+  return { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead };
 }

@@ -1,5 +1,5 @@
 // POST /api/scheduling-agent/tasks { request, timezone?, taskId? } - a chat request for the agent (202)
-// GET  /api/scheduling-agent/tasks - the caller's 20 most recent tasks, newest first
+// GET  /api/scheduling-agent/tasks - the caller's 50 most recent tasks, newest first, each with the user's messages (userMessages)
 import { withSession } from '@/lib/http/route';
 import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse } from '@/lib/schemas/tasks';
 import * as taskService from '@/lib/services/scheduling-task.service';

@@ -1,0 +1,1 @@
+ALTER TABLE "scheduling_agent_tasks" ADD COLUMN "answerTimes" jsonb DEFAULT '[]'::jsonb NOT NULL;
