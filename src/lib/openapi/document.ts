@@ -18,12 +18,12 @@ import {
   StreamQuery,
   TaskIdParams,
   TaskMessagesResponse,
-  RetentionResponse,
   UnreadCountResponse,
   UnreadListQuery,
   UnreadListResponse,
 } from '@/lib/schemas/chat-messages';
 import { ErrorResponse } from '@/lib/schemas/common';
+import { RetentionResponse } from '@/lib/schemas/retention';
 import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse, TaskParams, TaskView } from '@/lib/schemas/tasks';
 import {
   ChangePasswordBody,

@@ -283,22 +283,3 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 export const MarkReadResponse = z.object({ success: z.literal(true), markedCount: z.number().int().min(0) });
 
 export const PusherAuthResponse = z.object({ auth: z.string() });
-
-/** One type's rule in `GET /api/chat-messages/retention`. */
-export const RetentionRule = z
-  .object({
-    type: ChatMessageType,
-    /** How long a message of this type is kept (`7d`), or null: kept forever. */
-    keepFor: z.string().nullable(),
-    seconds: z.number().int().min(1).nullable(),
-    /** Where the rule comes from: the type named in CHAT_RETENTION, its `default`, or nothing set. */
-    source: z.enum(['type', 'default', 'none']),
-  })
-  .meta({ id: 'RetentionRule' });
-
-export const RetentionResponse = z.object({
-  /** True when no message is ever deleted (CHAT_RETENTION unset). */
-  keepForever: z.boolean(),
-  rules: z.array(RetentionRule),
-});
-export type RetentionResponse = z.infer<typeof RetentionResponse>;

@@ -5,7 +5,7 @@ import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '@/lib/db/schema';
 import { getLogger } from '@/lib/log/logger';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import type { PurgedMessage } from '@/lib/repositories/chat-message.repository';
-import type { RetentionResponse } from '@/lib/schemas/chat-messages';
+import type { RetentionResponse } from '@/lib/schemas/retention';
 
 /**
  * Retention per message type (README "Retention"). CHAT_RETENTION says how long each type is
