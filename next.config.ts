@@ -3,7 +3,7 @@ import type { NextConfig } from 'next';
 const nextConfig: NextConfig = {
   // These packages load native-ish assets (PGlite's wasm, pg's optional bindings) or spawn
   // workers at run time; bundling them breaks those lookups, so Node resolves them instead.
-  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pg-boss', 'pino', 'pusher'],
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pg-boss', 'pino', 'prom-client', 'pusher'],
   poweredByHeader: false,
   // Where `next build` writes and our server entry (which loads this file too) reads the build.
   // The tests keep a second build, made with the browser's Pusher settings, in its own directory.

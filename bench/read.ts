@@ -37,7 +37,7 @@ const LADDER: Array<{ label: string; path: string; cookie: boolean; status: numb
     path: '/api/chat-messages?limit=0',
     cookie: true,
     status: 400,
-    adds: 'the session (cached decrypt), the rate-limit upsert in PostgreSQL, query validation',
+    adds: 'the session (cached decrypt), the local-first rate limit (batched to PostgreSQL every 250 ms), query validation',
   },
   {
     label: 'GET /api/chat-messages/unread-count',
@@ -164,7 +164,7 @@ export async function bench(): Promise<Section> {
   try {
     sessionCheck = await checkSessions(app, 7, seed.url);
     // Warm-up: JIT, pools, and one request per user (its session token decoded and cached, its
-    // rate-limit row created), as a server that has been answering these users' polls would be.
+    // local rate-limit budget started), as a server that has been answering these users' polls would be.
     await httpLoad({ label: 'warm', baseUrl: app.baseUrl, path: EMPTY_PATH, connections: CONNECTIONS, seconds: 3 });
     await httpLoad({
       label: 'warm',

@@ -65,7 +65,7 @@ async function describeMachine(url: string, database: string): Promise<Machine> 
     postgres,
     postgresSettings: settings,
     packages: Object.fromEntries(
-      ['next', 'react', 'next-auth', 'drizzle-orm', 'pg', 'pg-boss', 'autocannon', '@paralleldrive/cuid2'].map((p) => [p, version(p)]),
+      ['next', 'react', 'next-auth', 'drizzle-orm', 'pg', 'pg-boss', 'autocannon', 'prom-client'].map((p) => [p, version(p)]),
     ),
     commit,
     database,

@@ -1,8 +1,10 @@
 // The agent benchmark's baseline: a worker process that works no-op jobs from pg-boss exactly as
-// src/workers/worker.ts works scheduling jobs (the same pool size, pollers, batch size and polling
-// interval), so the measured difference is the agent's own work. Started by bench/agent.ts.
+// src/workers/worker.ts works scheduling jobs (the same pool size, pollers, batch size, polling
+// interval, wake-up on enqueue and draining), so the measured difference is the agent's own work.
+// Started by bench/agent.ts.
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import { listenForJobs, onWake } from '@/lib/jobs/wake';
 
 export const NOOP_QUEUE = 'bench-noop';
 
@@ -18,9 +20,16 @@ async function main(): Promise<void> {
   boss.on('error', (err: Error) => console.error(err.message));
   await boss.start();
   const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4);
+  const ids: string[] = [];
   for (let i = 0; i < concurrency; i++) {
-    await boss.work(NOOP_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 0.5 }, async () => {});
+    const self: { id?: string } = {};
+    self.id = await boss.work(NOOP_QUEUE, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      if (jobs.length > 0 && self.id) boss.notifyWorker(self.id);
+    });
+    ids.push(self.id);
   }
+  onWake(NOOP_QUEUE, () => ids.forEach((id) => boss.notifyWorker(id)));
+  listenForJobs(process.env.DATABASE_URL!);
   console.error(JSON.stringify({ msg: 'noop worker started', concurrency }));
   const stop = async () => {
     await boss.stop({ graceful: true, close: false, wait: true, timeout: 5_000 });

@@ -24,6 +24,8 @@ export const PendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('move-choice'), candidates: z.array(CancelCandidateSchema) }),
   /** Yes/no: book a series whose listed occurrences conflict, skipping those. */
   z.object({ kind: z.literal('confirm'), action: z.literal('book-series'), skip: z.array(z.string()).optional() }),
+  /** Yes/no: cancel these meetings ("clear my afternoon"); each is one meeting or one occurrence. */
+  z.object({ kind: z.literal('clear'), candidates: z.array(CancelCandidateSchema) }),
   /** Cancel only this occurrence of a recurring meeting, or the whole series? */
   z.object({ kind: z.literal('scope'), candidate: CancelCandidateSchema }),
 ]);

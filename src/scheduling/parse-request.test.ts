@@ -1306,6 +1306,104 @@ const rows: Row[] = [
     attendees: ['Sam'],
     ignored: ['zoom'],
   },
+
+  // ---- moving one occurrence of a series, or all of it ----
+  {
+    text: 'move the standup on Monday to 10am',
+    says: 'a day named with the meeting: only that occurrence moves, to 10:00',
+    intent: 'reschedule',
+    target: { subject: 'standup', date: '2026-11-30' },
+    scope: 'occurrence',
+    time: '10:00',
+  },
+  {
+    text: "move only next Monday's standup to Wednesday",
+    says: '"only" one occurrence, to Wednesday at its own time',
+    intent: 'reschedule',
+    target: { subject: 'standup', date: '2026-11-30' },
+    scope: 'occurrence',
+    date: '2026-11-25',
+  },
+  {
+    text: "push just Monday's standup 15 minutes later",
+    says: 'one occurrence shifted by 15 minutes',
+    intent: 'reschedule',
+    target: { subject: 'standup', date: '2026-11-30' },
+    scope: 'occurrence',
+    shift: 15,
+  },
+  {
+    text: 'move all my standups to 10am',
+    says: '"all" moves the series',
+    intent: 'reschedule',
+    target: { subject: 'standup' },
+    scope: 'series',
+    time: '10:00',
+  },
+  {
+    text: 'move every standup to 9:30am',
+    says: '"every" moves the series',
+    intent: 'reschedule',
+    target: { subject: 'standup' },
+    scope: 'series',
+    time: '09:30',
+  },
+
+  // ---- clearing part of a day ----
+  {
+    text: 'clear my afternoon',
+    says: "today's afternoon",
+    intent: 'clear',
+    date: '2026-11-24',
+    window: { from: '12:00', to: '17:00' },
+  },
+  {
+    text: 'clear my afternoon tomorrow',
+    says: "tomorrow's afternoon",
+    intent: 'clear',
+    date: '2026-11-25',
+    window: { from: '12:00', to: '17:00' },
+  },
+  {
+    text: 'clear tomorrow morning',
+    says: "tomorrow's morning",
+    intent: 'clear',
+    date: '2026-11-25',
+    window: { from: '09:00', to: '12:00' },
+  },
+  {
+    text: 'free up my Friday afternoon',
+    says: 'Friday afternoon',
+    intent: 'clear',
+    date: '2026-11-27',
+    window: { from: '12:00', to: '17:00' },
+  },
+  {
+    text: 'cancel everything this afternoon',
+    says: '"cancel everything" with a part of the day clears it',
+    intent: 'clear',
+    date: '2026-11-24',
+    window: { from: '12:00', to: '17:00' },
+  },
+  {
+    text: 'clear my calendar today',
+    says: 'the whole of today (no window)',
+    intent: 'clear',
+    date: '2026-11-24',
+  },
+  {
+    text: 'clear my schedule on Friday',
+    says: 'the whole of Friday',
+    intent: 'clear',
+    date: '2026-11-27',
+  },
+  {
+    text: 'wipe my evening',
+    says: "today's evening",
+    intent: 'clear',
+    date: '2026-11-24',
+    window: { from: '17:00', to: '21:00' },
+  },
 ];
 
 /** Independent of the implementation on purpose: rows with 3+ names spell the title out. */

@@ -35,7 +35,7 @@ const Ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const Hm = z.string().regex(/^\d{2}:\d{2}$/);
 
 export const ParsedRequestSchema = z.object({
-  intent: z.enum(['schedule', 'cancel', 'reschedule', 'agenda', 'availability', 'unknown']),
+  intent: z.enum(['schedule', 'cancel', 'reschedule', 'agenda', 'availability', 'clear', 'unknown']),
   /** ISO UTC; present only when both date and time are known and in the future. */
   start: z.iso.datetime().optional(),
   durationMinutes: z.number().int().min(5).max(480),
@@ -65,7 +65,7 @@ export const ParsedRequestSchema = z.object({
     .optional(),
   /** Move by this many minutes ("30 minutes later" = 30, "an hour earlier" = -60). */
   shiftMinutes: z.number().int().optional(),
-  /** For a recurring meeting: cancel one occurrence or the whole series. */
+  /** For a recurring meeting: cancel (or move) one occurrence or the whole series. */
   scope: z.enum(['occurrence', 'series']).optional(),
   /** The kind of meeting named ("standup", "lunch"), matched against titles. */
   subject: z.string().optional(),
@@ -184,6 +184,9 @@ export function resolveClock(clock: RawClock): { hour: number; minute: number } 
 }
 
 const CANCEL = /\b(?:cancel(?:l?ed)?|call off|calling off)\b/i;
+/** "clear my afternoon", "free up my Friday afternoon", "cancel everything this afternoon", "wipe my evening". */
+const CLEAR =
+  /^\s*(?:(?:please|pls|can you|could you)\s+)?(?:clear|free up|wipe|empty)\b(?!\s+(?:that|this|it)\b)|\bcancel (?:everything|all (?:my )?(?:meetings|of it))\b/i;
 const SCHEDULE =
   /\b(?:book|schedule|set ?up|set\s+\w+\s+up|arrange|organi[sz]e|plan|meet(?:ing)?s?|calls?|sync|catch[ -]?up|chat|appointment|appt|reserve|invite|1:1|one[- ]on[- ]one|1-on-1|standup|interview|demo|lunch|coffee|find)\b/i;
 const RESCHEDULE_LEAD =
@@ -210,6 +213,7 @@ function detectIntent(text: string): Intent | undefined {
   if (WEATHER_LIKE.test(text)) return 'unknown';
   if (AVAILABILITY.some((re) => re.test(text))) return 'availability';
   if (AGENDA.some((re) => re.test(text)) && !SCHEDULE_VERB.test(text)) return 'agenda';
+  if (CLEAR.test(text)) return 'clear';
   if (CANCEL.test(text)) return 'cancel';
   if (RESCHEDULE_LEAD.test(text)) return 'reschedule';
   return undefined;
@@ -319,6 +323,7 @@ export function parseSchedulingRequest(text: string, opts: ParseOptions): Parsed
   if (early === 'agenda') return parseAgenda(normalized, opts);
   if (early === 'availability') return parseAvailability(normalized, opts);
   if (early === 'reschedule') return parseReschedule(normalized, opts);
+  if (early === 'clear') return parseClear(normalized, opts);
   if (early === 'unknown')
     return { intent: 'unknown', durationMinutes: DEFAULT_DURATION_MINUTES, attendees: [], title: 'Meeting', missing: [] };
 
@@ -439,6 +444,18 @@ function parseAvailability(text: string, opts: ParseOptions): ParsedRequest {
   return out;
 }
 
+/** "clear my afternoon (tomorrow)": the day (default today) and part of it (default all of it). */
+function parseClear(text: string, opts: ParseOptions): ParsedRequest {
+  const when = parseWhen(
+    text.replace(/\b(?:morning|afternoon|evening|tonight)\b/gi, (m) => ' '.repeat(m.length)),
+    opts,
+  );
+  const out: ParsedRequest = { intent: 'clear', ...QUESTION_DEFAULTS, missing: [], date: formatYmd(when.date ?? localToday(opts)) };
+  const window = partOfDay(text);
+  if (window) out.window = window;
+  return out;
+}
+
 const SHIFT_LATER = /\b(?:later|back|delay|postpone)\b/i;
 const SHIFT_EARLIER = /\b(?:earlier|forward|sooner)\b/i;
 
@@ -447,6 +464,16 @@ function parseReschedule(text: string, opts: ParseOptions): ParsedRequest {
   const lead = RESCHEDULE_LEAD.exec(text)!;
   let body = ' '.repeat(lead[0].length) + text.slice(lead[0].length);
   const out: ParsedRequest = { intent: 'reschedule', ...QUESTION_DEFAULTS, missing: [] };
+  // "only"/"just" pick one occurrence, "all"/"every" the series; both words are then used up.
+  let scope: ParsedRequest['scope'];
+  body = body.replace(/\b(?:only|just)\b/i, (m) => {
+    scope = 'occurrence';
+    return ' '.repeat(m.length);
+  });
+  body = body.replace(/\b(?:all(?: of)?(?: my| the)?|every|each|the whole(?: series of)?)\b|\bseries\b/gi, (m) => {
+    scope = 'series';
+    return ' '.repeat(m.length);
+  });
   const ignored: string[] = [];
 
   const duration = extractDuration(body.replace(/\bby\s+(?=\S)/i, (m) => ' '.repeat(m.length)));
@@ -481,6 +508,9 @@ function parseReschedule(text: string, opts: ParseOptions): ParsedRequest {
   if (when.date) out.target.date = formatYmd(when.date);
   if (time) out.target.time = formatHm(time.hour, time.minute);
   if (facts.subject) out.target.subject = facts.subject;
+  // A day named with a kind of meeting ("the standup on Monday") is one occurrence of it.
+  scope ??= out.target.date && facts.subject ? 'occurrence' : undefined;
+  if (scope) out.scope = scope;
   ignored.push(...leftoverPhrases(facts.rest, facts.base));
   if (ignored.length) out.ignored = ignored;
   return out;

@@ -42,6 +42,7 @@ function answersPending(text: string, pending: Pending, opts: ParseOptions): boo
     case 'move-choice':
       return parseAlternativeChoice(text, pending.candidates, opts) !== null || when();
     case 'confirm':
+    case 'clear':
       return YES.test(text) || NO.test(text);
     case 'scope':
       return ONLY_THIS.test(text) || WHOLE_SERIES.test(text);

@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
+import { startOperatorMetrics } from '@/lib/metrics/start';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
 import { setClientAddressHeader } from './client-address';
 import { refuseUndecodablePath } from './request-path';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(env.PORT, env.HOSTNAME, () => resolve());
   });
+  await startOperatorMetrics();
   const shown = env.HOSTNAME && env.HOSTNAME !== '0.0.0.0' && env.HOSTNAME !== '::' ? env.HOSTNAME : 'localhost';
   console.log(`> Ready on http://${shown}:${env.PORT} (${dev ? 'development' : 'production'})`);
 }

@@ -2,6 +2,7 @@
 import { getEnv } from '@/lib/config/env';
 import { closeDatabase } from '@/lib/db/client';
 import { getLogger } from '@/lib/log/logger';
+import { startOperatorMetrics } from '@/lib/metrics/start';
 import { exitAfterShutdown, onShutdown } from '@/lib/runtime/shutdown';
 import { startSchedulingWorker, stopSchedulingWorker } from './worker';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   });
   onShutdown('database', 'connections', closeDatabase);
   await startSchedulingWorker();
+  await startOperatorMetrics();
 }
 
 main().catch((err: unknown) => {

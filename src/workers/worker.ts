@@ -1,8 +1,10 @@
 import type PgBoss from 'pg-boss';
 import { getEnv } from '@/lib/config/env';
+import { getDatabase } from '@/lib/db/client';
 import { getBoss, stopBoss } from '@/lib/jobs/queue';
 import { escalationQueue } from '@/lib/jobs/escalation-jobs';
 import { requestRetentionPurge, retentionQueue } from '@/lib/jobs/retention-jobs';
+import { listenForJobs, onWake, stopListeningForJobs } from '@/lib/jobs/wake';
 import { schedulingFailedQueue, schedulingQueue } from '@/lib/jobs/scheduling-jobs';
 import { runEscalation } from '@/lib/services/escalation.service';
 import { purgeExpiredMessages } from '@/lib/services/retention.service';
@@ -12,6 +14,7 @@ import { failSchedulingTask, processSchedulingJob, type ProcessorHooks } from '.
 
 const workerSlot = processGlobal<Promise<void>>('jobs.scheduling-worker');
 const retentionTimer = processGlobal<NodeJS.Timeout>('jobs.retention-timer');
+const workerCleanup = processGlobal<() => void>('jobs.scheduling-worker.wake');
 
 /** Hooks from the environment: AGENT_STEP_DELAY_MS pauses before each step (crash tests). */
 function envHooks(): ProcessorHooks {
@@ -30,10 +33,34 @@ async function startWorking(hooks: ProcessorHooks): Promise<void> {
     }
     await processSchedulingJob(data.data, { retryCount: job.retryCount, retryLimit: job.retryLimit }, hooks);
   };
+  // Each poller drains: after a job it fetches again at once; only an empty fetch waits for the
+  // next poll or a wake-up on enqueue (src/lib/jobs/wake.ts).
+  const pollingIntervalSeconds = getEnv().WORKER_POLL_SECONDS;
+  const workerIds: string[] = [];
+  const draining =
+    (work: (jobs: PgBoss.JobWithMetadata<unknown>[]) => Promise<void>, id: () => string | undefined) =>
+    async (jobs: PgBoss.JobWithMetadata<unknown>[]) => {
+      await work(jobs);
+      const self = id();
+      if (jobs.length > 0 && self) boss.notifyWorker(self);
+    };
   for (let i = 0; i < getEnv().WORKER_CONCURRENCY; i++) {
-    await boss.work(schedulingQueue.name, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: 0.5 }, handler);
+    // The handler learns its worker's id once `work` returns it (a job may come first: no drain then).
+    const self: { id?: string } = {};
+    self.id = await boss.work(
+      schedulingQueue.name,
+      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds },
+      draining(handler, () => self.id),
+    );
+    workerIds.push(self.id);
   }
-  await boss.work(schedulingFailedQueue.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+  const unwake = onWake(schedulingQueue.name, () => {
+    for (const id of workerIds) boss.notifyWorker(id);
+  });
+  workerCleanup.set(unwake);
+  const database = await getDatabase();
+  if (database.kind === 'postgres' && database.pool.options.connectionString) listenForJobs(database.pool.options.connectionString);
+  await boss.work(schedulingFailedQueue.name, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
     const data = job && schedulingFailedQueue.payload.safeParse(job.data);
     if (data?.success) await failSchedulingTask(data.data);
   });
@@ -88,5 +115,8 @@ export async function stopSchedulingWorker(timeoutMs = 30_000): Promise<void> {
   workerSlot.set(undefined);
   clearInterval(retentionTimer.get());
   retentionTimer.set(undefined);
+  workerCleanup.get()?.();
+  workerCleanup.set(undefined);
+  await stopListeningForJobs();
   await stopBoss(timeoutMs);
 }

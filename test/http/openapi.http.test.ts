@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getBasicAuthHeaders, makeCalendar } from 'tsdav';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { API_OPERATIONS, errorStatuses, getOpenApiDocument, type ApiOperation } from '@/lib/openapi/document';
 import { ErrorResponse } from '@/lib/schemas/common';
+import { rotateFeed } from '@/lib/services/calendar-feed.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser } from '@test/helpers/http-client';
+import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
 
 // The OpenAPI document (GET /api/openapi.json) against the routes that exist: every route file
 // under src/app/api is documented with each method it exports, and every documented operation
@@ -19,6 +23,8 @@ const API_DIR = fileURLToPath(new URL('../../src/app/api', import.meta.url));
 const EXCLUDED = new Map([
   ['/api/auth/{...nextauth}', "NextAuth's own endpoints (csrf, callback, session, signout), described by NextAuth"],
   ['/api/bench/empty', "the read-path benchmark's baseline, not part of the API"],
+  ['/api/health', "the operator's liveness and readiness probe (README: Health and metrics), not part of the client API"],
+  ['/api/metrics', "the operator's Prometheus scrape behind METRICS_TOKEN (README: Health and metrics), not part of the client API"],
 ]);
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -102,6 +108,9 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
   const PASSWORD = 'a long enough password';
   const NEW_PASSWORD = 'another long enough password';
   const TASK = 'task-openapi';
+  const RADICALE_PASSWORD = 'radicale openapi';
+  let radicale: RadicaleServer;
+  let feedToken: string;
 
   interface Sample {
     params?: Record<string, string>;
@@ -129,6 +138,14 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'GET /api/scheduling-agent/tasks': () => ({}),
     'GET /api/scheduling-agent/tasks/{id}': () => ({ params: { id: taskId } }),
     'GET /api/calendar/events': () => ({ query: { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' } }),
+    'PUT /api/calendar/connection': () => ({ json: { url: radicale.url, username: 'openapi', password: RADICALE_PASSWORD } }),
+    'GET /api/calendar/connection': () => ({}),
+    'DELETE /api/calendar/connection': () => ({}),
+    // Runs before POST /api/calendar/feed, which rotates the token made in beforeAll.
+    'GET /api/calendar/feed/{token}': () => ({ params: { token: `${feedToken}.ics` } }),
+    'POST /api/calendar/feed': () => ({ json: {} }),
+    'GET /api/calendar/feed': () => ({}),
+    'DELETE /api/calendar/feed': () => ({}),
     'POST /api/users': () => ({ json: { email: 'openapi-new@example.com', password: PASSWORD } }),
     // These two run last among the signed-in operations (the table's order): the password changes, then the account goes.
     'POST /api/users/me/password': () => ({ json: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } }),
@@ -153,6 +170,14 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
   }
 
   beforeAll(async () => {
+    // A real CalDAV server with one calendar for PUT /api/calendar/connection.
+    radicale = await startRadicale({ openapi: RADICALE_PASSWORD });
+    const made = await makeCalendar({
+      url: `${radicale.url}openapi/work/`,
+      props: { displayname: 'Work' },
+      headers: getBasicAuthHeaders({ username: 'openapi', password: RADICALE_PASSWORD }),
+    });
+    expect(made[0]?.ok).toBe(true);
     app = await startApp({
       kind: 'postgres',
       // Pusher signs subscriptions locally; nothing is sent to this address.
@@ -163,6 +188,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
         PUSHER_CLUSTER: 'mt1',
         PUSHER_HOST: '127.0.0.1',
         PUSHER_PORT: '9',
+        CALENDAR_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       },
     });
     const created = await runCli(app.env, 'user-create.ts', ['--email', 'openapi@example.com', '--password', PASSWORD]);
@@ -178,10 +204,12 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     const task = await browser.json<{ taskId: string }>('/api/scheduling-agent/tasks', { json: { request: 'meet Ana on Friday at 3pm' } });
     expect(task.status).toBe(202);
     taskId = task.body.taskId;
+    feedToken = (await rotateFeed(userId)).token;
   });
   afterAll(async () => {
     await closeDatabase();
     await app?.dispose();
+    await radicale?.close();
   });
 
   it('has a sample request for every documented operation', () => {
@@ -196,6 +224,11 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
       if (op.response === 'event-stream') {
         expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
         await response.body?.cancel();
+        return;
+      }
+      if (op.response === 'calendar') {
+        expect(response.headers.get('content-type')).toMatch(/^text\/calendar/);
+        expect(await response.text()).toMatch(/^BEGIN:VCALENDAR/);
         return;
       }
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);

@@ -7,6 +7,8 @@ import { CancelCandidateSchema, type CancelCandidate } from '@/scheduling/agent-
 import { findAlternatives, formatLocal } from '@/scheduling/availability';
 import type { ParsedRequest } from '@/scheduling/parse-request';
 import { addDays, formatHm, formatYmd, getZonedParts, parseHm, parseYmd, zonedTimeToUtc } from '@/scheduling/tz';
+import { allBusy, externalBusy, publish } from './calendar-access';
+import { moveOneOccurrence } from './move-occurrence';
 import { book, numberedChoices, offer, offerOnce, type Conversation } from './scheduling-conversation';
 
 /**
@@ -66,7 +68,7 @@ export async function answerAgenda(c: Conversation, parsed: ParsedRequest): Prom
   const range = parsed.range ?? { from: formatYmd(getZonedParts(c.now, c.timeZone)), to: formatYmd(getZonedParts(c.now, c.timeZone)) };
   const from = dayStart(range.from, c.timeZone);
   const to = zonedTimeToUtc({ ...addDays(parseYmd(range.to)!, 1), hour: 0, minute: 0 }, c.timeZone);
-  const events = await calendarService.busyBetween(c.userId, from, to);
+  const events = await allBusy(c.userId, from, to);
   const span = range.from === range.to ? say.formatDay(range.from) : `${say.formatDay(range.from)} - ${say.formatDay(range.to)}`;
   const content = events.length
     ? `${span}: ${events
@@ -107,7 +109,7 @@ export async function answerAvailability(c: Conversation, parsed: ParsedRequest)
   if (parsed.start) {
     const start = new Date(parsed.start);
     const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
-    const busy = await calendarService.busyBetween(c.userId, start, end);
+    const busy = await allBusy(c.userId, start, end);
     const when = `${formatLocal(start, c.timeZone)} (${say.describeLength(parsed.durationMinutes)})`;
     const content = busy.length
       ? `No, ${when} is taken: ${busy.map((b) => line(b, c.timeZone)).join('; ')}.`
@@ -122,7 +124,7 @@ export async function answerAvailability(c: Conversation, parsed: ParsedRequest)
   }
   const { from, to } = searchWindow(c, parsed);
   const lower = from < c.now ? c.now : from;
-  const busy = lower < to ? await calendarService.busyBetween(c.userId, lower, to) : [];
+  const busy = lower < to ? await allBusy(c.userId, lower, to) : [];
   const free = lower < to ? freeStretches(lower, to, busy) : [];
   const clock = (d: Date) => formatLocal(d, c.timeZone).replace(/^.*, /, '');
   const content = free.length
@@ -136,7 +138,7 @@ export async function answerAvailability(c: Conversation, parsed: ParsedRequest)
 /** "find half an hour with Sam on Thursday morning": books the first free slot of the window, else offers others. */
 export async function findInWindow(c: Conversation, parsed: ParsedRequest): Promise<TaskOutcome> {
   const { from, to } = searchWindow(c, parsed);
-  const busy = await calendarService.busyBetween(c.userId, from, to);
+  const busy = await allBusy(c.userId, from, to);
   const [slot] = findAlternatives({
     desiredStart: from,
     durationMinutes: parsed.durationMinutes,
@@ -227,14 +229,21 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
     });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
+  // One occurrence ("the standup on Monday", "only ..."): it leaves the series as a meeting of its own.
+  const onlyThis = candidate.recurrence && (parsed.scope ?? (parsed.target?.date ? 'occurrence' : 'series')) === 'occurrence';
+  if (onlyThis) return moveOneOccurrence(c, parsed, candidate, newStart);
   // A series moves as a whole: its first occurrence shifts by as much as the chosen one.
   const event = (await calendarService.eventById({ eventId: candidate.eventId, userId: c.userId }))!;
   const delta = newStart.getTime() - oldStart.getTime();
+  const startsAt = candidate.recurrence ? new Date(event.startsAt.getTime() + delta) : newStart;
+  const endsAt = candidate.recurrence ? new Date(event.endsAt.getTime() + delta) : new Date(newStart.getTime() + length);
+  const until = candidate.recurrence ? new Date(startsAt.getTime() + calendarService.SERIES_HORIZON_DAYS * DAY_MS) : endsAt;
   const moved = await calendarService.moveEvent({
     eventId: candidate.eventId,
     userId: c.userId,
-    startsAt: candidate.recurrence ? new Date(event.startsAt.getTime() + delta) : newStart,
-    endsAt: candidate.recurrence ? new Date(event.endsAt.getTime() + delta) : new Date(newStart.getTime() + length),
+    startsAt,
+    endsAt,
+    externalBusy: await externalBusy(c.userId, startsAt, until),
   });
   if (!moved) throw new Error(`event ${candidate.eventId} vanished`);
   if ('conflicts' in moved) {
@@ -247,6 +256,7 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
     });
     return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
   }
+  await publish(c.userId, moved.booked);
   const minutes = Math.round(length / 60_000);
   await c.respond({
     step: 'moved',

@@ -18,7 +18,10 @@ import { findAlternatives, formatLocal, isWithinWorkingHours, type WorkingHours 
 import { parseSchedulingRequest, type ParsedRequest } from '@/scheduling/parse-request';
 import { describeRule } from '@/scheduling/recurrence';
 import { ONLY_THIS, YES, routeMessage } from '@/scheduling/routing';
+import { CalDavError } from '@/lib/caldav/caldav-client';
+import { allBusy, calendarTrouble, externalBusy, publish, unpublish } from './calendar-access';
 import { answerAgenda, answerAvailability, findInWindow, reschedule, moveTo, matchesTarget, toCandidates } from './calendar-requests';
+import { clearDay, clearConfirmed } from './clear-day';
 
 /**
  * The scheduling agent's conversation: what one turn of a task (the request, or the user's
@@ -92,7 +95,11 @@ export async function offerOnce<T>(
 export async function book(c: Conversation, parsed: ParsedRequest, start: Date, chosen = false): Promise<TaskOutcome> {
   const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
   const zone = parsed.explicitTimeZone ?? c.timeZone;
+  // The connected calendar's own commitments count as conflicts (read before the booking's lock).
+  const until = parsed.recurrence ? new Date(start.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000) : end;
+  const other = await externalBusy(c.userId, start, until);
   const outcome = await calendarService.bookEvent({
+    externalBusy: other,
     userId: c.userId,
     taskId: c.taskId,
     title: parsed.title,
@@ -126,6 +133,14 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
     return offer(c, parsed, start, first.with.title, reason);
   }
   const event = outcome.booked;
+  try {
+    await publish(c.userId, event);
+  } catch (err) {
+    // A calendar that refuses us now keeps nothing of this booking, here or there.
+    if (err instanceof CalDavError && err.kind === 'unauthorized')
+      await calendarService.cancelEvent({ eventId: event.id, userId: c.userId });
+    throw err;
+  }
   const repeats = event.recurrence ? describeRule(event.recurrence, c.timeZone) : undefined;
   await c.respond({
     step: 'confirmed',
@@ -154,7 +169,7 @@ export async function offer(
   why?: string,
 ): Promise<TaskOutcome> {
   const from = new Date(c.now.getTime());
-  const busy = await calendarService.busyBetween(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
+  const busy = await allBusy(c.userId, from, new Date(from.getTime() + 16 * 86_400_000));
   const alternatives = findAlternatives({
     desiredStart: start,
     durationMinutes: parsed.durationMinutes,
@@ -242,6 +257,8 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'o
       ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
       : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
+  if (candidate.recurrence && scope === 'occurrence') await publish(c.userId, event);
+  else await unpublish(c.userId, event.id);
   const what = candidate.recurrence
     ? scope === 'occurrence'
       ? ' (this one only)'
@@ -300,6 +317,15 @@ async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutco
  * rejects when a step failed, for the turn to be re-run (every step is safe to repeat).
  */
 export async function converse(turn: ConversationTurn, input: string, state: AgentState, respond: Respond): Promise<TaskOutcome> {
+  try {
+    return await converseTurn(turn, input, state, respond);
+  } catch (err) {
+    if (err instanceof CalDavError) return calendarTrouble({ ...turn, respond }, err);
+    throw err;
+  }
+}
+
+async function converseTurn(turn: ConversationTurn, input: string, state: AgentState, respond: Respond): Promise<TaskOutcome> {
   const c: Conversation = { ...turn, respond };
   const opts = { now: turn.now, timeZone: turn.timeZone };
   const pending = state.pending;
@@ -334,6 +360,8 @@ export async function converse(turn: ConversationTurn, input: string, state: Age
       return answerAgenda(c, parsed);
     case 'availability':
       return answerAvailability(c, parsed);
+    case 'clear':
+      return clearDay(c, parsed);
     case 'unknown':
       await respond({
         step: 'unparseable',
@@ -377,6 +405,8 @@ async function answer(
     }
     case 'scope':
       return cancelOne(c, pending.candidate, ONLY_THIS.test(input) ? 'occurrence' : 'series');
+    case 'clear':
+      return clearConfirmed(c, pending.candidates, YES.test(input));
     case 'confirm':
       if (!previous) return undefined;
       if (YES.test(input)) return schedule(c, previous);
@@ -423,6 +453,7 @@ async function askAgain(c: Conversation, pending: Pending, state: AgentState): P
       });
       return out;
     case 'confirm':
+    case 'clear':
       await c.respond({
         step: 'yes-or-no',
         type: 'clarification',

@@ -14,6 +14,13 @@ describe('parseEnv', () => {
     expect(parseEnv({ ...three, PUSHER_CLUSTER: 'eu' }).isPusherConfigured).toBe(true);
   });
 
+  it('takes CALENDAR_ENCRYPTION_KEY as 32 bytes of base64 or hex, and stops naming it otherwise', () => {
+    expect(parseEnv({ CALENDAR_ENCRYPTION_KEY: 'a'.repeat(64) }).CALENDAR_ENCRYPTION_KEY).toBe('a'.repeat(64));
+    expect(parseEnv({ CALENDAR_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).CALENDAR_ENCRYPTION_KEY).toBeDefined();
+    expect(parseEnv({}).CALENDAR_ENCRYPTION_KEY).toBeUndefined();
+    expect(() => parseEnv({ CALENDAR_ENCRYPTION_KEY: 'too-short' })).toThrow(/CALENDAR_ENCRYPTION_KEY: must be 32 bytes/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(parseEnv({ DATABASE_URL: '', PUSHER_KEY: '' }).DATABASE_URL).toBeUndefined();
   });

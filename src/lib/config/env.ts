@@ -55,6 +55,16 @@ const escalationDelays = z.string().transform((text, ctx): Record<EscalatedPrior
   return { HIGH: parsed.rules.HIGH ?? fallback, URGENT: parsed.rules.URGENT ?? fallback };
 });
 
+/** A 32-byte key written as 64 hex digits or as base64; undefined for anything else. */
+export function decodeKey(text: string): Buffer | undefined {
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/]{43}=?$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
+  return key?.length === 32 ? key : undefined;
+}
+
 /** True for a time zone name that Intl knows (IANA names such as America/New_York, and UTC). */
 export function isTimeZone(name: string): boolean {
   try {
@@ -99,6 +109,11 @@ const ServerEnvSchema = z
     // Per user and endpoint group; 300 a minute leaves room for 5-second polling from many tabs.
     RATE_LIMIT_POINTS: positiveInt.default(300),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+    // Signed-in request budgets are counted per instance and reconciled with PostgreSQL every
+    // RATE_LIMIT_SYNC_MS, or at once when a key holds half of RATE_LIMIT_SYNC_HITS unsent hits;
+    // at most instances x RATE_LIMIT_SYNC_HITS - 1 requests over a budget per window.
+    RATE_LIMIT_SYNC_HITS: positiveInt.max(10_000).default(10),
+    RATE_LIMIT_SYNC_MS: positiveInt.min(10).max(60_000).default(250),
     // Sign-in attempts per (account, client address) and sign-ups per client address, per window.
     AUTH_RATE_LIMIT_POINTS: positiveInt.default(20),
     // Sign-in attempts per client address whatever the email: at most this many password hashes
@@ -107,10 +122,19 @@ const ServerEnvSchema = z
     // Behind a reverse proxy that appends the client's address to X-Forwarded-For.
     TRUST_PROXY: boolFlag.default(false),
 
+    // Prometheus metrics: GET /metrics on METRICS_PORT (unset: no port) bound to METRICS_HOST;
+    // with METRICS_TOKEN also GET /api/metrics on the app's port, and the token is required on both.
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
     // The scheduling agent.
     DEFAULT_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
     RUN_WORKER_IN_PROCESS: boolFlag.default(false),
     WORKER_CONCURRENCY: positiveInt.max(50).default(4),
+    // How often an idle worker looks for jobs it was not woken for (retries coming due, a lost
+    // wake-up); a new job wakes the workers at once (src/lib/jobs/wake.ts).
+    WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(0.5),
     // A job whose worker died is retried after this long (pg-boss expiration).
     AGENT_JOB_EXPIRE_SECONDS: positiveInt.max(86_400).default(300),
     AGENT_MAINTENANCE_INTERVAL_SECONDS: positiveInt.max(3_600).default(30),
@@ -137,6 +161,16 @@ const ServerEnvSchema = z
 
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
+
+    // Encrypts CalDAV credentials at rest (AES-256-GCM): 32 random bytes, base64 or hex
+    // (`openssl rand -base64 32`). Unset: PUT /api/calendar/connection answers 503 and stored
+    // connections are not used (the built-in calendar still works).
+    CALENDAR_ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => decodeKey(v) !== undefined, 'must be 32 bytes as base64 (44 characters) or hex (64 characters)')
+      .optional(),
+    // How long one CalDAV request may take before the calendar counts as unreachable.
+    CALDAV_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
-import { createId } from '@paralleldrive/cuid2';
+import { newId } from './ids';
 // Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
 import { EVENT_STATUSES } from '../schemas/calendar';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
@@ -33,7 +33,7 @@ export const chatMessages = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     taskId: text('taskId'),
@@ -104,7 +104,7 @@ export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export const users = pgTable('users', {
   id: text('id')
     .primaryKey()
-    .$defaultFn(() => createId()),
+    .$defaultFn(() => newId()),
   email: text('email').notNull().unique(),
   name: text('name'),
   passwordHash: text('passwordHash').notNull(),
@@ -152,7 +152,7 @@ export const schedulingAgentTasks = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     orgId: text('orgId'),
     request: text('request').notNull(),
@@ -188,7 +188,7 @@ export const calendarEvents = pgTable(
   {
     id: text('id')
       .primaryKey()
-      .$defaultFn(() => createId()),
+      .$defaultFn(() => newId()),
     userId: text('userId').notNull(),
     title: text('title').notNull(),
     startsAt: timestamp('startsAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull(),
@@ -212,3 +212,33 @@ export const calendarEvents = pgTable(
   ],
 );
 export type CalendarEventRow = typeof calendarEvents.$inferSelect;
+
+/**
+ * A user's CalDAV calendar (at most one). The password is sealed with CALENDAR_ENCRYPTION_KEY
+ * (lib/crypto/secret-box.ts, bound to the user id) and never leaves the server.
+ */
+export const calendarConnections = pgTable('calendar_connections', {
+  // No foreign key (as chat_messages): account deletion removes the row, and test suites that
+  // truncate users need not know this table.
+  userId: text('userId').primaryKey(),
+  /** The server URL the user gave. */
+  url: text('url').notNull(),
+  username: text('username').notNull(),
+  sealedPassword: text('sealedPassword').notNull(),
+  /** The calendar collection the agent writes to (found when connecting). */
+  calendarUrl: text('calendarUrl').notNull(),
+  /** 'connected', 'unreachable' or 'unauthorized': what the last use found. */
+  status: text('status').notNull().default('connected'),
+  checkedAt: timestamp('checkedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+export type CalendarConnectionRow = typeof calendarConnections.$inferSelect;
+
+/** A user's private ICS feed: only the SHA-256 of its token is stored; a new token replaces the old. */
+export const calendarFeeds = pgTable('calendar_feeds', {
+  // No foreign key (as chat_messages): account deletion removes the row, and test suites that
+  // truncate users need not know this table.
+  userId: text('userId').primaryKey(),
+  tokenHash: text('tokenHash').notNull().unique(),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

@@ -16,8 +16,11 @@ type BodyKind = 'json' | 'form';
 interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, R extends z.ZodType> {
   /** `session`: 401 without a signed-in user; `none`: public, limited per client address. */
   auth: 'session' | 'none';
-  /** Rate-limit bucket; each bucket is a separate budget per user (or address). */
-  limit: string;
+  /**
+   * Rate-limit bucket; each bucket is a separate budget per user (or address). `null` only for
+   * public probes that cost no more than a 404 (GET /api/health: a load balancer polls it).
+   */
+  limit: string | null;
   query?: Q;
   params?: P;
   body?: B;
@@ -136,7 +139,9 @@ export function withRoute<
       }
       checkOrigin(req);
       // Public routes (sign-up) get the small authentication budget, per client address.
-      if (userId) await consumeRateLimit(spec.limit, userId);
+      if (spec.limit === null) {
+        // No budget (see RouteSpec.limit).
+      } else if (userId) await consumeRateLimit(spec.limit, userId);
       else await consumeRateLimit(spec.limit, `addr:${clientAddress(req.headers)}`, getEnv().AUTH_RATE_LIMIT_POINTS);
       const params = await parseWith(spec.params, await routeCtx.params, 'path');
       // Every route, with a query schema or not, refuses a query it could not store.

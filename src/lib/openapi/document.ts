@@ -3,7 +3,17 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS } from '@/lib/errors/app-error';
-import { EventsQuery, EventsResponse } from '@/lib/schemas/calendar';
+import {
+  CalendarConnectionInput,
+  CalendarConnectionResponse,
+  CalendarConnectionView,
+  CalendarFeedCreated,
+  CalendarFeedParams,
+  CalendarFeedStatus,
+  DeletedResponse,
+  EventsQuery,
+  EventsResponse,
+} from '@/lib/schemas/calendar';
 import {
   ChatMessage,
   HistoryQuery,
@@ -45,7 +55,7 @@ import packageJson from '../../../package.json';
 type BodyKind = 'json' | 'form';
 
 export interface ApiOperation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/api/chat-messages/{taskId}`. */
   path: string;
   summary: string;
@@ -58,8 +68,8 @@ export interface ApiOperation {
   bodyKinds?: BodyKind[];
   /** Success status (default 200). */
   status?: number;
-  /** JSON schema of the success body, or `event-stream` for the SSE stream. */
-  response: z.ZodType | 'event-stream';
+  /** JSON schema of the success body, `event-stream` for the SSE stream, `calendar` for an ICS feed. */
+  response: z.ZodType | 'event-stream' | 'calendar';
   /** Statuses of its own beyond those every operation of its kind has (see `errorStatuses`). */
   moreErrors?: number[];
 }
@@ -201,6 +211,59 @@ export const API_OPERATIONS: ApiOperation[] = [
     response: EventsResponse,
   },
   {
+    method: 'put',
+    path: '/api/calendar/connection',
+    summary:
+      "Connect the caller's CalDAV calendar (checked by signing in: 400 naming url or password when that fails; 503 without CALENDAR_ENCRYPTION_KEY)",
+    auth: 'session',
+    body: CalendarConnectionInput,
+    response: CalendarConnectionView,
+  },
+  {
+    method: 'get',
+    path: '/api/calendar/connection',
+    summary: "The caller's calendar connection: url, username, status (never the password)",
+    auth: 'session',
+    response: CalendarConnectionResponse,
+  },
+  {
+    method: 'delete',
+    path: '/api/calendar/connection',
+    summary: "Forget the caller's calendar connection (the built-in calendar takes over)",
+    auth: 'session',
+    response: DeletedResponse,
+  },
+  {
+    method: 'get',
+    path: '/api/calendar/feed/{token}',
+    summary: 'The private ICS feed (`{token}.ics`; no session, the token is the secret; 404 for a revoked one)',
+    auth: 'none',
+    params: CalendarFeedParams,
+    response: 'calendar',
+  },
+  {
+    method: 'post',
+    path: '/api/calendar/feed',
+    summary: "Create or rotate the caller's ICS feed URL (shown once; the previous URL stops working)",
+    auth: 'session',
+    status: 201,
+    response: CalendarFeedCreated,
+  },
+  {
+    method: 'get',
+    path: '/api/calendar/feed',
+    summary: 'Whether the caller has an ICS feed, and since when',
+    auth: 'session',
+    response: CalendarFeedStatus,
+  },
+  {
+    method: 'delete',
+    path: '/api/calendar/feed',
+    summary: "Revoke the caller's ICS feed",
+    auth: 'session',
+    response: DeletedResponse,
+  },
+  {
     method: 'post',
     path: '/api/users',
     summary: 'Sign up (403 when the server has sign-up disabled)',
@@ -267,7 +330,9 @@ function toOperation(op: ApiOperation): ZodOpenApiOperationObject {
     [String(status) as StatusKey]:
       op.response === 'event-stream'
         ? { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } }
-        : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
+        : op.response === 'calendar'
+          ? { description: 'An iCalendar (RFC 5545) document', content: { 'text/calendar': { schema: z.string() } } }
+          : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
   };
   for (const error of errorStatuses(op)) {
     responses[String(error) as StatusKey] = {

@@ -3,26 +3,60 @@ import { isIPv6 } from 'node:net';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
-import { AppError } from '@/lib/errors/app-error';
+import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
+import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import { processGlobal } from '@/lib/runtime/process-global';
 import { CLIENT_ADDRESS_HEADER } from './client-address-header';
+import { LocalFirstLimiter, postgresBudgetStore } from './local-first';
 
 /**
  * Per-user (or per-address) request budgets. In memory for one instance; in PostgreSQL's
  * `rate_limits` table when DATABASE_URL is set, so all instances share one budget. If that
  * store fails, an in-memory limiter takes over rather than letting every request through.
+ *
+ * Two kinds on PostgreSQL: the signed-in request budgets (LOCAL_FIRST_BUCKETS) are counted in
+ * the process and reconciled in batches (local-first.ts: no round trip per request; at most
+ * instances x RATE_LIMIT_SYNC_HITS - 1 hits over a budget per window). Every other budget
+ * (sign-in, sign-up, password checks, anything per client address) stays strict: one
+ * synchronous upsert per attempt, so a password guesser never gets extra tries.
  */
 
+/** Budgets of signed-in users' ordinary requests: counted locally first. */
+export const LOCAL_FIRST_BUCKETS: ReadonlySet<string> = new Set(['read', 'write', 'tasks', 'task-list', 'stream', 'pusher-auth']);
+
+/** Consumes a point of a key; rejects with rate-limiter-flexible's RateLimiterRes when spent. */
+type Limiter = Pick<RateLimiterAbstract, 'consume'>;
+
 /** One limiter per bucket and budget, shared by every module instance of the process. */
-const limiters = processGlobal<Map<string, Promise<RateLimiterAbstract>>>('rate-limiters');
+const limiters = processGlobal<Map<string, Promise<Limiter>>>('rate-limiters');
 
 /** Length of `rate_limits.key`, which holds `<bucket>:<subject>`. */
 const MAX_STORED_KEY_LENGTH = 255;
 
-async function createLimiter(bucket: string, points: number, duration: number): Promise<RateLimiterAbstract> {
+async function createLimiter(bucket: string, points: number, duration: number): Promise<Limiter> {
   const memory = new RateLimiterMemory({ keyPrefix: bucket, points, duration });
   const database = await getDatabase();
   if (database.kind !== 'postgres') return memory;
+  if (LOCAL_FIRST_BUCKETS.has(bucket)) {
+    const env = getEnv();
+    const local = new LocalFirstLimiter({
+      store: postgresBudgetStore(database.pool),
+      points,
+      durationMs: duration * 1000,
+      syncHits: env.RATE_LIMIT_SYNC_HITS,
+      syncMs: env.RATE_LIMIT_SYNC_MS,
+      onSyncError: (err) => getLogger().warn({ bucket, err: rootCauseMessage(err) }, 'rate-limit sync failed; counting locally'),
+    });
+    return {
+      // Local-first buckets are signed-in routes' only: the subject is the user's id.
+      async consume(subject: string) {
+        const verdict = await local.consume(`${bucket}:${subject}`, subject);
+        if (!verdict.ok) throw new RateLimiterRes(0, verdict.msBeforeNext);
+        return new RateLimiterRes();
+      },
+    };
+  }
   return new RateLimiterPostgres({
     storeClient: database.pool,
     storeType: 'pool',
@@ -35,7 +69,7 @@ async function createLimiter(bucket: string, points: number, duration: number): 
   });
 }
 
-function getLimiter(bucket: string, points: number, duration: number): Promise<RateLimiterAbstract> {
+function getLimiter(bucket: string, points: number, duration: number): Promise<Limiter> {
   const byKey = limiters.getOrCreate(() => new Map());
   const key = `${bucket}:${points}:${duration}`;
   let limiter = byKey.get(key);
@@ -66,7 +100,10 @@ async function take(bucket: string, subject: string, points: number): Promise<{ 
     await limiter.consume(storedSubject(bucket, subject));
     return { ok: true };
   } catch (err) {
-    if (err instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+    if (err instanceof RateLimiterRes) {
+      metrics.rateLimitRefused(bucket);
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+    }
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, storedSubject } from './index';
+import { clientAddress, LOCAL_FIRST_BUCKETS, storedSubject } from './index';
 
 describe('rate-limit keys', () => {
   it('keeps a subject whose key fits the 255-character column, and hashes a longer one', () => {
@@ -28,5 +28,12 @@ describe('rate-limit keys', () => {
     expect(clientAddress({ 'x-chat-client-address': '2001:0DB8:0001:0002:ffff:1:2:3' })).toBe(a);
     expect(clientAddress({ 'x-chat-client-address': '2001:db8:1:3::1' })).not.toBe(a);
     expect(clientAddress({ 'x-chat-client-address': '::1' })).toBe('0:0:0:0::/64');
+  });
+
+  it('counts only signed-in request budgets locally first: sign-in, sign-up, password and metrics budgets stay strict', () => {
+    for (const strict of ['signin', 'signin-address', 'signup', 'password-check', 'account', 'metrics']) {
+      expect(LOCAL_FIRST_BUCKETS.has(strict), strict).toBe(false);
+    }
+    expect([...LOCAL_FIRST_BUCKETS].sort()).toEqual(['pusher-auth', 'read', 'stream', 'task-list', 'tasks', 'write']);
   });
 });

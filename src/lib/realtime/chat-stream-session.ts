@@ -1,6 +1,7 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import * as fanout from './fanout';
 import type { HubEvent, HubSubscriber } from './hub';
 import { toChatMessagePayload } from './payloads';
@@ -64,6 +65,8 @@ export class ChatStreamSession implements HubSubscriber {
   private heartbeat?: NodeJS.Timeout;
   private unsent?: NodeJS.Timeout;
   private closed = false;
+  /** Counted in the open-streams gauge (from attach to close). */
+  private counted = false;
   private unsubscribe: () => void = () => {};
   private readonly onAbort = () => this.close('client aborted');
 
@@ -87,6 +90,8 @@ export class ChatStreamSession implements HubSubscriber {
         void this.replay(null);
         return;
       }
+      // Metrics hook: live deliveries only (a replay's rows are old by design).
+      metrics.fanoutDelay(Date.now() - row.createdAt.getTime());
       this.writeMessage(row);
     }
   }
@@ -106,6 +111,10 @@ export class ChatStreamSession implements HubSubscriber {
   /** Keeps the hub entry's release and ends the stream when the client goes away. */
   attach(unsubscribe: () => void): void {
     this.unsubscribe = unsubscribe;
+    if (!this.counted && !this.closed) {
+      this.counted = true;
+      metrics.streamOpened();
+    }
     if (this.signal.aborted) this.close('client aborted');
     else this.signal.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -118,6 +127,7 @@ export class ChatStreamSession implements HubSubscriber {
   close(reason: string, options: { discard?: boolean } = {}): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.counted) metrics.streamClosed();
     this.unsubscribe();
     clearInterval(this.heartbeat);
     clearTimeout(this.unsent);
@@ -227,6 +237,7 @@ export class ChatStreamSession implements HubSubscriber {
     // The single gate between replay and live: positions only go up, so nothing is sent twice.
     if (row.position <= this.lastSent) return;
     this.write(sseEvent(SSE_EVENTS.chatMessage, toChatMessagePayload(row), row.position));
+    metrics.published('sse');
     this.lastSent = row.position;
   }
 

@@ -1,6 +1,7 @@
 import { getDatabase } from '@/lib/db/client';
 import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import { dispatch } from './delivery';
 import { NOTIFY_CHANNEL, type Notification } from './notification';
 import type { ReadChange } from './protocol';
@@ -88,6 +89,7 @@ export async function announceMessage(userId: string, position: number): Promise
     pumpAnnouncements(database.pool);
     await batch.done;
   } catch (err) {
+    metrics.publishFailed('sse');
     getLogger().error(
       { err: rootCauseMessage(err), userId, position },
       'chat message NOTIFY failed; streams will catch up on the next event or reconnect',

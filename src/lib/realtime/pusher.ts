@@ -3,6 +3,7 @@ import { getEnv } from '@/lib/config/env';
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import { processGlobal } from '@/lib/runtime/process-global';
 import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
@@ -101,8 +102,10 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
     // app, over its limits) with 200 and `{ "error": ..., "code": 401 }`: the body decides too.
     const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
     if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
+    metrics.published('pusher');
     return true;
   } catch (err) {
+    metrics.publishFailed('pusher');
     getLogger().error(
       { err: err instanceof Error ? err.message : String(err), messageId: message.id },
       'Pusher trigger failed; the message is stored and will reach the user by other means',

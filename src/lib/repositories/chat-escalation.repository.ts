@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { newId } from '@/lib/db/ids';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/lib/db/client';
 import { chatEscalations, type ChatEscalationRow } from '@/lib/db/schema';
@@ -15,7 +15,7 @@ import { chatEscalations, type ChatEscalationRow } from '@/lib/db/schema';
  * delivery id however often the message is posted.
  */
 export async function claimEscalation(db: Db, messageId: string): Promise<ChatEscalationRow> {
-  await db.insert(chatEscalations).values({ messageId, deliveryId: createId() }).onConflictDoNothing({ target: chatEscalations.messageId });
+  await db.insert(chatEscalations).values({ messageId, deliveryId: newId() }).onConflictDoNothing({ target: chatEscalations.messageId });
   const [row] = await db.select().from(chatEscalations).where(eq(chatEscalations.messageId, messageId));
   if (!row) throw new Error('escalation row was neither created nor found (its message was deleted)');
   return row;
@@ -46,7 +46,7 @@ export async function markDelivered(db: Db, messageId: string): Promise<boolean>
 export async function markCancelled(db: Db, messageId: string): Promise<void> {
   await db
     .insert(chatEscalations)
-    .values({ messageId, deliveryId: createId(), status: 'CANCELLED' })
+    .values({ messageId, deliveryId: newId(), status: 'CANCELLED' })
     .onConflictDoUpdate({
       target: chatEscalations.messageId,
       set: { status: 'CANCELLED' },

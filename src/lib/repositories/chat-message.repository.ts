@@ -1,6 +1,6 @@
 // Over 300 lines: one owner per table, so every query on chat_messages and chat_user_cursors
 // stays in this one file, where the states a row can be in are visible together.
-import { createId } from '@paralleldrive/cuid2';
+import { newId } from '@/lib/db/ids';
 import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/lib/db/client';
 import {
@@ -88,7 +88,7 @@ export async function insertMessage(
     insertStatements.set(db, statement);
   }
   const [row] = await statement.execute({
-    id: createId(),
+    id: newId(),
     userId: values.userId,
     orgId: values.orgId ?? null,
     taskId: values.taskId ?? null,

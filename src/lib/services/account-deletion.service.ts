@@ -2,6 +2,8 @@ import { forgetSessionsOf } from '@/lib/auth/session-store';
 import { getDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { deleteRateLimitsOfUser } from '@/lib/rate-limit/erase';
+import * as connectionRepository from '@/lib/repositories/calendar-connection.repository';
+import * as feedRepository from '@/lib/repositories/calendar-feed.repository';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
@@ -24,6 +26,8 @@ export interface DeletedAccount {
     chat_user_cursors: number;
     scheduling_agent_tasks: number;
     calendar_events: number;
+    calendar_connections: number;
+    calendar_feeds: number;
     rate_limits: number;
     user_sessions: number;
     users: number;
@@ -44,6 +48,8 @@ export async function deleteAccount(userId: string): Promise<DeletedAccount | un
     const chat = await chatMessageRepository.deleteAllOfUser(tx, userId);
     const tasks = await taskRepository.deleteTasksOfUser(tx, userId);
     const events = await calendarService.deleteEventsOfUser(tx, userId);
+    const connections = Number(await connectionRepository.deleteConnection(userId, tx));
+    const feeds = Number(await feedRepository.deleteFeed(userId, tx));
     const limits = await deleteRateLimitsOfUser(tx, { userId, email: user.email });
     const sessions = await sessionRepository.deleteSessionsOfUser(tx, { userId });
     const users = await userService.deleteUserRow(tx, userId);
@@ -55,6 +61,8 @@ export async function deleteAccount(userId: string): Promise<DeletedAccount | un
         chat_user_cursors: chat.chatUserCursors,
         scheduling_agent_tasks: tasks,
         calendar_events: events,
+        calendar_connections: connections,
+        calendar_feeds: feeds,
         rate_limits: limits,
         user_sessions: sessions,
         users,

@@ -1,4 +1,6 @@
-import { and, asc, eq, gt, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+// Over 300 lines: the one owner of calendar_events (every query of the table, with the booking lock
+// they share) stays in one module; the providers and ICS live in calendar-provider.ts and lib/calendar-ics.
+import { and, asc, eq, gt, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { occurrencesBetween } from '@/scheduling/recurrence';
 import { getDb, type Db } from '@/lib/db/client';
 import { calendarEvents, type CalendarEventRow } from '@/lib/db/schema';
@@ -93,7 +95,9 @@ export async function findOverlapping(userId: string, from: Date, to: Date, exec
 }
 
 /**
- * The user's events (confirmed and cancelled) overlapping [from, to), oldest first.
+ * The user's events overlapping [from, to), oldest first: single events (confirmed and cancelled)
+ * as stored, and each occurrence of a confirmed series within the window as a copy of the series
+ * row with that occurrence's start and end (cancelled occurrences left out). At most 1,000.
  * @throws AppError `invalid_input` when `to` is not after `from`, the range exceeds 92 days or
  *   leaves the years 1..9999.
  */
@@ -105,12 +109,27 @@ export async function listEvents(userId: string, from: Date, to: Date): Promise<
     throw new AppError('invalid_input', `to: the range must be at most ${MAX_RANGE_DAYS} days`);
   }
   const db = await getDb();
-  return db
+  const singles = await db
     .select()
     .from(calendarEvents)
-    .where(overlapping(userId, from, to))
+    .where(and(overlapping(userId, from, to), isNull(calendarEvents.recurrence)))
     .orderBy(asc(calendarEvents.startsAt), asc(calendarEvents.id))
     .limit(1_000);
+  const series = await db
+    .select()
+    .from(calendarEvents)
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendarEvents.status, 'CONFIRMED'),
+        isNotNull(calendarEvents.recurrence),
+        lt(calendarEvents.startsAt, to),
+      ),
+    );
+  const occurrences = series.flatMap((row) => occurrencesOf(row, from, to).map((o) => ({ ...row, startsAt: o.start, endsAt: o.end })));
+  return [...singles, ...occurrences]
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.id.localeCompare(b.id))
+    .slice(0, 1_000);
 }
 
 /** The user's confirmed events starting at or after `from`, soonest first (at most `limit`). */
@@ -120,6 +139,26 @@ export async function upcomingEvents(userId: string, from: Date, limit = 200): P
     .select()
     .from(calendarEvents)
     .where(and(eq(calendarEvents.userId, userId), eq(calendarEvents.status, 'CONFIRMED'), gte(calendarEvents.startsAt, from)))
+    .orderBy(asc(calendarEvents.startsAt))
+    .limit(limit);
+}
+
+/**
+ * What the user's ICS feed lists: confirmed events that end after `since`, and every confirmed
+ * series (its rule says when it stops), oldest first, at most `limit`.
+ */
+export async function feedEvents(userId: string, since: Date, limit = 1_000): Promise<CalendarEventRow[]> {
+  const db = await getDb();
+  return db
+    .select()
+    .from(calendarEvents)
+    .where(
+      and(
+        eq(calendarEvents.userId, userId),
+        eq(calendarEvents.status, 'CONFIRMED'),
+        or(isNotNull(calendarEvents.recurrence), gt(calendarEvents.endsAt, since)),
+      ),
+    )
     .orderBy(asc(calendarEvents.startsAt))
     .limit(limit);
 }
@@ -144,8 +183,10 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 async function conflictsOf(
   tx: Tx,
   input: { userId: string; startsAt: Date; endsAt: Date; recurrence?: string | null; timeZone?: string | null; excludedStarts?: string[] },
-  ignoreEventId?: string,
+  ignore?: string | ((o: Occurrence) => boolean),
+  externalBusy: Occurrence[] = [],
 ): Promise<Conflict[]> {
+  const ignored = typeof ignore === 'function' ? ignore : (o: Occurrence) => o.eventId === ignore;
   const length = input.endsAt.getTime() - input.startsAt.getTime();
   const horizon = new Date(input.startsAt.getTime() + SERIES_HORIZON_DAYS * 86_400_000);
   const starts = input.recurrence
@@ -159,8 +200,8 @@ async function conflictsOf(
       })
     : [input.startsAt];
   if (starts.length === 0) return [];
-  const busy = (await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)).filter(
-    (o) => o.eventId !== ignoreEventId,
+  const busy = [...(await busyBetween(input.userId, starts[0]!, new Date(starts.at(-1)!.getTime() + length), tx)), ...externalBusy].filter(
+    (o) => !ignored(o),
   );
   return starts.flatMap((at) => {
     const end = at.getTime() + length;
@@ -191,16 +232,19 @@ export async function bookEvent(input: {
   recurrence?: string;
   timeZone?: string;
   excludedStarts?: string[];
+  /** Commitments in the user's connected calendar (calendar-provider.ts), checked like the table's. */
+  externalBusy?: Occurrence[];
 }): Promise<BookingResult> {
+  const { externalBusy, ...values } = input;
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockCalendar(tx, input.userId);
     if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
     const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
     if (existing) return { booked: existing };
-    const conflicts = await conflictsOf(tx, input);
+    const conflicts = await conflictsOf(tx, values, undefined, externalBusy);
     if (conflicts.length > 0) return { conflicts };
-    const [booked] = await tx.insert(calendarEvents).values(input).returning();
+    const [booked] = await tx.insert(calendarEvents).values(values).returning();
     return { booked: booked! };
   });
 }
@@ -215,6 +259,7 @@ export async function moveEvent(input: {
   userId: string;
   startsAt: Date;
   endsAt: Date;
+  externalBusy?: Occurrence[];
 }): Promise<BookingResult | undefined> {
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -226,7 +271,7 @@ export async function moveEvent(input: {
     if (!event) return undefined;
     if (event.startsAt.getTime() === input.startsAt.getTime() && event.endsAt.getTime() === input.endsAt.getTime())
       return { booked: event };
-    const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id);
+    const conflicts = await conflictsOf(tx, { ...event, startsAt: input.startsAt, endsAt: input.endsAt }, event.id, input.externalBusy);
     if (conflicts.length > 0) return { conflicts };
     const [moved] = await tx
       .update(calendarEvents)
@@ -234,6 +279,62 @@ export async function moveEvent(input: {
       .where(eq(calendarEvents.id, event.id))
       .returning();
     return { booked: moved! };
+  });
+}
+
+/**
+ * Moves one occurrence of the user's series to [startsAt, endsAt): the occurrence becomes an
+ * EXDATE of the series and a single event of its own (booked by `taskId`, same title and
+ * attendees), unless the new time conflicts with another meeting (the moved occurrence does not
+ * count). A retried move (the task already booked its event) returns that event. Undefined when
+ * the series is not the user's.
+ */
+export async function moveOccurrence(input: {
+  eventId: string;
+  userId: string;
+  taskId: string;
+  occurrenceStart: Date;
+  startsAt: Date;
+  endsAt: Date;
+  externalBusy?: Occurrence[];
+}): Promise<(BookingResult & { series: CalendarEventRow }) | undefined> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await lockCalendar(tx, input.userId);
+    const [series] = await tx
+      .select()
+      .from(calendarEvents)
+      .where(and(eq(calendarEvents.id, input.eventId), eq(calendarEvents.userId, input.userId)));
+    if (!series) return undefined;
+    const [existing] = await tx.select().from(calendarEvents).where(eq(calendarEvents.taskId, input.taskId));
+    if (existing) return { booked: existing, series };
+    if (!(await taskExists(input.taskId, tx))) throw new AppError('not_found', 'The task no longer exists');
+    const self = (o: Occurrence) => o.eventId === series.id && o.start.getTime() === input.occurrenceStart.getTime();
+    const conflicts = await conflictsOf(
+      tx,
+      { userId: input.userId, startsAt: input.startsAt, endsAt: input.endsAt },
+      self,
+      input.externalBusy,
+    );
+    if (conflicts.length > 0) return { conflicts, series };
+    const [booked] = await tx
+      .insert(calendarEvents)
+      .values({
+        userId: input.userId,
+        taskId: input.taskId,
+        title: series.title,
+        attendees: series.attendees,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+      })
+      .returning();
+    const iso = input.occurrenceStart.toISOString();
+    const [updated] = await tx
+      .update(calendarEvents)
+      .set({ excludedStarts: [...series.excludedStarts.filter((x) => x !== iso), iso], updatedAt: sql`now()` })
+      .where(eq(calendarEvents.id, series.id))
+      .returning();
+    return { booked: booked!, series: updated! };
   });
 }
 

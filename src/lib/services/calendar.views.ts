@@ -11,5 +11,7 @@ export function toCalendarEventView(e: CalendarEventRow): CalendarEventView {
     attendees: e.attendees,
     status: e.status,
     taskId: e.taskId,
+    // One occurrence of a series: the series' id and rule (startsAt/endsAt are the occurrence's).
+    ...(e.recurrence && { recurrence: e.recurrence }),
   };
 }

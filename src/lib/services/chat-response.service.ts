@@ -3,6 +3,7 @@ import { getDb } from '@/lib/db/client';
 import type { ChatMessageRow, ChatMessageTypeName } from '@/lib/db/schema';
 import { AppError, describeIssues, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
+import { metrics } from '@/lib/metrics';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import { Id } from '@/lib/schemas/common';
@@ -83,6 +84,7 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
   if (stored.duplicate) {
     return { success: true, databaseStored: true, pusherSent: false, messageId: row.id, position: row.position, duplicate: true };
   }
+  metrics.messageStored();
   const [{ pusherSent }] = await Promise.all([publishChatMessage(stored.row), scheduleEscalation(stored.row)]);
   return { success: true, databaseStored: true, pusherSent, messageId: row.id, position: row.position };
 }

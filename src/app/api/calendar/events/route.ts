@@ -1,4 +1,4 @@
-// GET /api/calendar/events?from=&to= - the caller's events overlapping [from, to) (at most 92 days)
+// GET /api/calendar/events?from=&to= - the caller's events overlapping [from, to) (at most 92 days), series expanded into occurrences
 import { withSession } from '@/lib/http/route';
 import { EventsQuery, EventsResponse } from '@/lib/schemas/calendar';
 import * as calendarService from '@/lib/services/calendar.service';

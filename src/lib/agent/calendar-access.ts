@@ -1,0 +1,54 @@
+import { CalDavError } from '@/lib/caldav/caldav-client';
+import type { CalendarEventRow } from '@/lib/db/schema';
+import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
+import { providerFor } from '@/lib/services/calendar-provider';
+import * as calendarService from '@/lib/services/calendar.service';
+import type { Occurrence } from '@/lib/services/calendar.service';
+import type { Conversation } from './scheduling-conversation';
+
+/**
+ * The agent's view of the user's whole calendar: the meetings it booked (the built-in table) plus,
+ * when the user connected a CalDAV calendar, everything else in it; and the mirroring of each
+ * booking, move and cancellation into that calendar (calendar-provider.ts).
+ */
+
+/** Commitments in the user's connected calendar overlapping [from, to) (none without one). */
+export async function externalBusy(userId: string, from: Date, to: Date): Promise<Occurrence[]> {
+  return (await providerFor(userId)).busy(from, to);
+}
+
+/** Every meeting of the user overlapping [from, to): the agent's and the connected calendar's, soonest first. */
+export async function allBusy(userId: string, from: Date, to: Date): Promise<Occurrence[]> {
+  const [own, other] = await Promise.all([calendarService.busyBetween(userId, from, to), externalBusy(userId, from, to)]);
+  return [...own, ...other].sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** Writes the event (as it now is in the table) to the user's connected calendar. */
+export async function publish(userId: string, event: CalendarEventRow): Promise<void> {
+  await (await providerFor(userId)).publish(event);
+}
+
+/** Removes the event from the user's connected calendar. */
+export async function unpublish(userId: string, eventId: string): Promise<void> {
+  await (await providerFor(userId)).unpublish(eventId);
+}
+
+export const UNREACHABLE = "I can't reach your calendar right now, so I haven't changed anything there yet. I'll try again in a moment.";
+export const UNAUTHORIZED =
+  'Your calendar refused the saved sign-in (the password may have been changed or revoked), so nothing was changed. ' +
+  'Reconnect your calendar, then ask me again.';
+
+/**
+ * What the user hears when their calendar failed the turn. Unreachable: an ERROR now and the
+ * turn is re-run by the job queue (every step is idempotent: the event keeps one UID, so a
+ * retried write cannot book twice). Refused credentials: an ERROR saying to reconnect, and the
+ * turn ends, since retrying cannot help.
+ */
+export async function calendarTrouble(c: Conversation, err: CalDavError): Promise<TaskOutcome> {
+  if (err.kind === 'unauthorized') {
+    await c.respond({ step: 'calendar-unauthorized', type: 'error', content: UNAUTHORIZED, data: { calendar: 'unauthorized' } });
+    return { status: 'COMPLETED', state: {}, result: { calendarError: 'unauthorized' } };
+  }
+  await c.respond({ step: 'calendar-unreachable', type: 'error', content: UNREACHABLE, data: { calendar: 'unreachable', retrying: true } });
+  throw err;
+}

@@ -1,0 +1,149 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '@/lib/db/client';
+import { calendarEvents, users } from '@/lib/db/schema';
+import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import * as calendarService from '@/lib/services/calendar.service';
+import type { AgentState } from '@/scheduling/agent-state';
+import type { WorkingHours } from '@/scheduling/availability';
+import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+
+// "clear my afternoon" and moving one occurrence of a series, on the built-in calendar of a real database.
+
+const TZ = 'America/New_York';
+const ALL_DAY: WorkingHours = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
+/** Tuesday 2030-03-05, 09:00 in New York. */
+const NOW = new Date('2030-03-05T14:00:00Z');
+
+function fakeRespond() {
+  const said: AgentMessage[] = [];
+  const respond: Respond = async (message) => {
+    said.push(message);
+    return {};
+  };
+  return { said, respond, steps: () => said.map((m) => `${m.type}:${m.step}`) };
+}
+
+describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence on %s', (kind) => {
+  let database: Database;
+  let teardown: () => Promise<void>;
+  let userId: string;
+
+  beforeAll(async () => {
+    ({ database, teardown } = await useFreshDatabase(kind));
+  });
+  afterAll(async () => {
+    await teardown();
+  });
+  beforeEach(async () => {
+    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, user_sessions, users`);
+    const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
+    userId = user!.id;
+  });
+
+  async function start(request: string, respond = fakeRespond().respond) {
+    const task = await taskRepository.insertTask({ userId, request, timeZone: TZ });
+    const turn: ConversationTurn = { taskId: task.id, userId, turn: 0, timeZone: TZ, now: NOW, workingHours: ALL_DAY };
+    return { turn, outcome: await converse(turn, request, {}, respond) };
+  }
+  const reply = (turn: ConversationTurn, text: string, state: AgentState, respond: Respond) =>
+    converse({ ...turn, turn: turn.turn + 1 }, text, state, respond);
+  const confirmed = async () =>
+    (await database.db.select().from(calendarEvents))
+      .filter((e) => e.status === 'CONFIRMED')
+      .map((e) => e.title)
+      .sort();
+
+  it('"clear my afternoon tomorrow" lists the afternoon meetings with yes/no buttons and cancels them on yes', async () => {
+    await start('book 30 min with Dana tomorrow at 3pm');
+    await start('lunch with Priya tomorrow at 12:30');
+    await start('book 1h with Lee tomorrow at 10am');
+    const ask = fakeRespond();
+    const { turn, outcome } = await start('clear my afternoon tomorrow', ask.respond);
+    expect(outcome.status).toBe('WAITING_FOR_USER');
+    expect(ask.steps()).toEqual(['clarification:clear-confirm']);
+    expect(ask.said[0]!.content).toMatch(
+      /^Cancel these 2 meetings .*1\) Lunch with Priya, Wed, Mar 6, 12:30\sPM {2}2\) Meeting with Dana, Wed, Mar 6, 3:00\sPM\. Reply yes or no\.$/,
+    );
+    expect(ask.said[0]!.data).toMatchObject({ choices: [{ label: 'Cancel all 2', value: 'yes' }, { value: 'no' }] });
+    const done = fakeRespond();
+    expect(await reply(turn, 'yes', outcome.state, done.respond)).toMatchObject({ status: 'COMPLETED', result: { cleared: 2 } });
+    expect(done.steps()).toEqual(['cancellation:cleared']);
+    expect(await confirmed()).toEqual(['Meeting with Lee']);
+  });
+
+  it('"no" keeps them, a typed non-answer asks yes or no again, and an empty afternoon is said plainly', async () => {
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const { turn, outcome } = await start('clear my afternoon tomorrow');
+    const again = fakeRespond();
+    expect(await reply(turn, 'hmm', outcome.state, again.respond)).toEqual({ status: 'WAITING_FOR_USER', state: outcome.state });
+    expect(again.steps()).toEqual(['clarification:yes-or-no']);
+    const kept = fakeRespond();
+    await reply(turn, 'no', outcome.state, kept.respond);
+    expect(kept.steps()).toEqual(['info:clear-kept']);
+    expect(await confirmed()).toEqual(['Meeting with Dana']);
+    const empty = fakeRespond();
+    expect((await start('clear my morning tomorrow', empty.respond)).outcome.status).toBe('COMPLETED');
+    expect(empty.steps()).toEqual(['info:nothing-to-clear']);
+  });
+
+  it('clearing a day cancels only that occurrence of a series', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    const { turn, outcome } = await start('clear my calendar on March 18');
+    await reply(turn, 'yes', outcome.state, fakeRespond().respond);
+    const [series] = await database.db.select().from(calendarEvents);
+    expect(series).toMatchObject({ status: 'CONFIRMED', excludedStarts: ['2030-03-18T13:00:00.000Z'] });
+  });
+
+  it('"move the standup on March 18 to 10am" moves that occurrence only, keeping the series; a re-run moves nothing more', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    const chat = fakeRespond();
+    const { turn } = await start('move the standup on March 18 to 10am', chat.respond);
+    expect(chat.steps()).toEqual(['confirmation:moved']);
+    expect(chat.said[0]!.content).toMatch(/^Meeting moved: Standup, now Mon, Mar 18, 10:00\sAM \(30 min\), this one only/);
+    const rows = await database.db.select().from(calendarEvents);
+    const series = rows.find((r) => r.recurrence)!;
+    const single = rows.find((r) => !r.recurrence)!;
+    expect(series.excludedStarts).toEqual(['2030-03-18T13:00:00.000Z']);
+    expect(single).toMatchObject({ title: 'Standup', attendees: ['Bob'], taskId: turn.taskId });
+    expect(single.startsAt.toISOString()).toBe('2030-03-18T14:00:00.000Z');
+    const day = await calendarService.busyBetween(userId, new Date('2030-03-18T04:00:00Z'), new Date('2030-03-19T04:00:00Z'));
+    expect(day.map((o) => o.start.toISOString())).toEqual(['2030-03-18T14:00:00.000Z']);
+    // The turn again, as a retried job: still one moved meeting.
+    await converse(turn, 'move the standup on March 18 to 10am', {}, fakeRespond().respond);
+    expect(await database.db.select().from(calendarEvents)).toHaveLength(2);
+    // Other weeks keep 9:00.
+    const next = await calendarService.busyBetween(userId, new Date('2030-03-25T04:00:00Z'), new Date('2030-03-26T04:00:00Z'));
+    expect(next.map((o) => o.start.toISOString())).toEqual(['2030-03-25T13:00:00.000Z']);
+  });
+
+  it('moving one occurrence 15 minutes later does not clash with itself, and a real clash moves nothing', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    const later = fakeRespond();
+    await start("push just March 11's standup 15 minutes later", later.respond);
+    expect(later.steps()).toEqual(['confirmation:moved']);
+    await start('book 1h with Lee on March 18 at 10am');
+    const blocked = fakeRespond();
+    await start('move the standup on March 18 to 10am', blocked.respond);
+    expect(blocked.steps()).toEqual(['info:move-conflict']);
+    const series = (await database.db.select().from(calendarEvents)).find((r) => r.recurrence)!;
+    expect(series.excludedStarts).toEqual(['2030-03-11T13:00:00.000Z']);
+  });
+
+  it('GET /api/calendar/events (listEvents) expands a series into its occurrences in the window, without cancelled ones', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    await start('cancel the standup on March 18');
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const listed = await calendarService.listEvents(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-04-02T00:00:00Z'));
+    expect(listed.map((e) => [e.title, e.startsAt.toISOString(), e.recurrence ?? null])).toEqual([
+      ['Meeting with Dana', '2030-03-06T20:00:00.000Z', null],
+      ['Standup', '2030-03-11T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+      ['Standup', '2030-03-25T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+      ['Standup', '2030-04-01T13:00:00.000Z', 'FREQ=WEEKLY;BYDAY=MO'],
+    ]);
+    // A window that starts after the series' first occurrence still finds it.
+    const later = await calendarService.listEvents(userId, new Date('2030-06-01T00:00:00Z'), new Date('2030-06-08T00:00:00Z'));
+    expect(later.map((e) => e.startsAt.toISOString())).toEqual(['2030-06-03T13:00:00.000Z']);
+  });
+});

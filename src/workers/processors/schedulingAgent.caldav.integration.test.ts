@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { fetchCalendarObjects, getBasicAuthHeaders, makeCalendar } from 'tsdav';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UNAUTHORIZED, UNREACHABLE } from '@/lib/agent/calendar-access';
+import { resetEnvCache } from '@/lib/config/env';
+import type { Database } from '@/lib/db/client';
+import { calendarEvents, users, type TaskStatus } from '@/lib/db/schema';
+import * as connectionService from '@/lib/services/calendar-connection.service';
+import * as chatResponseService from '@/lib/services/chat-response.service';
+import * as taskService from '@/lib/services/scheduling-task.service';
+import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
+import type { ProcessorHooks } from './schedulingAgent.processor';
+import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
+import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
+
+// The whole path with a CalDAV calendar that fails: queue -> worker (real pg-boss retries) -> chat,
+// against a real Radicale that is stopped, or whose password changed, while the agent works.
+
+const TZ = 'America/New_York';
+const ALL_DAY = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
+const PASSWORD = 'radicale-worker-pass';
+
+describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar on %s (queue -> worker -> chat)', (kind) => {
+  let database: Database;
+  let teardown: () => Promise<void>;
+  let radicale: RadicaleServer;
+  let userId: string;
+  let username: string;
+  let calendarUrl: string;
+  let inject: ProcessorHooks['beforeStep'];
+
+  beforeAll(async () => {
+    process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('hex');
+    process.env.CALDAV_TIMEOUT_MS = '5000';
+    resetEnvCache();
+    ({ database, teardown } = await useFreshDatabase(kind));
+    radicale = await startRadicale({});
+    await startSchedulingWorker({ beforeStep: (step, ctx) => inject?.(step, ctx) });
+  });
+  afterAll(async () => {
+    await stopSchedulingWorker(5_000);
+    await teardown();
+    await radicale?.close();
+    delete process.env.CALENDAR_ENCRYPTION_KEY;
+    delete process.env.CALDAV_TIMEOUT_MS;
+    resetEnvCache();
+  });
+  beforeEach(async () => {
+    inject = undefined;
+    await radicale.start();
+    await database.db.execute(
+      sql`TRUNCATE chat_messages, chat_user_cursors, scheduling_agent_tasks, calendar_events, calendar_connections, users, user_sessions`,
+    );
+    const [user] = await database.db
+      .insert(users)
+      .values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ, workingHours: ALL_DAY })
+      .returning();
+    userId = user!.id;
+    username = `w${randomBytes(4).toString('hex')}`;
+    radicale.setPassword(username, PASSWORD);
+    calendarUrl = `${radicale.url}${username}/work/`;
+    await makeCalendar({
+      url: calendarUrl,
+      props: { displayname: 'Work' },
+      headers: getBasicAuthHeaders({ username, password: PASSWORD }),
+    });
+    await connectionService.connect(userId, { url: radicale.url, username, password: PASSWORD });
+  });
+
+  const remote = async () =>
+    fetchCalendarObjects({ calendar: { url: calendarUrl }, headers: getBasicAuthHeaders({ username, password: PASSWORD }) });
+
+  async function settle(taskId: string, statuses: TaskStatus[] = ['COMPLETED', 'WAITING_FOR_USER', 'FAILED']) {
+    return waitFor(
+      async () => {
+        const task = await taskService.getTask({ taskId, userId });
+        return statuses.includes(task.status) ? task : undefined;
+      },
+      `task ${taskId} to reach ${statuses.join('/')}`,
+    );
+  }
+  const conversation = async (taskId: string) =>
+    (await chatResponseService.getTaskMessages(taskId, userId)).messages.map((m) => [m.type, m.content] as const);
+
+  it('an unreachable calendar: the user gets one ERROR, the job queue retries, and the retry books once', async () => {
+    await radicale.stop();
+    // The calendar comes back while the user reads the ERROR; the next attempt finds it.
+    inject = async (step) => {
+      if (step === 'calendar-unreachable') await radicale.start();
+    };
+    const { taskId } = await taskService.submitRequest(userId, { request: 'book 30 min with Dana tomorrow at 3pm', timezone: TZ });
+    const task = await settle(taskId);
+    expect(task.status).toBe('COMPLETED');
+    expect(task.attempts).toBeGreaterThanOrEqual(2);
+    const said = await conversation(taskId);
+    expect(said.map(([type]) => type)).toEqual(['SCHEDULING_UPDATE', 'SCHEDULING_UPDATE', 'ERROR', 'CONFIRMATION']);
+    expect(said[2]![1]).toBe(UNREACHABLE);
+    expect(await database.db.select().from(calendarEvents)).toHaveLength(1);
+    expect(await remote()).toHaveLength(1);
+  });
+
+  it('a revoked credential: one ERROR asking to reconnect, no retry, nothing booked', async () => {
+    radicale.setPassword(username, 'changed-elsewhere');
+    const { taskId } = await taskService.submitRequest(userId, { request: 'book 30 min with Dana tomorrow at 3pm', timezone: TZ });
+    const task = await settle(taskId);
+    expect(task).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    const said = await conversation(taskId);
+    expect(said.at(-1)).toEqual(['ERROR', UNAUTHORIZED]);
+    expect(await database.db.select().from(calendarEvents)).toEqual([]);
+  });
+});
