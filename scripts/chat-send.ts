@@ -1,4 +1,4 @@
-// npm run chat:send -- --user <userId> --type confirmation --content "..." [--task <id>] [--data '<json>'] [--org <id>] [--attach ./file]...
+// npm run chat:send -- --user <userId> --type confirmation --content "..." [--task <id>] [--data '<json>'] [--org <id>] [--priority high] [--attach ./file]...
 // The guide's "Manual Test": sends one message through the service and prints its result.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -45,6 +45,7 @@ await runCli(
     org: { type: 'string' },
     'idempotency-key': { type: 'string' },
     attach: { type: 'string', multiple: true },
+    priority: { type: 'string' },
   },
   async (values) => {
     let data: Record<string, unknown> | undefined;
@@ -64,6 +65,7 @@ await runCli(
         taskId: values.task as string | undefined,
         data,
         idempotencyKey: values['idempotency-key'] as string | undefined,
+        priority: values.priority as string | undefined,
         timestamp: new Date().toISOString(),
         ...(attachments.length > 0 && { attachments }),
       },

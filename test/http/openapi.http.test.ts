@@ -127,6 +127,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'POST /api/chat-messages/mark-read': () => ({ json: { messageIds: [messageId] } }),
     'POST /api/chat-messages/mark-all-read': () => ({ json: { upTo: 1 } }),
     'GET /api/chat-messages/unread-count': () => ({}),
+    'GET /api/chat-messages/retention': () => ({}),
     'GET /api/chat-messages/history': () => ({ query: { after: '0', limit: '10' } }),
     'GET /api/chat-messages/stream': () => ({ query: { since: '0' } }),
     'GET /api/chat-messages/by-id/{id}': () => ({ params: { id: messageId } }),

@@ -178,6 +178,7 @@ describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', (
       attachments: [],
       read: false,
       position: HISTORY,
+      priority: 'NORMAL',
     });
     await connection.close();
   });
@@ -303,6 +304,7 @@ describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', (
       attachments: [],
       read: false,
       position: 1,
+      priority: 'NORMAL',
     });
     const theirs = await browsers.other!.json(`/api/chat-messages/by-id/${sent!.messageId}`);
     expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });

@@ -8,6 +8,7 @@ import type { MessageChoice } from '@/lib/schemas/chat-messages';
 import { AgentActivity } from './agent-activity';
 import { Composer } from './composer';
 import { AgentMessageItem, UserMessageItem } from './message-item';
+import { UrgentBanner } from './urgent-banner';
 import { useAnnouncements, useUnreadAnnouncement } from './announcements';
 import { focusComposer, sendToAgent } from './send-request';
 import { TaskHistory } from './task-history';
@@ -89,7 +90,8 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
       },
       { threshold: 0.6 },
     );
-    feedRef.current.querySelectorAll('[data-read="false"]').forEach((el) => observer.observe(el));
+    // Never an URGENT message: it stays unread (and in the urgent banner) until the user acts on it.
+    feedRef.current.querySelectorAll('[data-read="false"]:not([data-priority="URGENT"])').forEach((el) => observer.observe(el));
     return () => {
       observer.disconnect();
       clearTimeout(timer);
@@ -159,6 +161,7 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
 
       <main className={styles.feed} ref={feedRef}>
         <h2 className={styles.visuallyHidden}>Conversation</h2>
+        <UrgentBanner messages={messages} onRead={(ids) => void markRead(ids)} />
         {/* The one live region of the conversation: only messages that arrive after the history, never the history or a regrouping. */}
         <div role="log" aria-label="New messages" className={styles.visuallyHidden} data-testid="announcements">
           {announcements.map((a) => (

@@ -18,6 +18,7 @@ import { newId } from './ids';
 import { EVENT_STATUSES } from '../schemas/calendar';
 import type { AttachmentSummary } from '../schemas/attachments';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
+import { CHAT_MESSAGE_PRIORITIES, type ChatMessagePriorityName } from '../schemas/priority';
 import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
 
 /**
@@ -27,9 +28,19 @@ import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
  */
 
 // The enum values live with the API schemas (shared with the browser); the tables take them from there.
-export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName, TASK_STATUSES, type TaskStatus, EVENT_STATUSES };
+export {
+  CHAT_MESSAGE_TYPES,
+  type ChatMessageTypeName,
+  CHAT_MESSAGE_PRIORITIES,
+  type ChatMessagePriorityName,
+  TASK_STATUSES,
+  type TaskStatus,
+  EVENT_STATUSES,
+};
 
 export const chatMessageType = pgEnum('ChatMessageType', CHAT_MESSAGE_TYPES);
+/** Declared in increasing order, so the enum compares like the levels (`priority >= 'HIGH'`). */
+export const chatMessagePriority = pgEnum('ChatMessagePriority', CHAT_MESSAGE_PRIORITIES);
 
 export const chatMessages = pgTable(
   'chat_messages',
@@ -58,6 +69,8 @@ export const chatMessages = pgTable(
      * and their owner checks are in chat_attachments.
      */
     attachments: jsonb('attachments').$type<AttachmentSummary[]>().notNull().default([]),
+    // Existing rows become NORMAL when the column is added (a constant default: no table rewrite).
+    priority: chatMessagePriority('priority').notNull().default('NORMAL'),
   },
   (t) => [
     index('chat_messages_userId_createdAt_idx').on(t.userId, t.createdAt),
@@ -69,8 +82,31 @@ export const chatMessages = pgTable(
     index('chat_messages_userId_unread_idx')
       .on(t.userId, t.createdAt, t.position)
       .where(sql`${t.read} = false`),
+    // The retention purge: the oldest rows of one type, deleted in small batches.
+    index('chat_messages_type_createdAt_idx').on(t.type, t.createdAt),
   ],
 );
+
+/**
+ * One row per escalated message (README "Priority and escalation"): the delivery id the webhook
+ * receives on every attempt, and whether a receiver has acknowledged it. A message is POSTed
+ * again only while `deliveredAt` is null, so a 2xx is never followed by another delivery.
+ * The row goes with its message (ON DELETE CASCADE): the retention purge leaves nothing behind.
+ */
+export const chatEscalations = pgTable('chat_escalations', {
+  messageId: text('messageId')
+    .primaryKey()
+    .references(() => chatMessages.id, { onDelete: 'cascade' }),
+  deliveryId: text('deliveryId').notNull().unique(),
+  /** PENDING until a 2xx (DELIVERED), or CANCELLED when the message was read first. */
+  status: text('status').$type<'PENDING' | 'DELIVERED' | 'CANCELLED'>().notNull().default('PENDING'),
+  attempts: integer('attempts').notNull().default(0),
+  /** The last failure (an HTTP status or a network error), never a body. */
+  lastError: text('lastError'),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  deliveredAt: timestamp('deliveredAt', { precision: 3, withTimezone: true, mode: 'date' }),
+});
+export type ChatEscalationRow = typeof chatEscalations.$inferSelect;
 
 /**
  * One row per user holding the last position handed out. Incrementing it takes the row lock

@@ -34,6 +34,7 @@ import {
   UnreadListResponse,
 } from '@/lib/schemas/chat-messages';
 import { ErrorResponse } from '@/lib/schemas/common';
+import { RetentionResponse } from '@/lib/schemas/retention';
 import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse, TaskParams, TaskView } from '@/lib/schemas/tasks';
 import {
   ChangePasswordBody,
@@ -123,9 +124,16 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/api/chat-messages/unread-count',
-    summary: 'How many unread messages the caller has',
+    summary: 'How many unread messages the caller has, in all and per priority',
     auth: 'session',
     response: UnreadCountResponse,
+  },
+  {
+    method: 'get',
+    path: '/api/chat-messages/retention',
+    summary: 'How long each message type is kept (CHAT_RETENTION)',
+    auth: 'session',
+    response: RetentionResponse,
   },
   {
     method: 'get',

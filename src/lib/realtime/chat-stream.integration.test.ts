@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -117,6 +117,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
       attachments: [],
       read: false,
       position: 2,
+      priority: 'NORMAL',
     });
     expect(eventData(replay[2]!)).toEqual({ position: 3 });
 

@@ -34,6 +34,7 @@ describe('fan-out announcements with PostgreSQL unreachable', () => {
       idempotencyKey: null,
       position: 1,
       attachments: [],
+      priority: 'NORMAL' as const,
     };
     await expect(publishChatMessage(row)).resolves.toEqual({ pusherSent: false });
   });

@@ -26,5 +26,6 @@ export function toChatMessagePayload(m: ChatMessageRow): ChatMessagePayload {
     attachments: toAttachmentViews(m.attachments),
     read: m.read,
     position: m.position,
+    priority: m.priority,
   };
 }

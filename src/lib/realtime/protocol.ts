@@ -1,5 +1,5 @@
-import type { ChatMessageTypeName } from '@/lib/db/schema';
 import type { AttachmentView } from '@/lib/schemas/attachments';
+import type { ChatMessagePriorityName, ChatMessageTypeName } from '@/lib/db/schema';
 
 /**
  * The real-time protocol: channel and event names and the payloads they carry, written once for
@@ -55,6 +55,8 @@ export interface ChatMessagePayload {
   read: boolean;
   /** The user's per-message position: the client's cursor and the SSE event id. */
   position: number;
+  /** LOW, NORMAL, HIGH or URGENT (an addition to the guide's shapes). */
+  priority: ChatMessagePriorityName;
 }
 
 /** A read-state change of one user: these messages, or every message up to a position (mark-all). */
@@ -82,6 +84,7 @@ export type PusherChatEvent =
       createdAt: string;
       position: number;
       attachments: AttachmentView[];
+      priority: ChatMessagePriorityName;
     }
   | {
       id: string;
@@ -91,5 +94,6 @@ export type PusherChatEvent =
       position: number;
       /** The thin event lists the files too (never bodies). */
       attachments: AttachmentView[];
+      priority: ChatMessagePriorityName;
       truncated: true;
     };

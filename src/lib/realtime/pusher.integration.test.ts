@@ -65,7 +65,7 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     await server?.stop();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
   afterEach(() => {
     for (const subscriber of subscribers.splice(0)) subscriber.disconnect();
@@ -89,7 +89,23 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
       createdAt: row!.createdAt.toISOString(),
       position: 1,
       attachments: [],
+      priority: 'NORMAL',
     });
+  });
+
+  it('carries the priority in the full and the thin event', async () => {
+    const subscriber = await subscribe('user_9');
+    const urgent = await chatResponseService.sendChatMessage({ type: 'error', userId: 'user_9', content: 'act now', priority: 'urgent' });
+    const high = await chatResponseService.sendInfo('task_1', 'user_9', 'x'.repeat(9_000), { blob: 'y'.repeat(3_000) }, undefined, {
+      priority: 'High',
+    });
+    expect([urgent.pusherSent, high.pusherSent]).toEqual([true, true]);
+    await settle(subscriber, 'private-user-user_9');
+    const events = chatEvents(subscriber);
+    expect(events.map((e) => [e.id, e.priority, 'truncated' in e])).toEqual([
+      [urgent.messageId, 'URGENT', false],
+      [high.messageId, 'HIGH', true],
+    ]);
   });
 
   it('sends data {} for a message sent without data, as the API and the stream do', async () => {
@@ -132,6 +148,7 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
       createdAt: expect.any(String),
       position: 1,
       attachments: [],
+      priority: 'NORMAL',
       truncated: true,
     });
   });
@@ -191,7 +208,16 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     await settle(other, 'private-user-user_8');
     expect(chatEvents(own)).toEqual([
       expect.objectContaining({ id: small.messageId, content: 'hello over Soketi', position: 1 }),
-      { id: large.messageId, type: 'INFO', taskId: null, createdAt: expect.any(String), position: 2, attachments: [], truncated: true },
+      {
+        id: large.messageId,
+        type: 'INFO',
+        taskId: null,
+        createdAt: expect.any(String),
+        position: 2,
+        attachments: [],
+        priority: 'NORMAL',
+        truncated: true,
+      },
     ]);
     expect(chatEvents(other)).toEqual([]);
     // Our auth signs only the caller's own channel: Soketi never lets user_8 onto user_7's.

@@ -10,7 +10,10 @@ import { toAttachmentViews } from '@/lib/schemas/attachments';
 import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
-export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'> &
+export type PublishableMessage = Pick<
+  ChatMessageRow,
+  'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position' | 'priority'
+> &
   Partial<Pick<ChatMessageRow, 'attachments'>>;
 
 /** Builds the event body, falling back to the thin form when the full one exceeds Pusher's limit. */
@@ -22,6 +25,8 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
     createdAt: message.createdAt.toISOString(),
     position: message.position,
     attachments: toAttachmentViews(message.attachments),
+    // Kept in the thin form too: the client marks and banners a message before fetching its body.
+    priority: message.priority,
   };
   const full = { ...base, content: message.content, data: dataObject(message.data) };
   if (Buffer.byteLength(JSON.stringify(full)) <= PUSHER_MAX_EVENT_BYTES) return full;

@@ -19,6 +19,7 @@ export function toUnreadItem(m: ChatMessageRow): UnreadMessage {
     data: dataObject(m.data),
     createdAt: m.createdAt.toISOString(),
     attachments: toAttachmentViews(m.attachments),
+    priority: m.priority,
   };
 }
 
@@ -32,6 +33,7 @@ export function toTaskItem(m: ChatMessageRow): TaskMessage {
     read: m.read,
     createdAt: m.createdAt.toISOString(),
     attachments: toAttachmentViews(m.attachments),
+    priority: m.priority,
   };
 }
 

@@ -11,6 +11,8 @@ import { discardStaged, recordAttachments, stageAttachments, type StagedAttachme
 import { Id } from '@/lib/schemas/common';
 import { describeTextIssue, findUnstorableText } from '@/lib/schemas/text';
 import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMessageInput } from '@/lib/schemas/chat-messages';
+import { CHAT_MESSAGE_PRIORITIES, PriorityInput, type ChatMessagePriorityName, type UnreadByPriority } from '@/lib/schemas/priority';
+import { scheduleEscalation } from './escalation.service';
 
 /**
  * The Chat Response Service (the guide's API). Messages are always stored in PostgreSQL
@@ -90,6 +92,7 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
       data: input.data ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
       attachments: staged?.summaries ?? [],
+      priority: input.priority ?? 'NORMAL',
     };
     const files = staged;
     stored = files
@@ -113,14 +116,16 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
     return { success: true, databaseStored: true, pusherSent: false, messageId: row.id, position: row.position, duplicate: true };
   }
   metrics.messageStored();
-  const { pusherSent } = await publishChatMessage(stored.row);
+  const [{ pusherSent }] = await Promise.all([publishChatMessage(stored.row), scheduleEscalation(stored.row)]);
   return { success: true, databaseStored: true, pusherSent, messageId: row.id, position: row.position };
 }
 
-/** Options of the typed helpers beyond the guide's arguments. */
+/** The helpers' optional last argument: what `sendChatMessage` takes beyond the guide's arguments. */
 export interface SendOptions {
   /** Files to attach (see `sendChatMessage`). */
   attachments?: AttachmentInput[];
+  /** LOW, NORMAL (default), HIGH or URGENT, in any case. */
+  priority?: string;
   idempotencyKey?: string;
 }
 
@@ -133,7 +138,20 @@ function sendTyped(type: ChatMessageTypeName) {
     orgId?: string,
     options: SendOptions = {},
   ): Promise<SendChatMessageResult> =>
-    sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString(), ...options }, orgId);
+    sendChatMessage(
+      {
+        type,
+        taskId,
+        userId,
+        content,
+        data,
+        timestamp: new Date().toISOString(),
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+        ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+      },
+      orgId,
+    );
 }
 
 /** Sends a SCHEDULING_UPDATE ("Processing your request..."). Arguments as the guide: (taskId, userId, content, data?, orgId?). */
@@ -163,20 +181,29 @@ function requireUserId(userId: string): string {
 
 /**
  * The user's unread messages, oldest first (ties in send order), at most `limit`, and how many
- * unread messages the user has in all.
+ * unread messages the user has in all. With `minPriority` (any case) only messages of that
+ * priority or above, and `total` counts only those.
  *
- * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100.
+ * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100 or `minPriority` not a priority.
  */
-export async function getUnreadMessages(userId: string, limit: number): Promise<{ messages: ChatMessage[]; total: number }> {
+export async function getUnreadMessages(
+  userId: string,
+  limit: number,
+  options: { minPriority?: string } = {},
+): Promise<{ messages: ChatMessage[]; total: number }> {
   requireUserId(userId);
   const pageLimit = requireValid(PageLimit, limit, 'limit');
-  return chatMessageRepository.selectUnreadPage(await getDb(), { userId, limit: pageLimit });
+  const minPriority: ChatMessagePriorityName | undefined =
+    options.minPriority === undefined ? undefined : requireValid(PriorityInput, options.minPriority, 'minPriority');
+  return chatMessageRepository.selectUnreadPage(await getDb(), { userId, limit: pageLimit, minPriority });
 }
 
-/** How many unread messages the user has (a cheap count for badges). */
-export async function getUnreadCount(userId: string): Promise<{ total: number }> {
+/** How many unread messages the user has (a cheap count for badges), in all and per priority. */
+export async function getUnreadCount(userId: string): Promise<{ total: number; byPriority: UnreadByPriority }> {
   requireUserId(userId);
-  return { total: await chatMessageRepository.countUnread(await getDb(), userId) };
+  const counts = await chatMessageRepository.countUnreadByPriority(await getDb(), userId);
+  const byPriority = Object.fromEntries(CHAT_MESSAGE_PRIORITIES.map((p) => [p, counts[p] ?? 0])) as UnreadByPriority;
+  return { total: Object.values(byPriority).reduce((a, b) => a + b, 0), byPriority };
 }
 
 /** Which messages a mark-read call changed: only those that were the user's and unread. */

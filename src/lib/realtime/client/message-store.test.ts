@@ -12,6 +12,7 @@ const message = (position: number, overrides: Partial<ClientChatMessage> = {}): 
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
   read: false,
   position,
+  priority: 'NORMAL',
   ...overrides,
 });
 

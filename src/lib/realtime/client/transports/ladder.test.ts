@@ -103,6 +103,7 @@ const message = (position: number): ClientChatMessage => ({
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
   read: false,
   position,
+  priority: 'NORMAL',
 });
 
 /** The server's history (what `GET /history?after=` answers) and every `after` it was asked for. */

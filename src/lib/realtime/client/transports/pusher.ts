@@ -91,9 +91,20 @@ export function pusherTransport(deps: {
           });
           channel.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
             if (!('truncated' in event))
-              sink.messages([{ ...event, data: event.data ?? {}, attachments: event.attachments ?? [], read: false }], {
-                advanceCursor: false,
-              });
+              sink.messages(
+                [
+                  {
+                    ...event,
+                    data: event.data ?? {},
+                    attachments: event.attachments ?? [],
+                    priority: event.priority ?? 'NORMAL',
+                    read: false,
+                  },
+                ],
+                {
+                  advanceCursor: false,
+                },
+              );
             fillGaps();
           });
           channel.bind(PUSHER_EVENTS.agentActivity, (activity: ActivityPayload) => sink.activity?.(activity));
