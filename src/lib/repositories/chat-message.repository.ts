@@ -297,30 +297,34 @@ export async function selectLastPosition(db: Db, userId: string): Promise<number
 export type PurgedMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type'>;
 
 /**
- * Deletes at most `limit` messages of `type` created before `before`, oldest first, and returns
- * them. Bounded and index-backed: the `(type, createdAt)` index finds the rows, so one call holds
- * row locks on at most `limit` rows for one short statement (no table lock, no rewrite). Rows
- * another transaction holds locked (being marked read) are skipped and taken by a later batch.
- *
- * Complete deletion: rows in other tables that point to a message go with it (ON DELETE CASCADE,
- * e.g. chat_escalations); anything stored outside the database is removed by the caller from the
- * returned ids (src/lib/services/retention.service.ts, `onMessagesPurged`). The position counter
- * (`chat_user_cursors`) is kept, so positions are never handed out again.
+ * Locks and returns the ids of at most `limit` messages of `type` created before `before`, oldest
+ * first, for the caller's transaction to delete (`deleteMessagesByIds`). Bounded and index-backed:
+ * the `(type, createdAt)` index finds the rows, so one batch holds row locks on at most `limit` rows
+ * for one short transaction (no table lock, no rewrite). Rows another transaction holds locked
+ * (being marked read) are skipped and taken by a later batch.
  */
-export async function deleteExpiredBatch(
-  db: Db,
-  batch: { type: ChatMessageTypeName; before: Date; limit: number },
-): Promise<PurgedMessage[]> {
-  const doomed = db
+export async function lockExpiredBatch(tx: Db, batch: { type: ChatMessageTypeName; before: Date; limit: number }): Promise<string[]> {
+  const rows = await tx
     .select({ id: chatMessages.id })
     .from(chatMessages)
     .where(and(eq(chatMessages.type, batch.type), lt(chatMessages.createdAt, batch.before)))
     .orderBy(asc(chatMessages.createdAt))
     .limit(batch.limit)
     .for('update', { skipLocked: true });
-  return db
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Deletes these messages (the retention purge) and returns them. Complete deletion: rows in other
+ * tables that point to a message go with it (ON DELETE CASCADE, e.g. chat_escalations); files
+ * stored outside chat_messages are the caller's (src/lib/services/retention.service.ts). The
+ * position counter (`chat_user_cursors`) is kept, so positions are never handed out again.
+ */
+export async function deleteMessagesByIds(tx: Db, ids: string[]): Promise<PurgedMessage[]> {
+  if (ids.length === 0) return [];
+  return tx
     .delete(chatMessages)
-    .where(inArray(chatMessages.id, doomed))
+    .where(inArray(chatMessages.id, ids))
     .returning({ id: chatMessages.id, userId: chatMessages.userId, type: chatMessages.type });
 }
 

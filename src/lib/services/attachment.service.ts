@@ -117,6 +117,14 @@ export async function deleteAttachmentsForMessages(messageIds: string[], db?: Db
 }
 
 /**
+ * The retention purge, inside its transaction: deletes these messages' attachment rows and returns
+ * the files, whose bytes `deleteStoredFiles` deletes once the transaction committed.
+ */
+export function deleteAttachmentRowsOfMessages(tx: Db, messageIds: string[]): Promise<StoredFile[]> {
+  return attachmentRepository.deleteForMessages(tx, messageIds);
+}
+
+/**
  * Account deletion, inside its transaction: deletes the user's attachment rows and returns the
  * files, whose bytes `deleteStoredFiles` deletes once the transaction committed.
  */

@@ -98,6 +98,38 @@ describe.each(DATABASE_KINDS)('retention per message type on %s', (kind) => {
     expect(rows[0]!.n).toBe(0);
   });
 
+  it("deletes an expired message's attachments with it, rows and bytes, and keeps a live message's", async () => {
+    const file = (name: string) => ({ filename: name, contentType: 'text/plain', content: `bytes of ${name}` });
+    const old = await chatResponseService.sendChatMessage({
+      type: 'INFO',
+      userId: 'u1',
+      taskId: 't1',
+      content: 'old with files',
+      attachments: [file('a.txt'), file('b.txt')],
+    });
+    const live = await chatResponseService.sendChatMessage({
+      type: 'INFO',
+      userId: 'u1',
+      taskId: 't1',
+      content: 'live with a file',
+      attachments: [file('c.txt')],
+    });
+    expect(old.success && live.success).toBe(true);
+    await database.db.execute(
+      sql`UPDATE chat_messages SET "createdAt" = ${new Date(Date.now() - 31 * DAY).toISOString()}::timestamptz WHERE id = ${old.messageId!}`,
+    );
+    const counts = async () => {
+      const [rows] = await queryRows<{ files: number; blobs: number }>(
+        database,
+        sql`SELECT (SELECT count(*)::int FROM chat_attachments) AS files, (SELECT count(*)::int FROM chat_attachment_blobs) AS blobs`,
+      );
+      return rows;
+    };
+    expect(await counts()).toEqual({ files: 3, blobs: 3 });
+    expect(await retentionService.purgeExpiredMessages()).toEqual({ deleted: 1, byType: { INFO: 1 } });
+    expect(await counts()).toEqual({ files: 1, blobs: 1 });
+  });
+
   it('never hands out a purged position again, and the last position does not move back', async () => {
     await sendAged('INFO', 40);
     const newest = await sendAged('INFO', 40);

@@ -4,13 +4,14 @@ import { getDb, type Db } from '@/lib/db/client';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '@/lib/db/schema';
 import { getLogger } from '@/lib/log/logger';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
+import * as attachmentService from '@/lib/services/attachment.service';
 import type { PurgedMessage } from '@/lib/repositories/chat-message.repository';
 import type { RetentionResponse } from '@/lib/schemas/retention';
 
 /**
  * Retention per message type (README "Retention"). CHAT_RETENTION says how long each type is
  * kept; `purgeExpiredMessages` deletes what is older, in bounded batches through the
- * chat-message repository. The recurring job (jobs/retention-jobs.ts) and `npm run chat:purge`
+ * chat-message repository, with the messages' attachments (rows and bytes, in whichever store). The recurring job (jobs/retention-jobs.ts) and `npm run chat:purge`
  * both call it.
  */
 
@@ -80,11 +81,18 @@ export async function purgeExpiredMessages(options: { now?: Date; batchSize?: nu
     const before = new Date(now.getTime() - ms);
     let count = 0;
     for (;;) {
-      const deleted = await chatMessageRepository.deleteExpiredBatch(db, { type, before, limit });
+      // One short transaction per batch: the attachment rows and the messages go together, and the
+      // files' bytes (database or S3) right after it commits.
+      const { deleted, files, found } = await db.transaction(async (tx) => {
+        const ids = await chatMessageRepository.lockExpiredBatch(tx, { type, before, limit });
+        const files = await attachmentService.deleteAttachmentRowsOfMessages(tx, ids);
+        return { deleted: await chatMessageRepository.deleteMessagesByIds(tx, ids), files, found: ids.length };
+      });
+      await attachmentService.deleteStoredFiles(files);
       count += deleted.length;
       for (const hook of purgeHooks) await hook(db, deleted);
       // A short batch means nothing unlocked is left; locked rows are taken by the next pass.
-      if (deleted.length < limit) break;
+      if (found < limit) break;
     }
     if (count > 0) result.byType[type] = count;
     result.deleted += count;
