@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NextRequest } from 'next/server';
-import { CHAT_STREAM_PATH, chatStreamRoute, SSE_HEADERS, streamCursor } from '@/lib/http/chat-stream-endpoint';
+import { CHAT_STREAM_PATH, chatStreamRoute, sessionStillHolds, SSE_HEADERS, streamCursor } from '@/lib/http/chat-stream-endpoint';
 import { toErrorResponse } from '@/lib/http/errors';
 import { checkRoute } from '@/lib/http/route';
 import { openChatSession } from '@/lib/realtime/chat-stream';
@@ -49,7 +49,7 @@ export async function serveChatStream(req: IncomingMessage, res: ServerResponse)
   res.once('close', onGone);
   const request = toNextRequest(req);
   try {
-    const { userId, query } = await checkRoute(chatStreamRoute, request, {});
+    const { userId, sessionId, query } = await checkRoute(chatStreamRoute, request, {});
     const since = streamCursor(request, query);
     // HEAD (curl -I, link checkers): the same checks and headers, no stream and no slot taken.
     if (req.method !== 'GET') {
@@ -58,7 +58,8 @@ export async function serveChatStream(req: IncomingMessage, res: ServerResponse)
     }
     // A client that left while we checked it gets no slot and no replay read.
     if (gone || req.socket.destroyed) return;
-    const { session, first, heartbeatMs } = await openChatSession({ userId, since });
+    const stillSignedIn = sessionStillHolds({ userId, sessionId });
+    const { session, first, heartbeatMs } = await openChatSession({ userId, since, stillSignedIn });
     res.off('close', onGone);
     // A socket that closed before this request was handed to us never emits 'close' on `res`.
     if (gone || req.socket.destroyed || res.destroyed) {

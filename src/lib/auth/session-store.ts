@@ -1,6 +1,7 @@
 import { getDb, type Db } from '@/lib/db/client';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
 import type { ActiveSession } from '@/lib/repositories/user-session.repository';
+import { announceSessionsEnded } from '@/lib/realtime/fanout';
 import { processGlobal } from '@/lib/runtime/process-global';
 
 /**
@@ -11,6 +12,8 @@ import { processGlobal } from '@/lib/runtime/process-global';
  * Each instance remembers a lookup for SESSION_CHECK_TTL_MS, so a busy session costs at most one
  * query per second per instance. That is also the bound on revocation: the instance that revokes
  * forgets at once, every other instance within SESSION_CHECK_TTL_MS (README, "Sessions").
+ * Open SSE streams do not make requests: `sessionsEnded` announces the end through the fan-out,
+ * and every instance re-checks its streams of that user with `isSessionActiveNow`.
  */
 
 /** How long a session lasts without use: the NextAuth cookie's lifetime, and the row's. */
@@ -77,6 +80,12 @@ export async function isSessionActive(sessionId: string, userId: string): Promis
   return session !== undefined && session.userId === userId && session.expiresAt.getTime() > Date.now();
 }
 
+/** `isSessionActive` asked of the database, past this instance's cache (a stream's re-check after a revocation). */
+export async function isSessionActiveNow(sessionId: string, userId: string): Promise<boolean> {
+  const session = await sessionRepository.selectActiveSession(await getDb(), sessionId);
+  return session !== undefined && session.userId === userId && session.expiresAt.getTime() > Date.now();
+}
+
 /** Keeps the row's expiry in step with the cookie NextAuth just rolled forward (writes at most once a day). */
 export async function keepSessionAlive(sessionId: string): Promise<void> {
   const session = await lookUp(sessionId);
@@ -85,25 +94,31 @@ export async function keepSessionAlive(sessionId: string): Promise<void> {
   cache().delete(sessionId);
 }
 
-/** Ends one session (sign-out). */
+/** Ends one session (sign-out), and its open streams on every instance. */
 export async function endSession(sessionId: string): Promise<void> {
-  await sessionRepository.deleteSession(await getDb(), sessionId);
+  const userId = await sessionRepository.deleteSession(await getDb(), sessionId);
   cache().delete(sessionId);
+  if (userId) await sessionsEnded(userId);
 }
 
 /**
  * Ends every session of the user but `keep`. Pass `db` to run it in the caller's transaction;
- * then call `forgetSessionsOf` once that has committed.
+ * then call `sessionsEnded` once that has committed.
  */
 export async function endSessionsOfUser(user: { userId: string; keep?: string }, db?: Db): Promise<number> {
   const ended = await sessionRepository.deleteSessionsOfUser(db ?? (await getDb()), user);
-  if (!db) forgetSessionsOf(user.userId);
+  if (!db) await sessionsEnded(user.userId);
   return ended;
 }
 
-/** Drops this instance's remembered lookups of the user's sessions, so their revocation counts here at once. */
-export function forgetSessionsOf(userId: string): void {
+/**
+ * After sessions of the user were deleted (committed): drops this instance's remembered lookups
+ * of them, so their revocation counts here at once, and announces it to every instance, whose
+ * open streams of the user re-check their session and end if it is gone. Never throws.
+ */
+export async function sessionsEnded(userId: string): Promise<void> {
   const entries = cache();
   // A lookup still in flight may be the user's: forgetting it costs one query.
   for (const [id, entry] of entries) if (entry.userId === undefined || entry.userId === userId) entries.delete(id);
+  await announceSessionsEnded(userId);
 }

@@ -146,6 +146,9 @@ const ServerEnvSchema = z
     SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
     // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
     SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
+    // Safety net: each open SSE stream re-checks its session this often, in case the fan-out's
+    // "sessions ended" announcement was lost (README, "Access given up ends live delivery").
+    SSE_SESSION_RECHECK_MS: positiveInt.min(1_000).max(600_000).default(60_000),
 
     // Attachments: embedded in the database unless S3_BUCKET names an S3-compatible bucket.
     S3_BUCKET: z.string().min(3).max(63).optional(),

@@ -1,5 +1,6 @@
 import type { NextRequest } from 'next/server';
 import type { z } from 'zod';
+import { isSessionActiveNow } from '@/lib/auth/session-store';
 import { LastEventId, StreamQuery } from '@/lib/schemas/chat-messages';
 import type { RouteSpec } from './route';
 import { parseHeader } from './schemas';
@@ -35,4 +36,12 @@ export const SSE_HEADERS = {
  */
 export function streamCursor(req: NextRequest, query: z.output<typeof StreamQuery>): number | null {
   return parseHeader(LastEventId, req.headers, 'Last-Event-ID') ?? query.since ?? null;
+}
+
+/**
+ * What a stream asks to know whether its session still holds (uncached): the stream ends with
+ * `event: session-ended` once that session ends (sign-out, a password change elsewhere, deletion).
+ */
+export function sessionStillHolds(ctx: { userId: string; sessionId: string }): () => Promise<boolean> {
+  return () => isSessionActiveNow(ctx.sessionId, ctx.userId);
 }

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import type { z } from 'zod';
-import { getSessionUserId } from '@/lib/auth/session';
+import { getRequestSession } from '@/lib/auth/session';
 import { getEnv } from '@/lib/config/env';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
 import { clientAddress, consumeRateLimit } from '@/lib/rate-limit';
@@ -40,6 +40,8 @@ export interface RouteContext<Q extends z.ZodType, B extends z.ZodType, P extend
   req: NextRequest;
   /** The signed-in user's id; '' on public routes. */
   userId: string;
+  /** The session the request came with; '' on public routes. */
+  sessionId: string;
   query: z.output<Q>;
   params: z.output<P>;
   body: z.output<B>;
@@ -130,8 +132,9 @@ export async function checkRoute<Q extends z.ZodType, B extends z.ZodType, P ext
   rawParams: Record<string, string | string[]>,
 ): Promise<RouteContext<Q, B, P>> {
   let userId = '';
+  let sessionId = '';
   if (spec.auth === 'session') {
-    userId = (await getSessionUserId(req)) ?? '';
+    ({ userId, sessionId } = (await getRequestSession(req)) ?? { userId: '', sessionId: '' });
     if (!userId) throw new AppError('unauthorized', 'Sign in first: no valid session');
   }
   checkOrigin(req);
@@ -144,7 +147,7 @@ export async function checkRoute<Q extends z.ZodType, B extends z.ZodType, P ext
   // Every route, with a query schema or not, refuses a query it could not store.
   const query = await parseWith(spec.query, parseUrlEncoded(req.nextUrl.search.slice(1), 'query'), 'query');
   const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
-  return { req, userId, params, query, body: body as z.output<B> };
+  return { req, userId, sessionId, params, query, body: body as z.output<B> };
 }
 
 /**

@@ -7,7 +7,9 @@ import type { HubEvent, HubSubscriber } from './hub';
 import { toChatMessagePayload } from './payloads';
 import { SSE_EVENTS, type ReadChange, type ReadyPayload } from './protocol';
 import { nextPageRows, readReplayPage, REPLAY_FIRST_ROWS, streamStats, type ReplayPage } from './replay-pages';
+import { SessionWatch, type SessionCheck } from './session-watch';
 import { sseComment, sseEvent, sseRetry } from './sse';
+import type { StreamSink } from './stream-sinks';
 
 /**
  * One open SSE stream of one user (chat-stream.ts opens it).
@@ -45,21 +47,6 @@ export type FirstRead = { kind: 'end'; position: number } | { kind: 'page'; afte
 
 const NO_PAGE: ReplayPage = { messages: [], hasMore: false };
 
-/**
- * Where a session writes: a web ReadableStream (the route handler's Response body) or a Node
- * ServerResponse (the app's Node entry, src/server/chat-stream.ts). stream-sinks.ts has both.
- */
-export interface StreamSink {
-  /** Queues text for the client. */
-  write(text: string): void;
-  /** Bytes written that the client has not read yet. */
-  queuedBytes(): number;
-  /** Ends the response after what is queued. */
-  end(): void;
-  /** Ends the response dropping what the client has not read. */
-  abort(reason: string): void;
-}
-
 /** Bytes the stream buffers for its client before it waits for the client to read. */
 export const HIGH_WATER_BYTES = 128 * 1024;
 
@@ -76,6 +63,8 @@ export class ChatStreamSession implements HubSubscriber {
   private pendingReads: ReadChange[] = [];
   private drainWaiters: Array<() => void> = [];
   private heartbeat?: NodeJS.Timeout;
+  /** Ends the stream when its session ends (see session-watch.ts); none for a stream without a session check. */
+  private readonly watch?: SessionWatch;
   private closed = false;
   /** Counted in the open-streams gauge (from attach to close). */
   private counted = false;
@@ -87,7 +76,10 @@ export class ChatStreamSession implements HubSubscriber {
   constructor(
     private readonly userId: string,
     private readonly signal?: AbortSignal,
-  ) {}
+    sessionCheck?: SessionCheck,
+  ) {
+    if (sessionCheck) this.watch = new SessionWatch(sessionCheck, userId, () => this.endForSession());
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -124,6 +116,9 @@ export class ChatStreamSession implements HubSubscriber {
     } else if (event.kind === 'ephemeral') {
       // Not stored, so not replayed: only a stream that is live gets it.
       if (this.live) this.write(sseEvent(event.event, event.data));
+    } else if (event.kind === 'sessions-ended') {
+      // Internal: never written as such. Only a stream whose own session ended goes.
+      this.watch?.request();
     } else {
       this.close(event.reason);
     }
@@ -155,6 +150,7 @@ export class ChatStreamSession implements HubSubscriber {
     if (this.counted) metrics.streamClosed();
     this.unsubscribe();
     clearInterval(this.heartbeat);
+    this.watch?.stop();
     if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
     this.pendingReads = [];
     this.wake();
@@ -167,6 +163,12 @@ export class ChatStreamSession implements HubSubscriber {
     }
     this.onClose?.();
     getLogger().debug({ userId: this.userId, reason }, 'chat stream closed');
+  }
+
+  /** The last event of a stream whose session ended: written past any buffer, then the stream closes. */
+  private endForSession(): void {
+    if (!this.closed) this.sink?.write(sseEvent(SSE_EVENTS.sessionEnded, {}));
+    this.close('session ended');
   }
 
   /** The client read what was buffered: a waiting replay may write again. */
@@ -185,6 +187,7 @@ export class ChatStreamSession implements HubSubscriber {
     // The first write may find the client gone and close the session.
     if (this.closed) return;
     this.heartbeat = setInterval(() => this.write(sseComment('hb')), heartbeatMs);
+    this.watch?.start();
     if (first.kind === 'end') {
       this.lastSent = first.position;
       this.goLive();

@@ -28,6 +28,12 @@ export interface ChatStreamOptions {
   heartbeatMs?: number;
   /** Streams one user may hold on this instance; default SSE_MAX_STREAMS_PER_USER. */
   maxStreamsPerUser?: number;
+  /**
+   * Whether the session the stream was opened with still holds (uncached). With it the stream
+   * ends with `event: session-ended` once that session ends: on the fan-out's `sessions-ended`
+   * for the user, and at the latest every SSE_SESSION_RECHECK_MS.
+   */
+  stillSignedIn?: () => Promise<boolean>;
 }
 
 export type { ChatStreamStats };
@@ -119,7 +125,8 @@ export async function openChatSession(options: Omit<ChatStreamOptions, 'signal'>
     });
   }
   installShutdownHook();
-  const session = new ChatStreamSession(userId, options.signal);
+  const check = options.stillSignedIn && { stillValid: options.stillSignedIn, everyMs: env.SSE_SESSION_RECHECK_MS };
+  const session = new ChatStreamSession(userId, options.signal, check || undefined);
   session.attach(fanout.subscribe(userId, session));
   let first: FirstRead;
   try {

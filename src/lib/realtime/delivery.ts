@@ -132,6 +132,10 @@ export function dispatch(notification: Notification): void {
     for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'ephemeral', event, data });
     return;
   }
+  if (notification.kind === 'sessions-ended') {
+    for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'sessions-ended' });
+    return;
+  }
   if (notification.kind === 'read') {
     requestLoad(
       userId,

@@ -22,7 +22,7 @@ import { RedisSubscription, stopRedisPublisher } from './redis-fanout';
  * had arrived, so messages committed while the connection was down are read from the table.
  */
 
-export { announceEphemeral, announceMessage, announceRead } from './notify-announcer';
+export { announceEphemeral, announceMessage, announceRead, announceSessionsEnded } from './notify-announcer';
 export { requestLoad } from './delivery';
 export { NOTIFY_CHANNEL } from './notification';
 export type { ListenerState } from './listen-connection';

@@ -21,7 +21,9 @@ export type HubEvent =
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */
   | { kind: 'reset'; reason: string }
   /** A small event that is not stored (announceEphemeral): sent to live subscribers, dropped by the others. */
-  | { kind: 'ephemeral'; event: string; data: Record<string, unknown> };
+  | { kind: 'ephemeral'; event: string; data: Record<string, unknown> }
+  /** Some sessions of the user ended (on any instance): a subscriber tied to a session re-checks it. */
+  | { kind: 'sessions-ended' };
 
 /** One local consumer of a user's messages, typically one SSE stream. */
 export interface HubSubscriber {

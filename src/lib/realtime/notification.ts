@@ -12,7 +12,7 @@ export const NOTIFY_CHANNEL = 'chat_messages';
  * An ephemeral event's SSE name: lower-case words, not one of the stream's own events
  * (protocol.ts SSE_EVENTS), which clients treat as stored state.
  */
-export const EPHEMERAL_EVENT_NAME = /^(?!(chat-message|ready|read)$)[a-z][a-z0-9-]{0,31}$/;
+export const EPHEMERAL_EVENT_NAME = /^(?!(chat-message|ready|read|session-ended)$)[a-z][a-z0-9-]{0,31}$/;
 /** Serialized bytes an ephemeral event's data may take (NOTIFY payloads stop at 8000 bytes). */
 export const EPHEMERAL_MAX_BYTES = 4_096;
 
@@ -31,9 +31,15 @@ const Notification = z.union([
     event: z.string().regex(EPHEMERAL_EVENT_NAME),
     data: z.record(z.string(), z.unknown()),
   }),
+  // Internal: some sessions of the user ended; each instance re-checks the sessions of that
+  // user's streams. Never written to a stream as such (the streams that end write `session-ended`).
+  z.object({ userId: z.string().min(1), kind: z.literal('sessions-ended') }),
 ]);
 
-/** A message committed for a user (its position), a read change of a user, or an ephemeral event for the user's streams. */
+/**
+ * A message committed for a user (its position), a read change of a user, an ephemeral event for
+ * the user's streams, or the news that some of the user's sessions ended.
+ */
 export type Notification = z.infer<typeof Notification>;
 
 /** The notification in a NOTIFY payload, or null for anything else (someone else may NOTIFY on the channel). */

@@ -169,3 +169,18 @@ export async function announceEphemeral(userId: string, event: string, data: Rec
     return false;
   }
 }
+
+/**
+ * Tells every instance that sessions of `userId` ended (sign-out, password change, account
+ * deletion), after the rows are gone: each instance re-checks the session of each of that user's
+ * open streams against the database and ends those whose session no longer holds, with a final
+ * `event: session-ended`. Never throws: a lost announcement is caught by the streams' periodic
+ * re-check (SSE_SESSION_RECHECK_MS).
+ */
+export async function announceSessionsEnded(userId: string): Promise<void> {
+  try {
+    await announce({ userId, kind: 'sessions-ended' });
+  } catch (err) {
+    getLogger().warn({ err: rootCauseMessage(err), userId }, 'sessions-ended announcement failed; streams re-check periodically');
+  }
+}

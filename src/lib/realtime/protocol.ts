@@ -33,6 +33,11 @@ export const SSE_EVENTS = {
   read: 'read',
   /** The agent's live activity (`ActivityPayload`), without an id: it never moves the cursor. */
   activity: 'activity',
+  /**
+   * The stream's session ended (signed out, password changed elsewhere, account deleted): the
+   * last event before the server closes the stream. Data `{}`. The client must not reconnect.
+   */
+  sessionEnded: 'session-ended',
 } as const;
 
 /** Endpoints the browser's transports talk to. */

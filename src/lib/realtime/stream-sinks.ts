@@ -1,5 +1,20 @@
 import type { ServerResponse } from 'node:http';
-import { HIGH_WATER_BYTES, type ChatStreamSession, type FirstRead, type StreamSink } from './chat-stream-session';
+import { HIGH_WATER_BYTES, type ChatStreamSession, type FirstRead } from './chat-stream-session';
+
+/**
+ * Where a session writes: a web ReadableStream (the route handler's Response body) or a Node
+ * ServerResponse (the app's Node entry, src/server/chat-stream.ts); this module has both.
+ */
+export interface StreamSink {
+  /** Queues text for the client. */
+  write(text: string): void;
+  /** Bytes written that the client has not read yet. */
+  queuedBytes(): number;
+  /** Ends the response after what is queued. */
+  end(): void;
+  /** Ends the response dropping what the client has not read. */
+  abort(reason: string): void;
+}
 
 /**
  * The two places a chat stream's session writes to:

@@ -42,10 +42,10 @@ export async function extendSession(db: Executor, session: { id: string; expires
     .where(and(eq(userSessions.id, session.id), lt(userSessions.expiresAt, session.expiresAt)));
 }
 
-/** Ends one session; true when it existed. */
-export async function deleteSession(db: Executor, id: string): Promise<boolean> {
-  const deleted = await db.delete(userSessions).where(eq(userSessions.id, id)).returning({ id: userSessions.id });
-  return deleted.length > 0;
+/** Ends one session; returns whose it was, undefined when it did not exist. */
+export async function deleteSession(db: Executor, id: string): Promise<string | undefined> {
+  const [deleted] = await db.delete(userSessions).where(eq(userSessions.id, id)).returning({ userId: userSessions.userId });
+  return deleted?.userId;
 }
 
 /** Ends every session of the user except `keep` (if given); returns how many ended. */

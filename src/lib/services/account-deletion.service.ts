@@ -1,5 +1,5 @@
 import * as attachmentService from '@/lib/services/attachment.service';
-import { forgetSessionsOf } from '@/lib/auth/session-store';
+import { sessionsEnded } from '@/lib/auth/session-store';
 import { getDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { deleteRateLimitsOfUser } from '@/lib/rate-limit/erase';
@@ -73,7 +73,7 @@ export async function deleteAccount(userId: string): Promise<DeletedAccount | un
     };
   });
   if (deleted) {
-    forgetSessionsOf(userId);
+    await sessionsEnded(userId);
     // The bytes go once the rows are gone for good (S3 is outside the transaction).
     await attachmentService.deleteStoredFiles(files);
   }

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword, needsRehash, verifyDecoy, verifyPassword } from '@/lib/auth/password';
-import { endSessionsOfUser, forgetSessionsOf } from '@/lib/auth/session-store';
+import { endSessionsOfUser, sessionsEnded } from '@/lib/auth/session-store';
 import { getDb, type Db } from '@/lib/db/client';
 import { users } from '@/lib/db/schema';
 import { AppError, describeIssues } from '@/lib/errors/app-error';
@@ -138,7 +138,7 @@ export async function changePassword(
     await tx.update(users).set({ passwordHash }).where(eq(users.id, input.userId));
     return endSessionsOfUser({ userId: input.userId, keep: input.keepSessionId }, tx);
   });
-  forgetSessionsOf(input.userId);
+  await sessionsEnded(input.userId);
   return { endedSessions };
 }
 

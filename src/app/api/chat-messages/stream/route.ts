@@ -6,7 +6,7 @@
 // this path itself, before Next.js, with the same checks (src/lib/http/chat-stream-endpoint.ts):
 // an idle stream then costs a few KB instead of Next's route pipeline. This handler answers what
 // reaches Next (other methods are Next's 405/204; a path Next normalizes to this one).
-import { chatStreamRoute, SSE_HEADERS, streamCursor } from '@/lib/http/chat-stream-endpoint';
+import { chatStreamRoute, sessionStillHolds, SSE_HEADERS, streamCursor } from '@/lib/http/chat-stream-endpoint';
 import { withRoute } from '@/lib/http/route';
 import { openChatStream } from '@/lib/realtime/chat-stream';
 
@@ -15,12 +15,13 @@ export const dynamic = 'force-dynamic';
 // LISTEN connections and timers need Node, not the edge runtime.
 export const runtime = 'nodejs';
 
-export const GET = withRoute(chatStreamRoute, async ({ req, userId, query }) => {
+export const GET = withRoute(chatStreamRoute, async ({ req, userId, sessionId, query }) => {
   const since = streamCursor(req, query);
   // Next.js answers HEAD (curl -I, link checkers) with this handler and never reads the body,
   // so only a GET may open a stream, which holds one of the user's slots while it lasts. HEAD
   // gets the same checks and headers, without a stream.
   if (req.method !== 'GET') return new Response(null, { headers: SSE_HEADERS });
-  const body = await openChatStream({ userId, since, signal: req.signal });
+  const stillSignedIn = sessionStillHolds({ userId, sessionId });
+  const body = await openChatStream({ userId, since, signal: req.signal, stillSignedIn });
   return new Response(body, { headers: SSE_HEADERS });
 });

@@ -1,5 +1,6 @@
 import { REALTIME_PATHS, SSE_EVENTS, type ChatMessagePayload, type ReadChange } from '../../protocol';
 import type { ActivityPayload } from '@/lib/schemas/activity';
+import { SignedOutError } from '../api';
 import type { Transport } from './transport';
 
 /** The part of the browser's EventSource the transport uses (tests pass a fake). */
@@ -21,6 +22,8 @@ export interface EventSourceClass {
  * itself after a dropped connection (sending Last-Event-ID, which wins over `since`), so a drop
  * is only `reconnecting`; a refused stream (too many tabs, database down) ends in CLOSED, which
  * the ladder answers with polling and a later retry. Without EventSource it fails for good.
+ * `session-ended` (signed out, password changed elsewhere, account deleted) closes the source
+ * before EventSource reconnects and reports SignedOutError: the page goes to sign in.
  */
 export function sseTransport(deps: { EventSource?: EventSourceClass } = {}): Transport {
   return {
@@ -39,6 +42,10 @@ export function sseTransport(deps: { EventSource?: EventSourceClass } = {}): Tra
       source.addEventListener(SSE_EVENTS.chatMessage, (event) => sink.messages([JSON.parse(event.data) as ChatMessagePayload]));
       source.addEventListener(SSE_EVENTS.read, (event) => sink.read(JSON.parse(event.data) as ReadChange));
       source.addEventListener(SSE_EVENTS.activity, (event) => sink.activity?.(JSON.parse(event.data) as ActivityPayload));
+      source.addEventListener(SSE_EVENTS.sessionEnded, () => {
+        source.close();
+        sink.error(new SignedOutError('session ended'));
+      });
       source.onerror = () => {
         if (source.readyState === Source.CLOSED) sink.failed({ retry: true });
         else sink.state('reconnecting');
