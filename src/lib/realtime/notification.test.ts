@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EPHEMERAL_EVENT_NAME, parseNotification } from './notification';
 
 describe('fan-out notifications', () => {
-  it('parses message, read and ephemeral notifications, and refuses anything else', () => {
+  it('parses message, read, ephemeral and sessions-ended notifications, and refuses anything else', () => {
     expect(parseNotification('{"userId":"u1","position":3}')).toEqual({ userId: 'u1', position: 3 });
     expect(parseNotification('{"userId":"u1","kind":"read","upTo":3}')).toEqual({ userId: 'u1', kind: 'read', upTo: 3 });
     expect(parseNotification('{"userId":"u1","kind":"ephemeral","event":"activity","data":{"step":"x"}}')).toEqual({
@@ -11,7 +11,9 @@ describe('fan-out notifications', () => {
       event: 'activity',
       data: { step: 'x' },
     });
+    expect(parseNotification('{"userId":"u1","kind":"sessions-ended"}')).toEqual({ userId: 'u1', kind: 'sessions-ended' });
     for (const stray of [
+      '{"kind":"sessions-ended"}',
       'not json',
       '{}',
       '{"userId":"u1","kind":"ephemeral","event":"ready","data":{}}',
@@ -23,7 +25,7 @@ describe('fan-out notifications', () => {
 
   it("accepts lower-case ephemeral event names other than the stream's own", () => {
     for (const name of ['activity', 'agent-step', 'typing2']) expect(EPHEMERAL_EVENT_NAME.test(name)).toBe(true);
-    for (const name of ['chat-message', 'ready', 'read', 'Activity', '', '1x', 'a'.repeat(33), 'x\ny'])
+    for (const name of ['chat-message', 'ready', 'read', 'session-ended', 'Activity', '', '1x', 'a'.repeat(33), 'x\ny'])
       expect(EPHEMERAL_EVENT_NAME.test(name)).toBe(false);
   });
 });

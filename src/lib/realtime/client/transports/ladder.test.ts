@@ -1,7 +1,7 @@
 // Over 300 lines: the fakes of EventSource and pusher-js are shared by every rung's test.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PUSHER_EVENTS, SSE_EVENTS, userChannel } from '../../protocol';
-import type { FetchAfter } from '../api';
+import { SignedOutError, type FetchAfter } from '../api';
 import { MessageStore } from '../message-store';
 import type { ClientChatMessage } from '../types';
 import { startLadder, type LadderSink } from './ladder';
@@ -176,6 +176,21 @@ describe('transport ladder', () => {
     expect(c.store.messages.map((m) => m.read)).toEqual([true, true, false]);
     expect(c.cursor()).toBe(3);
     expect(c.counts()).toBe(1);
+  });
+
+  it('treats session-ended as signed out: closes the stream, reports SignedOutError, and neither reconnects nor polls', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    start([sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
+    const source = lastSource();
+    source.open();
+    source.emit(SSE_EVENTS.sessionEnded, {});
+    expect(source.closed).toBe(true);
+    expect(c.errors).toHaveLength(1);
+    expect(c.errors[0]).toBeInstanceOf(SignedOutError);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(history.asked).toEqual([]);
   });
 
   it('stays on the stream while EventSource reconnects by itself', async () => {
