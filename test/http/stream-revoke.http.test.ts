@@ -80,7 +80,7 @@ describe.skipIf(!hasPostgres).each(FANOUTS)('streams of an ended session close o
   /** The stream is still open and live: a message sent now arrives on it. */
   async function expectLive(connection: SseConnection, userId: string, text: string): Promise<void> {
     await chatResponseService.sendInfo('task_1', userId, text);
-    const seen = await connection.events.until((e) => e.event === 'chat-message' && eventData<{ message: string }>(e).message === text);
+    const seen = await connection.events.until((e) => e.event === 'chat-message' && eventData<{ content: string }>(e).content === text);
     expect(seen.some(isEnded)).toBe(false);
     expect(connection.events.ended).toBe(false);
   }

@@ -1,7 +1,7 @@
 import { getDb, type Db } from '@/lib/db/client';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
 import type { ActiveSession } from '@/lib/repositories/user-session.repository';
-import { announceSessionsEnded } from '@/lib/realtime/fanout';
+import { announceSessionsEnded, onSessionsEnded } from '@/lib/realtime/fanout';
 import { processGlobal } from '@/lib/runtime/process-global';
 
 /**
@@ -117,8 +117,17 @@ export async function endSessionsOfUser(user: { userId: string; keep?: string },
  * open streams of the user re-check their session and end if it is gone. Never throws.
  */
 export async function sessionsEnded(userId: string): Promise<void> {
+  forgetSessionsOf(userId);
+  await announceSessionsEnded(userId);
+}
+
+/** Drops this instance's remembered lookups of the user's sessions, so their revocation counts here at once. */
+function forgetSessionsOf(userId: string): void {
   const entries = cache();
   // A lookup still in flight may be the user's: forgetting it costs one query.
   for (const [id, entry] of entries) if (entry.userId === undefined || entry.userId === userId) entries.delete(id);
-  await announceSessionsEnded(userId);
 }
+
+// Every instance that hears the announcement forgets too (before its streams re-check), so a
+// client whose stream just ended cannot reconnect there on a cached lookup.
+onSessionsEnded('session-cache', forgetSessionsOf);

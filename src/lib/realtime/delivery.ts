@@ -126,6 +126,8 @@ async function loadPass(userId: string, load: UserLoad): Promise<void> {
 /** Hands one notification (from LISTEN or, on PGlite, from this process) to the local subscribers. */
 export function dispatch(notification: Notification): void {
   const { userId } = notification;
+  // Before the early return: the session cache is forgotten even where the user has no stream.
+  if (notification.kind === 'sessions-ended') for (const hook of hub.sessionsEndedHooksList()) hook(userId);
   if (hub.subscriberCount(userId) === 0) return;
   if (notification.kind === 'ephemeral') {
     const { event, data } = notification;

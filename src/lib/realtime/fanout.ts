@@ -24,6 +24,7 @@ import { RedisSubscription, stopRedisPublisher } from './redis-fanout';
 
 export { announceEphemeral, announceMessage, announceRead, announceSessionsEnded } from './notify-announcer';
 export { requestLoad } from './delivery';
+export { onSessionsEnded } from './hub';
 export { NOTIFY_CHANNEL } from './notification';
 export type { ListenerState } from './listen-connection';
 

@@ -95,3 +95,20 @@ export function allSubscribers(): HubSubscriber[] {
 export function subscribedUsers(): string[] {
   return [...state().byUser.keys()];
 }
+
+const sessionsEndedHooks = processGlobal<Map<string, (userId: string) => void>>('hub.sessions-ended');
+
+/**
+ * Runs `hook` on this instance whenever the fan-out says sessions of a user ended (on any
+ * instance), before the user's streams re-check theirs: the session store drops its cached
+ * lookups there, so a client whose stream just ended cannot reconnect on the strength of a cached
+ * "still signed in". Registered by name (a second bundle's registration replaces the first).
+ */
+export function onSessionsEnded(name: string, hook: (userId: string) => void): void {
+  sessionsEndedHooks.getOrCreate(() => new Map()).set(name, hook);
+}
+
+/** The hooks of `onSessionsEnded`. */
+export function sessionsEndedHooksList(): Array<(userId: string) => void> {
+  return [...(sessionsEndedHooks.get()?.values() ?? [])];
+}
