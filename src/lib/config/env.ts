@@ -1,3 +1,5 @@
+// Over 300 lines: the environment is validated once, in one zod schema (PRODUCT.md section 2), so
+// every variable and its rule stay together; the parsing helpers live in duration.ts and env-error.ts.
 import { z } from 'zod';
 import { clientEnvShape } from './client-env';
 import { describeIssues, EnvError } from './env-error';

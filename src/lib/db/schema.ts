@@ -1,3 +1,5 @@
+// Over 300 lines: drizzle-kit reads the schema from this one module (drizzle.config.ts), and every
+// table is owned by one repository in src/lib/repositories, which is where the tables split by domain.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
