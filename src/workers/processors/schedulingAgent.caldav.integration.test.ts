@@ -34,6 +34,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
   beforeAll(async () => {
     process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('hex');
     process.env.CALDAV_TIMEOUT_MS = '5000';
+    process.env.CALDAV_ALLOW_PRIVATE_NETWORKS = 'true'; // Radicale runs on loopback.
     resetEnvCache();
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
@@ -45,6 +46,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     await radicale?.close();
     delete process.env.CALENDAR_ENCRYPTION_KEY;
     delete process.env.CALDAV_TIMEOUT_MS;
+    delete process.env.CALDAV_ALLOW_PRIVATE_NETWORKS;
     resetEnvCache();
   });
   beforeEach(async () => {
