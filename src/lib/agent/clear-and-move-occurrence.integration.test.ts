@@ -146,4 +146,19 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     const later = await calendarService.listEvents(userId, new Date('2030-06-01T00:00:00Z'), new Date('2030-06-08T00:00:00Z'));
     expect(later.map((e) => e.startsAt.toISOString())).toEqual(['2030-06-03T13:00:00.000Z']);
   });
+
+  it('GET /api/calendar/events lists a cancelled series like a cancelled single event: its occurrences in the window, status CANCELLED', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const rows = await database.db.select().from(calendarEvents);
+    for (const row of rows) await calendarService.cancelEvent({ eventId: row.id, userId });
+    const listed = await calendarService.listEvents(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-03-19T00:00:00Z'));
+    expect(listed.map((e) => [e.title, e.startsAt.toISOString(), e.status])).toEqual([
+      ['Meeting with Dana', '2030-03-06T20:00:00.000Z', 'CANCELLED'],
+      ['Standup', '2030-03-11T13:00:00.000Z', 'CANCELLED'],
+      ['Standup', '2030-03-18T13:00:00.000Z', 'CANCELLED'],
+    ]);
+    // Cancelled meetings stay out of everything that counts as busy.
+    expect(await calendarService.busyBetween(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-03-19T00:00:00Z'))).toEqual([]);
+  });
 });

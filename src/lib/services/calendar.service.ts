@@ -95,9 +95,11 @@ export async function findOverlapping(userId: string, from: Date, to: Date, exec
 }
 
 /**
- * The user's events overlapping [from, to), oldest first: single events (confirmed and cancelled)
- * as stored, and each occurrence of a confirmed series within the window as a copy of the series
- * row with that occurrence's start and end (cancelled occurrences left out). At most 1,000.
+ * The user's events overlapping [from, to), oldest first: single events as stored, and each
+ * occurrence of a series within the window as a copy of the series row with that occurrence's
+ * start and end. Cancelled meetings are listed alike, with status CANCELLED: a cancelled single
+ * event, and every occurrence of a cancelled series. One occurrence cancelled (or moved) out of a
+ * confirmed series is an EXDATE of the series and is left out. At most 1,000.
  * @throws AppError `invalid_input` when `to` is not after `from`, the range exceeds 92 days or
  *   leaves the years 1..9999.
  */
@@ -118,14 +120,7 @@ export async function listEvents(userId: string, from: Date, to: Date): Promise<
   const series = await db
     .select()
     .from(calendarEvents)
-    .where(
-      and(
-        eq(calendarEvents.userId, userId),
-        eq(calendarEvents.status, 'CONFIRMED'),
-        isNotNull(calendarEvents.recurrence),
-        lt(calendarEvents.startsAt, to),
-      ),
-    );
+    .where(and(eq(calendarEvents.userId, userId), isNotNull(calendarEvents.recurrence), lt(calendarEvents.startsAt, to)));
   const occurrences = series.flatMap((row) => occurrencesOf(row, from, to).map((o) => ({ ...row, startsAt: o.start, endsAt: o.end })));
   return [...singles, ...occurrences]
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.id.localeCompare(b.id))
