@@ -4,6 +4,7 @@ import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository'
 import { providerFor } from '@/lib/services/calendar-provider';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { Occurrence } from '@/lib/services/calendar.service';
+import { formatLocal } from '@/scheduling/availability';
 import type { Conversation } from './scheduling-conversation';
 
 /**
@@ -34,6 +35,26 @@ export async function unpublish(userId: string, eventId: string): Promise<void> 
 }
 
 export const UNREACHABLE = "I can't reach your calendar right now, so I haven't changed anything there yet. I'll try again in a moment.";
+/**
+ * Takes back what a task booked when its last attempt failed (the calendar stayed unreachable, or
+ * anything else): a booking the user was never told about must not stay CONFIRMED in the table and
+ * the feed. The event is cancelled (a retried dead-letter finds it cancelled and reports it again)
+ * and, best effort, removed from the connected calendar in case the write had reached it.
+ * Returns the event taken back, if the task booked one.
+ */
+export async function undoBookingOf(taskId: string, userId: string): Promise<CalendarEventRow | undefined> {
+  const event = await calendarService.eventOfTask(taskId);
+  if (!event || event.userId !== userId) return undefined;
+  if (event.status === 'CONFIRMED') await calendarService.cancelEvent({ eventId: event.id, userId });
+  await unpublish(userId, event.id).catch(() => undefined); // Unreachable: the write never landed either.
+  return event;
+}
+
+/** What the user hears when a task's last attempt failed after it had booked: the booking is taken back. */
+export const bookingUndone = (title: string, start: Date, timeZone: string) =>
+  `I could not save "${title}" on ${formatLocal(start, timeZone)} to your calendar after several tries, so I took it back: ` +
+  'nothing is booked. Ask me again once your calendar is reachable.';
+
 export const UNAUTHORIZED =
   'Your calendar refused the saved sign-in (the password may have been changed or revoked), so nothing was changed. ' +
   'Reconnect your calendar, then ask me again.';
