@@ -38,22 +38,31 @@ export const UNREACHABLE = "I can't reach your calendar right now, so I haven't 
 /**
  * Takes back what a task booked when its last attempt failed (the calendar stayed unreachable, or
  * anything else): a booking the user was never told about must not stay CONFIRMED in the table and
- * the feed. The event is cancelled (a retried dead-letter finds it cancelled and reports it again)
- * and, best effort, removed from the connected calendar in case the write had reached it.
- * Returns the event taken back, if the task booked one.
+ * the feed. The event is cancelled, an occurrence it moved goes back into its series
+ * (calendarService.undoTaskBooking), and, best effort, the connected calendar is brought in line
+ * in case a write had landed. Returns what the user should hear, if the task booked anything.
  */
-export async function undoBookingOf(taskId: string, userId: string): Promise<CalendarEventRow | undefined> {
-  const event = await calendarService.eventOfTask(taskId);
-  if (!event || event.userId !== userId) return undefined;
-  if (event.status === 'CONFIRMED') await calendarService.cancelEvent({ eventId: event.id, userId });
-  await unpublish(userId, event.id).catch(() => undefined); // Unreachable: the write never landed either.
-  return event;
+export async function undoBookingOf(taskId: string, userId: string, timeZone: string): Promise<string | undefined> {
+  const undone = await calendarService.undoTaskBooking(taskId, userId);
+  if (!undone) return undefined;
+  const { event, restoredSeries } = undone;
+  // Unreachable: the writes never landed either; the next successful write of the series fixes it.
+  await unpublish(userId, event.id).catch(() => undefined);
+  if (restoredSeries) await publish(userId, restoredSeries).catch(() => undefined);
+  return restoredSeries && event.movedFromStart
+    ? moveUndone(event.title, event.movedFromStart, timeZone)
+    : bookingUndone(event.title, event.startsAt, timeZone);
 }
 
 /** What the user hears when a task's last attempt failed after it had booked: the booking is taken back. */
 export const bookingUndone = (title: string, start: Date, timeZone: string) =>
   `I could not save "${title}" on ${formatLocal(start, timeZone)} to your calendar after several tries, so I took it back: ` +
   'nothing is booked. Ask me again once your calendar is reachable.';
+
+/** What the user hears when a task's last attempt failed after it moved one occurrence: it is put back. */
+export const moveUndone = (title: string, start: Date, timeZone: string) =>
+  `I could not save the move of "${title}" to your calendar after several tries, so I put it back at ${formatLocal(start, timeZone)}: ` +
+  'nothing was changed. Ask me again once your calendar is reachable.';
 
 export const UNAUTHORIZED =
   'Your calendar refused the saved sign-in (the password may have been changed or revoked), so nothing was changed. ' +

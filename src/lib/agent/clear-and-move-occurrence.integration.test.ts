@@ -6,6 +6,7 @@ import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { AgentState } from '@/scheduling/agent-state';
 import type { WorkingHours } from '@/scheduling/availability';
+import { bookingUndone, moveUndone, undoBookingOf } from './calendar-access';
 import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
@@ -116,6 +117,29 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     // Other weeks keep 9:00.
     const next = await calendarService.busyBetween(userId, new Date('2030-03-25T04:00:00Z'), new Date('2030-03-26T04:00:00Z'));
     expect(next.map((o) => o.start.toISOString())).toEqual(['2030-03-25T13:00:00.000Z']);
+  });
+
+  it('a failed task takes back its occurrence move: the moved meeting is cancelled and the occurrence is back in the series', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    const { turn } = await start('move the standup on March 18 to 10am');
+    const message = await undoBookingOf(turn.taskId, userId, TZ);
+    expect(message).toBe(moveUndone('Standup', new Date('2030-03-18T13:00:00.000Z'), TZ));
+    const rows = await database.db.select().from(calendarEvents);
+    expect(rows.find((r) => r.recurrence)!.excludedStarts).toEqual([]);
+    expect(rows.find((r) => !r.recurrence)!.status).toBe('CANCELLED');
+    const day = await calendarService.busyBetween(userId, new Date('2030-03-18T04:00:00Z'), new Date('2030-03-19T04:00:00Z'));
+    expect(day.map((o) => o.start.toISOString())).toEqual(['2030-03-18T13:00:00.000Z']);
+    // Taken back once: a second run (a retried dead-letter) changes nothing more.
+    await undoBookingOf(turn.taskId, userId, TZ);
+    expect((await database.db.select().from(calendarEvents)).find((r) => r.recurrence)!.excludedStarts).toEqual([]);
+  });
+
+  it('a failed task takes back its booking (CANCELLED, out of busy times), and a task that booked nothing has nothing to take back', async () => {
+    const { turn } = await start('book 30 min with Dana tomorrow at 3pm');
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(bookingUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+    expect(await calendarService.busyBetween(userId, NOW, new Date('2030-03-08T00:00:00Z'))).toEqual([]);
+    const { turn: nothing } = await start('what is on my calendar this week?');
+    expect(await undoBookingOf(nothing.taskId, userId, TZ)).toBeUndefined();
   });
 
   it('moving one occurrence 15 minutes later does not clash with itself, and a real clash moves nothing', async () => {

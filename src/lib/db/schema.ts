@@ -167,6 +167,9 @@ export const calendarEvents = pgTable(
     timeZone: text('timeZone'),
     /** ISO starts of cancelled occurrences of a series (EXDATE). */
     excludedStarts: jsonb('excludedStarts').$type<string[]>().notNull().default([]),
+    /** One occurrence moved out of a series: the series, and the occurrence's start there (its EXDATE). */
+    movedFromEventId: text('movedFromEventId'),
+    movedFromStart: timestamp('movedFromStart', { precision: 3, withTimezone: true, mode: 'date' }),
     createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updatedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

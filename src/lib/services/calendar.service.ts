@@ -321,6 +321,8 @@ export async function moveOccurrence(input: {
         attendees: series.attendees,
         startsAt: input.startsAt,
         endsAt: input.endsAt,
+        movedFromEventId: series.id,
+        movedFromStart: input.occurrenceStart,
       })
       .returning();
     const iso = input.occurrenceStart.toISOString();
@@ -330,6 +332,45 @@ export async function moveOccurrence(input: {
       .where(eq(calendarEvents.id, series.id))
       .returning();
     return { booked: booked!, series: updated! };
+  });
+}
+
+/**
+ * Takes back what the task booked (its last attempt failed): its event becomes CANCELLED, and an
+ * occurrence it moved out of a series goes back into the series (its EXDATE removed). Idempotent:
+ * a second call finds the event cancelled and changes nothing. Undefined when the task booked nothing.
+ */
+export async function undoTaskBooking(
+  taskId: string,
+  userId: string,
+): Promise<{ event: CalendarEventRow; restoredSeries?: CalendarEventRow } | undefined> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await lockCalendar(tx, userId);
+    const [event] = await tx
+      .select()
+      .from(calendarEvents)
+      .where(and(eq(calendarEvents.taskId, taskId), eq(calendarEvents.userId, userId)));
+    if (!event) return undefined;
+    if (event.status !== 'CONFIRMED') return { event };
+    const [cancelled] = await tx
+      .update(calendarEvents)
+      .set({ status: 'CANCELLED', updatedAt: sql`now()` })
+      .where(eq(calendarEvents.id, event.id))
+      .returning();
+    if (!event.movedFromEventId || !event.movedFromStart) return { event: cancelled! };
+    const iso = event.movedFromStart.toISOString();
+    const [series] = await tx
+      .select()
+      .from(calendarEvents)
+      .where(and(eq(calendarEvents.id, event.movedFromEventId), eq(calendarEvents.userId, userId)));
+    if (!series) return { event: cancelled! };
+    const [restored] = await tx
+      .update(calendarEvents)
+      .set({ excludedStarts: series.excludedStarts.filter((x) => x !== iso), updatedAt: sql`now()` })
+      .where(eq(calendarEvents.id, series.id))
+      .returning();
+    return { event: cancelled!, restoredSeries: restored! };
   });
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
-import { bookingUndone, undoBookingOf } from '@/lib/agent/calendar-access';
+import { undoBookingOf } from '@/lib/agent/calendar-access';
 import { converse, type AgentMessage, type Respond } from '@/lib/agent/scheduling-conversation';
 import { AppError } from '@/lib/errors/app-error';
 import type { SchedulingJob } from '@/lib/jobs/scheduling-jobs';
@@ -80,8 +80,7 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
 export async function failSchedulingTask(job: SchedulingJob): Promise<void> {
   const task = await taskRepository.findInFlightTurn(job);
   if (!task) return;
-  const undone = await undoBookingOf(task.id, task.userId);
-  const content = undone ? bookingUndone(undone.title, undone.startsAt, task.timeZone) : say.FAILED;
+  const content = (await undoBookingOf(task.id, task.userId, task.timeZone)) ?? say.FAILED;
   await respondVia(task, job, 0, {})({ step: 'failed', type: 'error', content });
   await taskRepository.failTurn(job, say.FAILED);
 }
