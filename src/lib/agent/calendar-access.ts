@@ -2,6 +2,7 @@ import { CalDavError } from '@/lib/caldav/caldav-client';
 import type { CalendarEventRow } from '@/lib/db/schema';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
 import { providerFor } from '@/lib/services/calendar-provider';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { Occurrence } from '@/lib/services/calendar.service';
 import { formatLocal } from '@/scheduling/availability';
@@ -39,11 +40,11 @@ export const UNREACHABLE = "I can't reach your calendar right now, so I haven't 
  * Takes back what a task booked when its last attempt failed (the calendar stayed unreachable, or
  * anything else): a booking the user was never told about must not stay CONFIRMED in the table and
  * the feed. The event is cancelled, an occurrence it moved goes back into its series
- * (calendarService.undoTaskBooking), and, best effort, the connected calendar is brought in line
+ * (calendarBooking.undoTaskBooking), and, best effort, the connected calendar is brought in line
  * in case a write had landed. Returns what the user should hear, if the task booked anything.
  */
 export async function undoBookingOf(taskId: string, userId: string, timeZone: string): Promise<string | undefined> {
-  const undone = await calendarService.undoTaskBooking(taskId, userId);
+  const undone = await calendarBooking.undoTaskBooking(taskId, userId);
   if (!undone) return undefined;
   const { event, restoredSeries } = undone;
   // Unreachable: the writes never landed either; the next successful write of the series fixes it.

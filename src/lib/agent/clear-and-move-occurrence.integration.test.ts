@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
 import { calendarEvents, users } from '@/lib/db/schema';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { AgentState } from '@/scheduling/agent-state';
 import type { WorkingHours } from '@/scheduling/availability';
@@ -175,7 +176,7 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     await start('meet Bob every Monday at 9 for standup');
     await start('book 30 min with Dana tomorrow at 3pm');
     const rows = await database.db.select().from(calendarEvents);
-    for (const row of rows) await calendarService.cancelEvent({ eventId: row.id, userId });
+    for (const row of rows) await calendarBooking.cancelEvent({ eventId: row.id, userId });
     const listed = await calendarService.listEvents(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-03-19T00:00:00Z'));
     expect(listed.map((e) => [e.title, e.startsAt.toISOString(), e.status])).toEqual([
       ['Meeting with Dana', '2030-03-06T20:00:00.000Z', 'CANCELLED'],
