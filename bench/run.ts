@@ -2,7 +2,8 @@
 // Runs the benchmarks (all, or the ones named) against a PostgreSQL server of their own and
 // writes bench/RESULTS.md from every section in bench/results/ (a subset run updates its sections).
 // BENCH_DATABASE_URL=postgresql://... uses an existing server instead; BENCH_PROFILE=1 always
-// profiles (0 never; by default only when a target is missed).
+// profiles (0 never; by default only when a target is missed); BENCH_PG_SETTINGS=name=value,...
+// starts the run's own server with other settings (diagnostics, e.g. synchronous_commit=off).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +13,48 @@ import pg from 'pg';
 import { ensureBuilt } from '@test/helpers/build';
 import { startPgCluster, type PgCluster } from '../test/faults/pg-cluster';
 import { BENCH_DIR, log, RESULTS_DIR, ROOT, type Section } from './lib/common';
+import { barChartSvg } from './lib/svg';
 
-const ALL = ['send', 'read', 'fanout', 'polling', 'agent'] as const;
+const CHARTS_DIR = path.join(BENCH_DIR, 'charts');
+
+const ALL = ['send', 'read', 'fanout', 'instances', 'polling', 'agent'] as const;
 type BenchName = (typeof ALL)[number];
+
+/**
+ * Each section's heading in RESULTS.md and how its rows in the targets table begin. bench/results/ is
+ * not in git, so a checkout that runs a subset has no JSON for the other sections: those are kept as
+ * they stand in the current RESULTS.md (heading, text, target rows) instead of being dropped.
+ */
+const KEPT_AS_WRITTEN: Record<BenchName, { title: string; rowPrefix: string }> = {
+  send: { title: '1. Send path', rowPrefix: '| send ' },
+  read: { title: '2. Read path', rowPrefix: '| read:' },
+  fanout: { title: '3. Fan-out (SSE)', rowPrefix: '| fan-out' },
+  instances: { title: '3b. Fan-out across instances: NOTIFY vs Redis', rowPrefix: '| 3 instances' },
+  polling: { title: '4. Polling load', rowPrefix: '| polling:' },
+  agent: { title: '5. Agent', rowPrefix: '| agent:' },
+};
+
+interface KeptSection {
+  block: string;
+  rows: string[];
+}
+
+/** The sections of the current RESULTS.md that have no JSON here, by name. */
+function keptSections(present: Set<string>): Map<BenchName, KeptSection> {
+  const file = path.join(BENCH_DIR, 'RESULTS.md');
+  const kept = new Map<BenchName, KeptSection>();
+  if (!fs.existsSync(file)) return kept;
+  const text = fs.readFileSync(file, 'utf8');
+  const blocks = text.split(/\n(?=## )/);
+  const rows = text.split('\n').filter((line) => line.startsWith('| '));
+  for (const name of ALL) {
+    if (present.has(name)) continue;
+    const { title, rowPrefix } = KEPT_AS_WRITTEN[name];
+    const block = blocks.find((b) => b.startsWith(`## ${title}\n`));
+    if (block) kept.set(name, { block: block.trimEnd(), rows: rows.filter((r) => r.startsWith(rowPrefix)) });
+  }
+  return kept;
+}
 
 interface Machine {
   date: string;
@@ -83,15 +123,39 @@ function runOne(name: BenchName, env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
+/** Writes each section's charts to bench/charts/<file>.svg; returns the markdown that shows them. */
+function renderCharts(section: Section): string[] {
+  if (!section.charts?.length) return [];
+  fs.mkdirSync(CHARTS_DIR, { recursive: true });
+  return section.charts.flatMap((chart) => {
+    fs.writeFileSync(path.join(CHARTS_DIR, `${chart.file}.svg`), barChartSvg(chart));
+    return [`![${chart.title}](charts/${chart.file}.svg)`, ''];
+  });
+}
+
 function render(machine: Machine): string {
-  const sections = ALL.map((name) => path.join(RESULTS_DIR, `${name}.json`))
-    .filter((file) => fs.existsSync(file))
-    .map((file) => JSON.parse(fs.readFileSync(file, 'utf8')) as Section);
+  const loaded = new Map(
+    ALL.map((name) => [name, path.join(RESULTS_DIR, `${name}.json`)] as const)
+      .filter(([, file]) => fs.existsSync(file))
+      .map(([name, file]) => [name, JSON.parse(fs.readFileSync(file, 'utf8')) as Section] as const),
+  );
+  const kept = keptSections(new Set(loaded.keys()));
   const analysisFile = path.join(BENCH_DIR, 'ANALYSIS.md');
   const analysis = fs.existsSync(analysisFile) ? fs.readFileSync(analysisFile, 'utf8').trim() : '';
-  const summary = sections.flatMap((s) =>
-    s.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.target === 'reported' ? '-' : t.met ? 'met' : '**missed**'} |`),
-  );
+  const summary = ALL.flatMap((name) => {
+    const s = loaded.get(name);
+    if (!s) return kept.get(name)?.rows ?? [];
+    return s.targets.map(
+      (t) => `| ${t.name} | ${t.measured} | ${t.target} | ${t.target === 'reported' ? '-' : t.met ? 'met' : '**missed**'} |`,
+    );
+  });
+  const keptNote = kept.size
+    ? [
+        '',
+        `Sections ${[...kept.keys()].map((n) => KEPT_AS_WRITTEN[n].title.split('.')[0]).join(', ')} were not re-run with this code: they`,
+        'are kept as the earlier run wrote them, with their own run dates (their commit is in git history).',
+      ]
+    : [];
   return [
     '# Benchmark results',
     '',
@@ -110,6 +174,7 @@ function render(machine: Machine): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `- Code: ${machine.commit}; last run ${machine.date}`,
+    ...keptNote,
     '',
     '## Targets',
     '',
@@ -118,14 +183,19 @@ function render(machine: Machine): string {
     ...summary,
     '',
     ...(analysis ? [analysis, ''] : []),
-    ...sections.flatMap((s) => [
-      `## ${s.title}`,
-      '',
-      `Command: \`${s.command}\` (run ${s.startedAt}, ${s.durationSeconds} s)`,
-      '',
-      s.markdown,
-      '',
-    ]),
+    ...ALL.flatMap((name) => {
+      const s = loaded.get(name);
+      if (!s) return kept.has(name) ? [kept.get(name)!.block, ''] : [];
+      return [
+        `## ${s.title}`,
+        '',
+        `Command: \`${s.command}\` (run ${s.startedAt}, ${s.durationSeconds} s)`,
+        '',
+        ...renderCharts(s),
+        s.markdown,
+        '',
+      ];
+    }),
   ].join('\n');
 }
 
@@ -152,7 +222,14 @@ async function main(): Promise<void> {
     database = 'an existing server (BENCH_DATABASE_URL)';
   } else {
     log('starting a PostgreSQL server of our own (initdb + pg_ctl on a free loopback port)');
-    cluster = await startPgCluster();
+    // BENCH_PG_SETTINGS="synchronous_commit=off,..." changes the server for a diagnostic run (say so with its figures).
+    const settings = Object.fromEntries(
+      (process.env.BENCH_PG_SETTINGS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    cluster = await startPgCluster({ settings });
     url = cluster.url();
     database = 'a fresh server started by the run: initdb defaults plus max_connections=200';
   }

@@ -89,3 +89,14 @@ export function processRss(pid: number): number {
     return 0;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc), 0 when unknown. */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -21,6 +21,15 @@ export interface Target {
   met: boolean;
 }
 
+/** A small bar chart of a section's headline figures (bench/lib/svg.ts draws it; bench/run.ts writes it to bench/charts/). */
+export interface Chart {
+  /** File name without extension, under bench/charts/. */
+  file: string;
+  title: string;
+  unit: string;
+  groups: Array<{ label: string; bars: Array<{ label: string; value: number }> }>;
+}
+
 /** What each benchmark hands to bench/run.ts: its markdown section, its targets, its raw numbers. */
 export interface Section {
   name: string;
@@ -30,6 +39,7 @@ export interface Section {
   durationSeconds: number;
   markdown: string;
   targets: Target[];
+  charts?: Chart[];
   raw: unknown;
 }
 

@@ -1,6 +1,7 @@
 // The app's Node entry (`npm run dev`, `npm start`): validates the environment before anything
 // listens, serves Next.js's request handler behind node:http so the app learns each client's
-// address from the socket, and shuts down through the one registry.
+// address from the socket, and shuts down through the one registry. The chat stream
+// (GET /api/chat-messages/stream) is served here, before Next.js: see chat-stream.ts.
 import { createServer } from 'node:http';
 import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
@@ -38,13 +39,17 @@ async function main(): Promise<void> {
   const app = next({ dev, hostname: env.HOSTNAME, port: env.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
+  // Loaded only now: it imports next/server, which needs the AsyncLocalStorage that creating the
+  // Next.js app installs.
+  const { isChatStreamRequest, serveChatStream } = await import('./chat-stream');
 
   const headers = Object.entries(securityHeaders(env, { dev, connectSources: pusherSources(env) }));
   const server = createServer((req, res) => {
     setClientAddressHeader(req, env.TRUST_PROXY);
     for (const [name, value] of headers) res.setHeader(name, value);
     if (refuseUndecodablePath(req, res)) return;
-    void handle(req, res);
+    if (isChatStreamRequest(req)) void serveChatStream(req, res);
+    else void handle(req, res);
   });
   exitAfterShutdown();
   onShutdown('http-server', 'streams', async () => {

@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
-import { stopFanout } from '@/lib/realtime/fanout';
+import { resetEnvCache } from '@/lib/config/env';
+import { announceEphemeral, stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { createUser } from '@/lib/services/user.service';
 import { startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser } from '@test/helpers/http-client';
+import { fanoutVariants } from '@test/helpers/redis';
 import { eventData, openSse, type SseConnection } from '@test/helpers/sse-client';
 
 // Live delivery over HTTP on PostgreSQL: messages sent by another process (this test, through the
-// service: it commits and NOTIFYs) reach streams on two app instances sharing one database.
+// service: it commits and announces) reach streams on two app instances sharing one database; once
+// with each fan-out (FANOUT=postgres: NOTIFY; FANOUT=redis: Redis pub/sub).
 
 const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+// Without PostgreSQL the suite is skipped; one variant keeps `each` from being empty.
+const FANOUTS = hasPostgres ? await fanoutVariants() : [{ name: 'postgres' as const, env: {} }];
 const PASSWORD = 'a long enough password';
 const STREAM = '/api/chat-messages/stream';
 const SESSION_COOKIE = 'next-auth.session-token';
@@ -27,7 +32,7 @@ function prng(seed: number): () => number {
   };
 }
 
-describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances (PostgreSQL)', () => {
+describe.skipIf(!hasPostgres).each(FANOUTS)('live SSE delivery across processes and instances (PostgreSQL, fan-out $name)', (fanout) => {
   let appA: AppServer;
   let appB: AppServer;
   const userIds: Record<string, string> = {};
@@ -38,9 +43,13 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
   const USERS = ['two', 'crowd', 'noise', 'race'] as const;
   // Room for 50 readers (and their reconnect overlap) of one user; the default limit of 10 and
   // the default request budget are covered in stream.http.test.ts.
-  const ENV = { SSE_MAX_STREAMS_PER_USER: '200', RATE_LIMIT_POINTS: '100000' };
+  const ENV = { SSE_MAX_STREAMS_PER_USER: '200', RATE_LIMIT_POINTS: '100000', ...fanout.env };
+  const saved = { FANOUT: process.env.FANOUT, REDIS_URL: process.env.REDIS_URL };
 
   beforeAll(async () => {
+    // This process sends too, so it announces through the same fan-out as the apps.
+    Object.assign(process.env, fanout.env);
+    resetEnvCache();
     appA = await startApp({ kind: 'postgres', env: ENV });
     appB = await startApp({ kind: 'postgres', env: { ...ENV, DATABASE_URL: appA.env.DATABASE_URL! } });
     // Pool of 20 so the concurrent senders below really send concurrently.
@@ -58,6 +67,11 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
     await Promise.all(open.map((c) => c.close()));
     await stopFanout();
     await closeDatabase();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    resetEnvCache();
     await appB?.dispose();
     await appA?.dispose();
   });
@@ -98,6 +112,23 @@ describe.skipIf(!hasPostgres)('live SSE delivery across processes and instances 
       ['chat-message:2', JSON.stringify({ ids: [sent.messageId], positions: [1] }), JSON.stringify({ upTo: 2 })].sort(),
     );
     expect(eventData(onAEvents.at(-1)!)).toEqual({ upTo: 2 });
+  });
+
+  it('an ephemeral event from another process reaches the live streams on both instances, and is never replayed', async () => {
+    const onA = await stream(browsers.two!.a);
+    const onB = await stream(browsers.two!.b);
+    for (const s of [onA, onB]) await s.events.until((e) => e.event === 'ready');
+    expect(await announceEphemeral(userIds.two!, 'activity', { step: 'checking calendars' })).toBe(true);
+    for (const s of [onA, onB]) {
+      const [event] = await s.events.until((e) => e.event === 'activity');
+      expect(event!.id).toBeUndefined();
+      expect(eventData(event!)).toEqual({ step: 'checking calendars' });
+    }
+    // Not stored: a stream replaying from the start gets the messages and no activity.
+    const replay = await stream(browsers.two!.a, `${STREAM}?since=0`);
+    const events = await replay.events.until((e) => e.event === 'ready');
+    expect(events.filter((e) => e.event === 'activity')).toEqual([]);
+    await expect(announceEphemeral(userIds.two!, 'chat-message', {})).rejects.toThrow(/event name/);
   });
 
   it('20 concurrent senders and 50 readers that drop and resume with Last-Event-ID: every reader gets every message once', async () => {

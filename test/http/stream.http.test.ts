@@ -6,13 +6,24 @@ import { createUser } from '@/lib/services/user.service';
 import { startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser } from '@test/helpers/http-client';
 import { eventData, openSse, type SseConnection, type SseEvent } from '@test/helpers/sse-client';
+import { fanoutVariants } from '@test/helpers/redis';
 import { DATABASE_KINDS } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
 
 // The SSE stream, mark-all-read and by-id over real HTTP (the app's Node entry) on each database. On
 // PGlite the server owns the database while it runs, so every message these tests read is stored
 // before it starts (the test process opens the database, seeds it, and closes it again); live
-// delivery across processes is in stream-live.http.test.ts (PostgreSQL).
+// delivery across processes is in stream-live.http.test.ts (PostgreSQL). On PostgreSQL the suite runs
+// once per fan-out (FANOUT=postgres: NOTIFY; FANOUT=redis: Redis pub/sub, when Redis answers).
+
+const VARIANTS = [
+  ...DATABASE_KINDS.filter((kind) => kind === 'pglite').map((kind) => ({ kind, fanout: 'local', env: {} as Record<string, string> })),
+  ...(DATABASE_KINDS.includes('postgres') ? await fanoutVariants() : []).map((f) => ({
+    kind: 'postgres' as const,
+    fanout: f.name,
+    env: f.env,
+  })),
+];
 
 const PASSWORD = 'a long enough password';
 const STREAM = '/api/chat-messages/stream';
@@ -58,7 +69,7 @@ function openUnread(port: number, path: string, cookie: string): Promise<{ statu
   });
 }
 
-describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
+describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', ({ kind, env: fanoutEnv }) => {
   let app: AppServer;
   /** Signed-in browsers by user key, and what was stored for each before the start. */
   const browsers: Record<string, Browser> = {};
@@ -103,7 +114,7 @@ describe.each(DATABASE_KINDS)('the SSE stream over HTTP on %s', (kind) => {
       kind,
       beforeStart: seed,
       // A short heartbeat so its test waits milliseconds; the agent's worker for the live test.
-      env: { SSE_HEARTBEAT_MS: '200', RUN_WORKER_IN_PROCESS: 'true' },
+      env: { SSE_HEARTBEAT_MS: '200', RUN_WORKER_IN_PROCESS: 'true', ...fanoutEnv },
     });
     for (const key of USERS) {
       browsers[key] = new Browser(app.baseUrl);

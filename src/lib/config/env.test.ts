@@ -30,6 +30,29 @@ describe('parseEnv', () => {
     expect(parseEnv({ PUSHER_USE_TLS: 'true' }).PUSHER_USE_TLS).toBe(true);
   });
 
+  describe('the fan-out', () => {
+    it('defaults to PostgreSQL NOTIFY and needs no Redis for it', () => {
+      expect(parseEnv({}).FANOUT).toBe('postgres');
+      expect(parseEnv({}).REDIS_URL).toBeUndefined();
+    });
+
+    it('takes FANOUT=redis with a redis:// or rediss:// URL', () => {
+      expect(parseEnv({ FANOUT: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
+        FANOUT: 'redis',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      });
+      expect(parseEnv({ FANOUT: 'redis', REDIS_URL: 'rediss://cache.example:6380/0' }).FANOUT).toBe('redis');
+    });
+
+    it('stops the start naming REDIS_URL when FANOUT=redis has none, and naming FANOUT or REDIS_URL when they are malformed', () => {
+      expect(() => parseEnv({ FANOUT: 'redis' })).toThrow(/REDIS_URL: is required when FANOUT=redis/);
+      expect(() => parseEnv({ FANOUT: 'kafka' })).toThrow(/FANOUT/);
+      expect(() => parseEnv({ FANOUT: 'redis', REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+        /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/,
+      );
+    });
+  });
+
   describe("the browser's Pusher against the server's", () => {
     const server = { PUSHER_APP_ID: '1', PUSHER_KEY: 'k', PUSHER_SECRET: 's', PUSHER_CLUSTER: 'mt1' };
     const fails = (source: Record<string, string>, pattern: RegExp) => {

@@ -105,6 +105,14 @@ const ServerEnvSchema = z
     // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
     SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
 
+    // Cross-instance fan-out of "something changed for user X" (src/lib/realtime/fanout.ts):
+    // PostgreSQL LISTEN/NOTIFY, or Redis pub/sub for many instances (needs REDIS_URL).
+    FANOUT: z.enum(['postgres', 'redis']).default('postgres'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
 
@@ -124,6 +132,9 @@ const ServerEnvSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['NEXTAUTH_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.FANOUT === 'redis' && !env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when FANOUT=redis (e.g. redis://127.0.0.1:6379)' });
     }
     for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
   });

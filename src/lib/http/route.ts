@@ -13,7 +13,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 type BodyKind = 'json' | 'form';
 
-interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, R extends z.ZodType> {
+export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, R extends z.ZodType> {
   /** `session`: 401 without a signed-in user; `none`: public, limited per client address. */
   auth: 'session' | 'none';
   /**
@@ -36,7 +36,7 @@ interface RouteSpec<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodTyp
   response?: R;
 }
 
-interface RouteContext<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
+export interface RouteContext<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType> {
   req: NextRequest;
   /** The signed-in user's id; '' on public routes. */
   userId: string;
@@ -119,9 +119,37 @@ function checkOrigin(req: NextRequest): void {
 }
 
 /**
- * Wraps a route handler: session (401), same-origin check (403), rate limit (429), body type,
- * size and JSON (415/413/400), zod parsing of params, query and body (400), and every error
- * mapped through the one error table. The handler returns a plain object (sent as JSON) or a Response.
+ * Everything a route checks before its handler runs: session (401), same-origin check (403), rate
+ * limit (429), body type, size and JSON (415/413/400), zod parsing of params, query and body (400).
+ * Throws the AppError to answer with. Exported for the app's Node entry, which serves the chat
+ * stream itself with exactly these checks (src/server/chat-stream.ts).
+ */
+export async function checkRoute<Q extends z.ZodType, B extends z.ZodType, P extends z.ZodType, R extends z.ZodType>(
+  spec: RouteSpec<Q, B, P, R>,
+  req: NextRequest,
+  rawParams: Record<string, string | string[]>,
+): Promise<RouteContext<Q, B, P>> {
+  let userId = '';
+  if (spec.auth === 'session') {
+    userId = (await getSessionUserId(req)) ?? '';
+    if (!userId) throw new AppError('unauthorized', 'Sign in first: no valid session');
+  }
+  checkOrigin(req);
+  // Public routes (sign-up) get the small authentication budget, per client address.
+  if (spec.limit === null) {
+    // No budget (see RouteSpec.limit).
+  } else if (userId) await consumeRateLimit(spec.limit, userId);
+  else await consumeRateLimit(spec.limit, `addr:${clientAddress(req.headers)}`, getEnv().AUTH_RATE_LIMIT_POINTS);
+  const params = await parseWith(spec.params, rawParams, 'path');
+  // Every route, with a query schema or not, refuses a query it could not store.
+  const query = await parseWith(spec.query, parseUrlEncoded(req.nextUrl.search.slice(1), 'query'), 'query');
+  const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
+  return { req, userId, params, query, body: body as z.output<B> };
+}
+
+/**
+ * Wraps a route handler: the checks of `checkRoute`, and every error mapped through the one error
+ * table. The handler returns a plain object (sent as JSON) or a Response.
  */
 export function withRoute<
   Q extends z.ZodType = z.ZodType<undefined>,
@@ -132,22 +160,7 @@ export function withRoute<
   return async (req, routeCtx) => {
     const context = { method: req.method, path: req.nextUrl.pathname };
     try {
-      let userId = '';
-      if (spec.auth === 'session') {
-        userId = (await getSessionUserId(req)) ?? '';
-        if (!userId) throw new AppError('unauthorized', 'Sign in first: no valid session');
-      }
-      checkOrigin(req);
-      // Public routes (sign-up) get the small authentication budget, per client address.
-      if (spec.limit === null) {
-        // No budget (see RouteSpec.limit).
-      } else if (userId) await consumeRateLimit(spec.limit, userId);
-      else await consumeRateLimit(spec.limit, `addr:${clientAddress(req.headers)}`, getEnv().AUTH_RATE_LIMIT_POINTS);
-      const params = await parseWith(spec.params, await routeCtx.params, 'path');
-      // Every route, with a query schema or not, refuses a query it could not store.
-      const query = await parseWith(spec.query, parseUrlEncoded(req.nextUrl.search.slice(1), 'query'), 'query');
-      const body = spec.body ? await parseWith(spec.body, await readBody(req, spec.bodyKinds ?? ['json']), 'body') : undefined;
-      const result = await handler({ req, userId, params, query, body: body as z.output<B> });
+      const result = await handler(await checkRoute(spec, req, await routeCtx.params));
       if (result instanceof Response) return result;
       return NextResponse.json(result, { status: spec.status ?? 200, headers: { 'Cache-Control': 'no-store' } });
     } catch (err) {

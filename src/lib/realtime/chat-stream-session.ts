@@ -32,8 +32,6 @@ import { sseComment, sseEvent, sseRetry } from './sse';
 
 /** What EventSource waits before reconnecting (the spec's default is up to the browser, often 3 s). */
 const RECONNECT_RETRY_MS = 2_000;
-/** Bytes the stream buffers for its client before it waits for the client to read. */
-const HIGH_WATER_BYTES = 128 * 1024;
 /**
  * Only small events (read changes, heartbeats) are written without waiting for the client, so a
  * buffer this big means the client has long stopped reading: end the stream, it resumes by cursor.
@@ -41,17 +39,32 @@ const HIGH_WATER_BYTES = 128 * 1024;
 const MAX_BEHIND_BYTES = 1024 * 1024;
 /** How long a stream with something to send waits for a client that reads nothing. */
 const STALL_MS = 60_000;
-/** A body nobody has started to read by then was never sent (the response failed or was not a GET). */
-const UNSENT_BODY_MS = 10_000;
 
 /** What was read before answering, so a database failure is still a proper HTTP error. */
 export type FirstRead = { kind: 'end'; position: number } | { kind: 'page'; after: number; page: ReplayPage };
 
-const encoder = new TextEncoder();
 const NO_PAGE: ReplayPage = { messages: [], hasMore: false };
 
+/**
+ * Where a session writes: a web ReadableStream (the route handler's Response body) or a Node
+ * ServerResponse (the app's Node entry, src/server/chat-stream.ts). stream-sinks.ts has both.
+ */
+export interface StreamSink {
+  /** Queues text for the client. */
+  write(text: string): void;
+  /** Bytes written that the client has not read yet. */
+  queuedBytes(): number;
+  /** Ends the response after what is queued. */
+  end(): void;
+  /** Ends the response dropping what the client has not read. */
+  abort(reason: string): void;
+}
+
+/** Bytes the stream buffers for its client before it waits for the client to read. */
+export const HIGH_WATER_BYTES = 128 * 1024;
+
 export class ChatStreamSession implements HubSubscriber {
-  private controller?: ReadableStreamDefaultController<Uint8Array>;
+  private sink?: StreamSink;
   private lastSent = 0;
   /** Fed by the fan-out; false while the stream catches up from the database by itself. */
   private live = false;
@@ -63,17 +76,22 @@ export class ChatStreamSession implements HubSubscriber {
   private pendingReads: ReadChange[] = [];
   private drainWaiters: Array<() => void> = [];
   private heartbeat?: NodeJS.Timeout;
-  private unsent?: NodeJS.Timeout;
   private closed = false;
   /** Counted in the open-streams gauge (from attach to close). */
   private counted = false;
   private unsubscribe: () => void = () => {};
-  private readonly onAbort = () => this.close('client aborted');
+  private onAbort?: () => void;
+  /** Called once when the session closes (the sink's own clean-up). */
+  onClose?: () => void;
 
   constructor(
     private readonly userId: string,
-    private readonly signal: AbortSignal,
+    private readonly signal?: AbortSignal,
   ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   cursor(): number | null {
     return this.live ? this.lastSent : null;
@@ -103,26 +121,33 @@ export class ChatStreamSession implements HubSubscriber {
       const data: ReadChange = 'upTo' in event ? { upTo: event.upTo } : { ids: event.ids, positions: event.positions };
       if (this.live) this.write(sseEvent(SSE_EVENTS.read, data));
       else this.pendingReads.push(data);
+    } else if (event.kind === 'ephemeral') {
+      // Not stored, so not replayed: only a stream that is live gets it.
+      if (this.live) this.write(sseEvent(event.event, event.data));
     } else {
       this.close(event.reason);
     }
   }
 
-  /** Keeps the hub entry's release and ends the stream when the client goes away. */
+  /** Keeps the hub entry's release and ends the stream when the client goes away (the signal, if any). */
   attach(unsubscribe: () => void): void {
     this.unsubscribe = unsubscribe;
     if (!this.counted && !this.closed) {
       this.counted = true;
       metrics.streamOpened();
     }
+    if (!this.signal) return;
     if (this.signal.aborted) this.close('client aborted');
-    else this.signal.addEventListener('abort', this.onAbort, { once: true });
+    else {
+      this.onAbort = () => this.close('client aborted');
+      this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
   }
 
   /**
    * Frees everything the stream holds (hub entry, timers, abort listener) and ends the body.
-   * `discard` errors the body instead, dropping what the client has not read: a client that
-   * stopped reading would otherwise keep that buffer alive. Idempotent.
+   * `discard` drops what the client has not read instead: a client that stopped reading would
+   * otherwise keep that buffer alive. Idempotent.
    */
   close(reason: string, options: { discard?: boolean } = {}): void {
     if (this.closed) return;
@@ -130,55 +155,44 @@ export class ChatStreamSession implements HubSubscriber {
     if (this.counted) metrics.streamClosed();
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    clearTimeout(this.unsent);
-    this.signal.removeEventListener('abort', this.onAbort);
+    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
     this.pendingReads = [];
-    for (const wake of this.drainWaiters.splice(0)) wake();
+    this.wake();
     try {
       // Undefined when closed before the body exists; `start` then ends it at once.
-      if (options.discard) this.controller?.error(new Error(reason));
-      else this.controller?.close();
+      if (options.discard) this.sink?.abort(reason);
+      else this.sink?.end();
     } catch {
       // Already closed or cancelled by the client: nothing left to end.
     }
+    this.onClose?.();
     getLogger().debug({ userId: this.userId, reason }, 'chat stream closed');
   }
 
-  /** The body: `retry`, the replay (starting with the page read before the response), `ready`, then live. */
-  toReadableStream(first: FirstRead, heartbeatMs: number): ReadableStream<Uint8Array> {
-    const body = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller;
-          if (this.closed) {
-            controller.close();
-            return;
-          }
-          this.write(sseRetry(RECONNECT_RETRY_MS));
-          this.heartbeat = setInterval(() => this.write(sseComment('hb')), heartbeatMs);
-          if (first.kind === 'end') {
-            this.lastSent = first.position;
-            this.goLive();
-          } else {
-            this.lastSent = first.after;
-            this.pageRows = nextPageRows(first.page, this.pageRows);
-            void this.replay(first.page);
-          }
-        },
-        pull: () => {
-          for (const wake of this.drainWaiters.splice(0)) wake();
-        },
-        cancel: () => this.close('client cancelled'),
-      },
-      { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
-    );
-    // Whoever sends the response reads the body; one nobody reads was never sent (a HEAD, a
-    // response that failed before its first byte) and must not hold its slot forever.
-    this.unsent = setTimeout(() => {
-      if (!body.locked) this.close('response body never read');
-    }, UNSENT_BODY_MS);
-    this.unsent.unref();
-    return body;
+  /** The client read what was buffered: a waiting replay may write again. */
+  wake(): void {
+    for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+
+  /** Starts writing to `sink`: `retry`, the replay (starting with the page read before the response), `ready`, then live. */
+  start(sink: StreamSink, first: FirstRead, heartbeatMs: number): void {
+    this.sink = sink;
+    if (this.closed) {
+      sink.end();
+      return;
+    }
+    this.write(sseRetry(RECONNECT_RETRY_MS));
+    // The first write may find the client gone and close the session.
+    if (this.closed) return;
+    this.heartbeat = setInterval(() => this.write(sseComment('hb')), heartbeatMs);
+    if (first.kind === 'end') {
+      this.lastSent = first.position;
+      this.goLive();
+    } else {
+      this.lastSent = first.after;
+      this.pageRows = nextPageRows(first.page, this.pageRows);
+      void this.replay(first.page);
+    }
   }
 
   /**
@@ -243,13 +257,12 @@ export class ChatStreamSession implements HubSubscriber {
 
   /** Bytes written that the client has not read yet. */
   private queuedBytes(): number {
-    const desired = this.controller?.desiredSize;
-    return desired == null ? 0 : HIGH_WATER_BYTES - desired;
+    return this.sink?.queuedBytes() ?? 0;
   }
 
   private write(text: string): void {
-    if (this.closed || !this.controller) return;
-    this.controller.enqueue(encoder.encode(text));
+    if (this.closed || !this.sink) return;
+    this.sink.write(text);
     const queued = this.queuedBytes();
     const stats = streamStats();
     if (queued > stats.peakQueuedBytes) stats.peakQueuedBytes = queued;
@@ -264,7 +277,7 @@ export class ChatStreamSession implements HubSubscriber {
    * memory). A client that reads nothing for STALL_MS is ended; it resumes by cursor.
    */
   private drained(): Promise<void> {
-    if (this.closed || (this.controller?.desiredSize ?? 0) > 0) return Promise.resolve();
+    if (this.closed || this.queuedBytes() < HIGH_WATER_BYTES) return Promise.resolve();
     return new Promise((resolve) => {
       const stalled = setTimeout(() => {
         this.close('stalled: the client stopped reading', { discard: true });

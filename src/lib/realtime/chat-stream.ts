@@ -7,6 +7,7 @@ import { ChatStreamSession, type FirstRead } from './chat-stream-session';
 import * as fanout from './fanout';
 import * as hub from './hub';
 import { readReplayPage, REPLAY_FIRST_ROWS, streamStats, type ChatStreamStats } from './replay-pages';
+import { toReadableStream } from './stream-sinks';
 
 /**
  * Opening a user's SSE stream: the per-user limit, the first read (before the response, so a
@@ -91,6 +92,23 @@ function installShutdownHook(): void {
  *   number of streams on this instance.
  */
 export async function openChatStream(options: ChatStreamOptions): Promise<ReadableStream<Uint8Array>> {
+  const { session, first, heartbeatMs } = await openChatSession(options);
+  return toReadableStream(session, first, heartbeatMs);
+}
+
+/** An opened stream before it has a sink: the session, what it read first, the heartbeat to use. */
+export interface OpenedChatSession {
+  session: ChatStreamSession;
+  first: FirstRead;
+  heartbeatMs: number;
+}
+
+/**
+ * `openChatStream` without the web body: the same limit, subscription and first read; the caller
+ * hands the session a sink (stream-sinks.ts `pipeToResponse` for a Node ServerResponse) or closes
+ * it. `signal` is optional here: a Node caller ends the session when its response closes.
+ */
+export async function openChatSession(options: Omit<ChatStreamOptions, 'signal'> & { signal?: AbortSignal }): Promise<OpenedChatSession> {
   const env = getEnv();
   const max = options.maxStreamsPerUser ?? env.SSE_MAX_STREAMS_PER_USER;
   const { userId, since } = options;
@@ -110,5 +128,5 @@ export async function openChatStream(options: ChatStreamOptions): Promise<Readab
     session.close('first read failed');
     throw err;
   }
-  return session.toReadableStream(first, options.heartbeatMs ?? env.SSE_HEARTBEAT_MS);
+  return { session, first, heartbeatMs: options.heartbeatMs ?? env.SSE_HEARTBEAT_MS };
 }

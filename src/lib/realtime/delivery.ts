@@ -127,6 +127,11 @@ async function loadPass(userId: string, load: UserLoad): Promise<void> {
 export function dispatch(notification: Notification): void {
   const { userId } = notification;
   if (hub.subscriberCount(userId) === 0) return;
+  if (notification.kind === 'ephemeral') {
+    const { event, data } = notification;
+    for (const subscriber of hub.subscribersOf(userId)) subscriber.onEvent({ kind: 'ephemeral', event, data });
+    return;
+  }
   if (notification.kind === 'read') {
     requestLoad(
       userId,

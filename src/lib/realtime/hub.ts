@@ -19,7 +19,9 @@ export type HubEvent =
   /** Messages of the user were marked read (on any instance). */
   | ({ kind: 'read' } & ReadChange)
   /** Live delivery broke (a load failed): the subscriber should end so its client resumes by cursor. */
-  | { kind: 'reset'; reason: string };
+  | { kind: 'reset'; reason: string }
+  /** A small event that is not stored (announceEphemeral): sent to live subscribers, dropped by the others. */
+  | { kind: 'ephemeral'; event: string; data: Record<string, unknown> };
 
 /** One local consumer of a user's messages, typically one SSE stream. */
 export interface HubSubscriber {

@@ -1,16 +1,20 @@
+import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
-import { rootCauseMessage } from '@/lib/errors/app-error';
+import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { metrics } from '@/lib/metrics';
 import { dispatch } from './delivery';
-import { NOTIFY_CHANNEL, type Notification } from './notification';
+import { EPHEMERAL_EVENT_NAME, EPHEMERAL_MAX_BYTES, NOTIFY_CHANNEL, type Notification } from './notification';
 import type { ReadChange } from './protocol';
+import { redisPublish } from './redis-fanout';
 
 /**
  * The sending end of the fan-out, run after the commit by the publish step:
- *   - PostgreSQL: `pg_notify('chat_messages', '{"userId":..,"position":..}')`; every instance,
- *     this one included, hears it through its own LISTEN connection.
- *   - PGlite: there is only this process, so local delivery is told directly.
+ *   - FANOUT=postgres on PostgreSQL: `pg_notify('chat_messages', '{"userId":..,"position":..}')`;
+ *     every instance, this one included, hears it through its own LISTEN connection;
+ *   - FANOUT=redis: PUBLISH on the Redis channel `chat_messages`, heard by every instance's
+ *     subscriber connection (redis-fanout.ts);
+ *   - PGlite with FANOUT=postgres: there is only this process, so local delivery is told directly.
  */
 
 /** NOTIFY payloads must stay under 8000 bytes; read changes are split to stay well below. */
@@ -18,13 +22,40 @@ const READ_IDS_PER_NOTIFY = 50;
 /** NOTIFY round trips under way at once; announcements beyond them share the next one. */
 const MAX_NOTIFY_IN_FLIGHT = 4;
 
-async function announce(notification: Notification): Promise<void> {
-  const database = await getDatabase();
-  if (database.kind === 'postgres') {
-    await database.pool.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify(notification)]);
-  } else {
-    dispatch(notification);
+/**
+ * One NOTIFY per payload, in a transaction that commits without waiting for its WAL flush.
+ * PostgreSQL serializes every NOTIFY-ing transaction of the cluster on one lock held from before
+ * its commit until after it (async.c, PreCommit_Notify), so with synchronous_commit=on each
+ * NOTIFY holds that lock through an fsync and the NOTIFYs queue behind each other's fsyncs: on a
+ * busy disk that was the fan-out's tail (bench/ANALYSIS.md, fan-out). A notification is not
+ * state: the message it announces was committed (and flushed) before, and after a crash every
+ * listener re-syncs from its cursor, so the notification's own commit need not be durable.
+ */
+const NOTIFY_SQL =
+  "WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)) " +
+  'SELECT pg_notify($1, payload) FROM async_commit, unnest($2::text[]) AS payload';
+
+/** Sends payloads to every instance, or null when delivery is local (PGlite, no Redis). */
+type Sender = ((payloads: string[]) => Promise<void>) | null;
+
+async function sender(): Promise<Sender> {
+  const env = getEnv();
+  if (env.FANOUT === 'redis' && env.REDIS_URL) {
+    const url = env.REDIS_URL;
+    return (payloads) => redisPublish(url, payloads);
   }
+  const database = await getDatabase();
+  if (database.kind !== 'postgres') return null;
+  const pool = database.pool;
+  return async (payloads) => {
+    await pool.query(NOTIFY_SQL, [NOTIFY_CHANNEL, payloads]);
+  };
+}
+
+async function announce(notification: Notification): Promise<void> {
+  const send = await sender();
+  if (send) await send([JSON.stringify(notification)]);
+  else dispatch(notification);
 }
 
 interface AnnouncementBatch {
@@ -46,27 +77,26 @@ function newBatch(): AnnouncementBatch {
 }
 
 /**
- * Group commit for message announcements on PostgreSQL: up to MAX_NOTIFY_IN_FLIGHT NOTIFY round
- * trips run at once, and announcements arriving while all are busy collect into one statement
- * (`pg_notify` per user with that user's highest position: listeners load everything after their
- * cursor, so the highest is enough). Few senders go out at once as before; many share round
- * trips instead of each paying one (bench/RESULTS.md, send path).
+ * Group commit for message announcements: up to MAX_NOTIFY_IN_FLIGHT round trips (NOTIFY
+ * statements or Redis pipelines) run at once, and announcements arriving while all are busy
+ * collect into one (a notification per user with that user's highest position: listeners load
+ * everything after their cursor, so the highest is enough). Few senders go out at once as before;
+ * many share round trips instead of each paying one (bench/RESULTS.md, send path).
  */
-function pumpAnnouncements(pool: { query: (text: string, values: unknown[]) => Promise<unknown> }): void {
+function pumpAnnouncements(send: (payloads: string[]) => Promise<void>): void {
   while (nextBatch && inFlight < MAX_NOTIFY_IN_FLIGHT) {
     const batch = nextBatch;
     nextBatch = null;
     inFlight++;
     const payloads = [...batch.positions].map(([userId, position]) => JSON.stringify({ userId, position }));
-    pool
-      .query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [NOTIFY_CHANNEL, payloads])
+    send(payloads)
       .then(
         () => batch.settle(),
-        (err: unknown) => batch.settle(err ?? new Error('NOTIFY failed')),
+        (err: unknown) => batch.settle(err ?? new Error('announcement failed')),
       )
       .finally(() => {
         inFlight--;
-        pumpAnnouncements(pool);
+        pumpAnnouncements(send);
       });
   }
 }
@@ -78,21 +108,21 @@ function pumpAnnouncements(pool: { query: (text: string, values: unknown[]) => P
  */
 export async function announceMessage(userId: string, position: number): Promise<void> {
   try {
-    const database = await getDatabase();
-    if (database.kind !== 'postgres') {
+    const send = await sender();
+    if (!send) {
       dispatch({ userId, position });
       return;
     }
     nextBatch ??= newBatch();
     const batch = nextBatch;
     batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
-    pumpAnnouncements(database.pool);
+    pumpAnnouncements(send);
     await batch.done;
   } catch (err) {
     metrics.publishFailed('sse');
     getLogger().error(
       { err: rootCauseMessage(err), userId, position },
-      'chat message NOTIFY failed; streams will catch up on the next event or reconnect',
+      'chat message announcement failed; streams will catch up on the next event or reconnect',
     );
   }
 }
@@ -113,6 +143,29 @@ export async function announceRead(userId: string, change: ReadChange): Promise<
       });
     }
   } catch (err) {
-    getLogger().error({ err: rootCauseMessage(err), userId }, 'chat read-state NOTIFY failed');
+    getLogger().error({ err: rootCauseMessage(err), userId }, 'chat read-state announcement failed');
+  }
+}
+
+/**
+ * Sends a small ephemeral event (e.g. the agent's activity) to every open stream of `userId` on
+ * every instance: written as `event: <event>` with `data` as JSON and no id, to streams that are
+ * live at that moment; never stored, never replayed, so a stream that is catching up or
+ * reconnecting misses it. Returns whether it was handed to the fan-out (false, logged, when the
+ * transport failed). Never throws for a transport failure.
+ *
+ * @throws AppError `invalid_input` when `event` is not a lower-case name (or is one of the stream's
+ *   own events) or `data` serializes to more than EPHEMERAL_MAX_BYTES.
+ */
+export async function announceEphemeral(userId: string, event: string, data: Record<string, unknown>): Promise<boolean> {
+  if (!EPHEMERAL_EVENT_NAME.test(event)) throw new AppError('invalid_input', `Invalid ephemeral event name: ${event}`);
+  const size = Buffer.byteLength(JSON.stringify(data));
+  if (size > EPHEMERAL_MAX_BYTES) throw new AppError('invalid_input', `Ephemeral event data must be at most ${EPHEMERAL_MAX_BYTES} bytes`);
+  try {
+    await announce({ userId, kind: 'ephemeral', event, data });
+    return true;
+  } catch (err) {
+    getLogger().warn({ err: rootCauseMessage(err), userId, event }, 'ephemeral chat event could not be announced');
+    return false;
   }
 }
