@@ -39,14 +39,18 @@ export const UNREACHABLE = "I can't reach your calendar right now, so I haven't 
 /**
  * Takes back what a task booked when its last attempt failed (the calendar stayed unreachable, or
  * anything else): a booking the user was never told about must not stay CONFIRMED in the table and
- * the feed. The event is cancelled, an occurrence it moved goes back into its series
- * (calendarBooking.undoTaskBooking), and, best effort, the connected calendar is brought in line
+ * the feed. The event is cancelled, an occurrence it moved goes back into its series, a meeting it
+ * moved goes back to its time if that is still free (calendarBooking.undoTaskBooking), and, best effort, the connected calendar is brought in line
  * in case a write had landed. Returns what the user should hear, if the task booked anything.
  */
 export async function undoBookingOf(taskId: string, userId: string, timeZone: string): Promise<string | undefined> {
   const undone = await calendarBooking.undoTaskBooking(taskId, userId);
   if (!undone) return undefined;
-  const { event, restoredSeries } = undone;
+  const { event, restoredSeries, movedBack } = undone;
+  if (movedBack) {
+    await publish(userId, event).catch(() => undefined); // Unreachable: the move never landed either.
+    return moveUndone(event.title, event.startsAt, timeZone);
+  }
   // Unreachable: the writes never landed either; the next successful write of the series fixes it.
   await unpublish(userId, event.id).catch(() => undefined);
   if (restoredSeries) await publish(userId, restoredSeries).catch(() => undefined);

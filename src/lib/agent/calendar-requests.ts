@@ -242,6 +242,7 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
   const moved = await calendarBooking.moveEvent({
     eventId: candidate.eventId,
     userId: c.userId,
+    taskId: c.taskId,
     startsAt,
     endsAt,
     externalBusy: await externalBusy(c.userId, startsAt, until),

@@ -135,6 +135,26 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     expect((await database.db.select().from(calendarEvents)).find((r) => r.recurrence)!.excludedStarts).toEqual([]);
   });
 
+  it('a failed task moves back a meeting it moved, unless its old time was taken since', async () => {
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const { turn } = await start('move my 3pm with Dana to Friday at 10am');
+    const [moved] = await database.db.select().from(calendarEvents);
+    expect(moved!.startsAt.toISOString()).toBe('2030-03-08T15:00:00.000Z');
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(moveUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+    const [back] = await database.db.select().from(calendarEvents);
+    expect(back).toMatchObject({ id: moved!.id, status: 'CONFIRMED' });
+    expect(back!.startsAt.toISOString()).toBe('2030-03-06T20:00:00.000Z');
+    // Run again (a retried dead-letter): still back, said again.
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(moveUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+
+    // Moved again, then its old slot is booked by someone else: it stays where it is.
+    const { turn: again } = await start('move my 3pm with Dana to Friday at 10am');
+    await start('book 30 min with Lee tomorrow at 3pm');
+    expect(await undoBookingOf(again.taskId, userId, TZ)).toBeUndefined();
+    const dana = (await database.db.select().from(calendarEvents)).find((r) => r.id === moved!.id)!;
+    expect(dana.startsAt.toISOString()).toBe('2030-03-08T15:00:00.000Z');
+  });
+
   it('a failed task takes back its booking (CANCELLED, out of busy times), and a task that booked nothing has nothing to take back', async () => {
     const { turn } = await start('book 30 min with Dana tomorrow at 3pm');
     expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(bookingUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));

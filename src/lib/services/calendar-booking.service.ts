@@ -96,6 +96,8 @@ export async function bookEvent(input: {
 export async function moveEvent(input: {
   eventId: string;
   userId: string;
+  /** The task moving it: recorded with the old times, so a task that fails can move it back. */
+  taskId?: string;
   startsAt: Date;
   endsAt: Date;
   externalBusy?: Occurrence[];
@@ -114,7 +116,14 @@ export async function moveEvent(input: {
     if (conflicts.length > 0) return { conflicts };
     const [moved] = await tx
       .update(calendarEvents)
-      .set({ startsAt: input.startsAt, endsAt: input.endsAt, updatedAt: sql`now()` })
+      .set({
+        startsAt: input.startsAt,
+        endsAt: input.endsAt,
+        movedByTaskId: input.taskId ?? null,
+        previousStartsAt: event.startsAt,
+        previousEndsAt: event.endsAt,
+        updatedAt: sql`now()`,
+      })
       .where(eq(calendarEvents.id, event.id))
       .returning();
     return { booked: moved! };
@@ -187,7 +196,7 @@ export async function moveOccurrence(input: {
 export async function undoTaskBooking(
   taskId: string,
   userId: string,
-): Promise<{ event: CalendarEventRow; restoredSeries?: CalendarEventRow } | undefined> {
+): Promise<{ event: CalendarEventRow; restoredSeries?: CalendarEventRow; movedBack?: boolean } | undefined> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     await lockCalendar(tx, userId);
@@ -195,7 +204,7 @@ export async function undoTaskBooking(
       .select()
       .from(calendarEvents)
       .where(and(eq(calendarEvents.taskId, taskId), eq(calendarEvents.userId, userId)));
-    if (!event) return undefined;
+    if (!event) return moveBack(tx, taskId, userId);
     if (event.status !== 'CONFIRMED') return { event };
     const [cancelled] = await tx
       .update(calendarEvents)
@@ -216,6 +225,29 @@ export async function undoTaskBooking(
       .returning();
     return { event: cancelled!, restoredSeries: restored! };
   });
+}
+
+/**
+ * The event the task moved as a whole, back at its previous time, unless that time is taken now
+ * (then it stays where it is). Idempotent: an event already back is reported again.
+ */
+async function moveBack(tx: Tx, taskId: string, userId: string): Promise<{ event: CalendarEventRow; movedBack: true } | undefined> {
+  const [event] = await tx
+    .select()
+    .from(calendarEvents)
+    .where(and(eq(calendarEvents.movedByTaskId, taskId), eq(calendarEvents.userId, userId), eq(calendarEvents.status, 'CONFIRMED')));
+  if (!event?.previousStartsAt || !event.previousEndsAt) return undefined;
+  if (event.startsAt.getTime() === event.previousStartsAt.getTime() && event.endsAt.getTime() === event.previousEndsAt.getTime()) {
+    return { event, movedBack: true };
+  }
+  const back = { ...event, startsAt: event.previousStartsAt, endsAt: event.previousEndsAt };
+  if ((await conflictsOf(tx, back, event.id)).length > 0) return undefined;
+  const [moved] = await tx
+    .update(calendarEvents)
+    .set({ startsAt: back.startsAt, endsAt: back.endsAt, updatedAt: sql`now()` })
+    .where(eq(calendarEvents.id, event.id))
+    .returning();
+  return { event: moved!, movedBack: true };
 }
 
 /** Cancels one occurrence of the user's series (idempotent); undefined when it is not the user's. */
