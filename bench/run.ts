@@ -1,4 +1,4 @@
-// npm run bench [-- send read fanout polling agent] [-- --render-only]
+// npm run bench [-- send read fanout instances polling agent purge] [-- --render-only]
 // Runs the benchmarks (all, or the ones named) against a PostgreSQL server of their own and
 // writes bench/RESULTS.md from every section in bench/results/ (a subset run updates its sections).
 // BENCH_DATABASE_URL=postgresql://... uses an existing server instead; BENCH_PROFILE=1 always
@@ -17,7 +17,7 @@ import { barChartSvg } from './lib/svg';
 
 const CHARTS_DIR = path.join(BENCH_DIR, 'charts');
 
-const ALL = ['send', 'read', 'fanout', 'instances', 'polling', 'agent'] as const;
+const ALL = ['send', 'read', 'fanout', 'instances', 'polling', 'agent', 'purge'] as const;
 type BenchName = (typeof ALL)[number];
 
 /**
@@ -32,6 +32,7 @@ const KEPT_AS_WRITTEN: Record<BenchName, { title: string; rowPrefix: string }> =
   instances: { title: '3b. Fan-out across instances: NOTIFY vs Redis', rowPrefix: '| 3 instances' },
   polling: { title: '4. Polling load', rowPrefix: '| polling:' },
   agent: { title: '5. Agent', rowPrefix: '| agent:' },
+  purge: { title: '6. Retention purge', rowPrefix: '| purge ' },
 };
 
 interface KeptSection {

@@ -7,12 +7,12 @@ import { closeDatabase } from '@/lib/db/client';
  */
 export async function runCli<T extends ParseArgsConfig['options']>(
   options: T,
-  body: (values: Record<string, string | boolean | undefined>) => Promise<{ ok: boolean; output: unknown }>,
+  body: (values: Record<string, string | boolean | string[] | undefined>) => Promise<{ ok: boolean; output: unknown }>,
 ): Promise<never> {
   let code = 1;
   try {
     const { values } = parseArgs({ options, strict: true, allowPositionals: false });
-    const { ok, output } = await body(values as Record<string, string | boolean | undefined>);
+    const { ok, output } = await body(values as Record<string, string | boolean | string[] | undefined>);
     console.log(JSON.stringify(output, null, 2));
     code = ok ? 0 : 1;
   } catch (err) {
@@ -24,7 +24,7 @@ export async function runCli<T extends ParseArgsConfig['options']>(
 }
 
 /** The value of a required string flag, or an error naming it. */
-export function required(values: Record<string, string | boolean | undefined>, name: string): string {
+export function required(values: Record<string, string | boolean | string[] | undefined>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new Error(`--${name} is required`);
   return value;

@@ -2,13 +2,19 @@ import type PgBoss from 'pg-boss';
 import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
 import { getBoss, stopBoss } from '@/lib/jobs/queue';
+import { escalationQueue } from '@/lib/jobs/escalation-jobs';
+import { requestRetentionPurge, retentionQueue } from '@/lib/jobs/retention-jobs';
 import { listenForJobs, onWake, stopListeningForJobs } from '@/lib/jobs/wake';
 import { schedulingFailedQueue, schedulingQueue } from '@/lib/jobs/scheduling-jobs';
+import { runEscalation } from '@/lib/services/escalation.service';
+import { purgeExpiredMessages } from '@/lib/services/retention.service';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
+import { startAttachmentSweep, stopAttachmentSweep } from './attachment-sweep';
 import { failSchedulingTask, processSchedulingJob, type ProcessorHooks } from './processors/schedulingAgent.processor';
 
 const workerSlot = processGlobal<Promise<void>>('jobs.scheduling-worker');
+const retentionTimer = processGlobal<NodeJS.Timeout>('jobs.retention-timer');
 const workerCleanup = processGlobal<() => void>('jobs.scheduling-worker.wake');
 
 /** Hooks from the environment: AGENT_STEP_DELAY_MS pauses before each step (crash tests). */
@@ -59,7 +65,36 @@ async function startWorking(hooks: ProcessorHooks): Promise<void> {
     const data = job && schedulingFailedQueue.payload.safeParse(job.data);
     if (data?.success) await failSchedulingTask(data.data);
   });
+  startAttachmentSweep();
+  await startEscalationAndRetention(boss);
   getLogger().info({ concurrency: getEnv().WORKER_CONCURRENCY }, 'scheduling worker started');
+}
+
+/**
+ * The chat queues: escalation deliveries (always worked, so jobs scheduled before a restart are
+ * delivered), and with CHAT_RETENTION the recurring purge: every CHAT_RETENTION_INTERVAL each
+ * worker asks for the slot's purge job; pg-boss keeps one per slot, so it runs once.
+ */
+async function startEscalationAndRetention(boss: PgBoss): Promise<void> {
+  const env = getEnv();
+  await getBoss({ supervise: true, queues: [escalationQueue, retentionQueue] });
+  await boss.work(escalationQueue.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    const data = job && escalationQueue.payload.safeParse(job.data);
+    if (data?.success) await runEscalation(data.data);
+  });
+  if (!env.CHAT_RETENTION) return;
+  await boss.work(retentionQueue.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
+    await purgeExpiredMessages();
+  });
+  const ask = () =>
+    requestRetentionPurge(env.CHAT_RETENTION_INTERVAL).catch((err: unknown) =>
+      getLogger().error({ err: err instanceof Error ? err.message : String(err) }, 'could not schedule the retention purge'),
+    );
+  await ask();
+  clearInterval(retentionTimer.get());
+  const timer = setInterval(() => void ask(), env.CHAT_RETENTION_INTERVAL);
+  timer.unref();
+  retentionTimer.set(timer);
 }
 
 /**
@@ -80,6 +115,9 @@ export function startSchedulingWorker(hooks: ProcessorHooks = envHooks()): Promi
 /** Stops the worker: jobs in hand finish (or, past the timeout, are left to expire and be retried elsewhere). */
 export async function stopSchedulingWorker(timeoutMs = 30_000): Promise<void> {
   workerSlot.set(undefined);
+  stopAttachmentSweep();
+  clearInterval(retentionTimer.get());
+  retentionTimer.set(undefined);
   workerCleanup.get()?.();
   workerCleanup.set(undefined);
   await stopListeningForJobs();

@@ -114,7 +114,7 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
 
   describe("the guide's endpoints", () => {
     it('GET /api/chat-messages returns unread messages in the guide shape, oldest first, with total and hasMore', async () => {
-      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+      await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
       const first = await chatResponseService.sendSchedulingUpdate('task_list', users.a.id, 'Processing your request...');
       const second = await chatResponseService.sendConfirmation('task_list', users.a.id, 'Meeting scheduled!', { eventId: 'event_789' });
       await chatResponseService.sendInfo('task_list', users.a.id, 'third');
@@ -135,6 +135,8 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             content: 'Processing your request...',
             data: {},
             createdAt: new Date(rows[0]!.createdAt).toISOString(),
+            attachments: [],
+            priority: 'NORMAL',
           },
           {
             id: second.messageId,
@@ -143,6 +145,8 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             content: 'Meeting scheduled!',
             data: { eventId: 'event_789' },
             createdAt: new Date(rows[1]!.createdAt).toISOString(),
+            attachments: [],
+            priority: 'NORMAL',
           },
         ],
         total: 3,
@@ -190,6 +194,8 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             data: {},
             read: true,
             createdAt: expect.any(String),
+            attachments: [],
+            priority: 'NORMAL',
           },
           {
             id: second.messageId,
@@ -198,6 +204,8 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
             data: { eventId: 'event_789' },
             read: false,
             createdAt: expect.any(String),
+            attachments: [],
+            priority: 'NORMAL',
           },
         ],
         count: 2,
@@ -266,6 +274,8 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
           taskId: null,
           createdAt: expect.any(String),
           position: expect.any(Number),
+          attachments: [],
+          priority: 'NORMAL',
           truncated: true,
         });
       } finally {
@@ -285,13 +295,13 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
         const before = await snapshot();
         const intruder = users[other].browser;
         const ownerCount = (await chatResponseService.getUnreadCount(users[owner].id)).total;
-        const intruderCount = (await chatResponseService.getUnreadCount(users[other].id)).total;
+        const intruderCount = await chatResponseService.getUnreadCount(users[other].id);
 
         const list = await intruder.json<{ messages: Array<{ id: string }> }>('/api/chat-messages?limit=100');
         expect(list.body.messages.map((x) => x.id)).not.toContain(m.messageId);
         const history = await intruder.json(`/api/chat-messages/${task}`);
         expect(history.body).toEqual({ taskId: task, messages: [], count: 0 });
-        expect((await intruder.json('/api/chat-messages/unread-count')).body).toEqual({ total: intruderCount });
+        expect((await intruder.json('/api/chat-messages/unread-count')).body).toEqual(intruderCount);
         expect((await intruder.json('/api/chat-messages/mark-read', { json: { messageIds: [m.messageId] } })).body).toEqual({
           success: true,
           markedCount: 0,

@@ -43,7 +43,10 @@ describe('the app on embedded PGlite over HTTP', () => {
     });
     const marked = await browser.json('/api/chat-messages/mark-read', { json: { messageIds: [messageId] } });
     expect(marked).toMatchObject({ status: 200, body: { success: true, markedCount: 1 } });
-    expect((await browser.json('/api/chat-messages/unread-count')).body).toEqual({ total: 0 });
+    expect((await browser.json('/api/chat-messages/unread-count')).body).toEqual({
+      total: 0,
+      byPriority: { LOW: 0, NORMAL: 0, HIGH: 0, URGENT: 0 },
+    });
   });
 
   it('refuses the CLI while the server holds the embedded database', async () => {

@@ -104,6 +104,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
   let browser: Browser;
   let userId: string;
   let messageId: string;
+  let attachmentId: string;
   let taskId: string;
   const PASSWORD = 'a long enough password';
   const NEW_PASSWORD = 'another long enough password';
@@ -126,9 +127,11 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'POST /api/chat-messages/mark-read': () => ({ json: { messageIds: [messageId] } }),
     'POST /api/chat-messages/mark-all-read': () => ({ json: { upTo: 1 } }),
     'GET /api/chat-messages/unread-count': () => ({}),
+    'GET /api/chat-messages/retention': () => ({}),
     'GET /api/chat-messages/history': () => ({ query: { after: '0', limit: '10' } }),
     'GET /api/chat-messages/stream': () => ({ query: { since: '0' } }),
     'GET /api/chat-messages/by-id/{id}': () => ({ params: { id: messageId } }),
+    'GET /api/chat-messages/attachments/{id}': () => ({ params: { id: attachmentId } }),
     'GET /api/chat-messages/{taskId}': () => ({ params: { taskId: TASK } }),
     'POST /api/pusher/auth': () => ({ form: { socket_id: '123.456', channel_name: `private-user-${userId}` } }),
     'POST /api/scheduling-agent/tasks': () => ({
@@ -198,9 +201,12 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     expect(await browser.signIn('openapi@example.com', PASSWORD)).toBe(true);
 
     setDatabase(await openDatabase({ databaseUrl: app.env.DATABASE_URL, pgliteDir: 'unused' }));
-    const sent = await chatResponseService.sendConfirmation(TASK, userId, 'Meeting scheduled', { eventId: 'e1' });
+    const sent = await chatResponseService.sendConfirmation(TASK, userId, 'Meeting scheduled', { eventId: 'e1' }, undefined, {
+      attachments: [{ filename: 'notes.txt', contentType: 'text/plain', content: 'hello' }],
+    });
     expect(sent.success).toBe(true);
     messageId = sent.messageId!;
+    attachmentId = (await chatResponseService.getMessageById({ id: messageId, userId }))!.attachments[0]!.id;
     const task = await browser.json<{ taskId: string }>('/api/scheduling-agent/tasks', { json: { request: 'meet Ana on Friday at 3pm' } });
     expect(task.status).toBe(202);
     taskId = task.body.taskId;
@@ -224,6 +230,12 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
       if (op.response === 'event-stream') {
         expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
         await response.body?.cancel();
+        return;
+      }
+      if (op.response === 'download') {
+        expect(response.headers.get('content-disposition')).toMatch(/^attachment;/);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        await response.arrayBuffer();
         return;
       }
       if (op.response === 'calendar') {

@@ -175,8 +175,10 @@ describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', (
       content: `history ${HISTORY}`,
       data: { n: HISTORY },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      attachments: [],
       read: false,
       position: HISTORY,
+      priority: 'NORMAL',
     });
     await connection.close();
   });
@@ -299,8 +301,10 @@ describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', (
       content: 'by id',
       data: { n: 1 },
       createdAt: expect.any(String),
+      attachments: [],
       read: false,
       position: 1,
+      priority: 'NORMAL',
     });
     const theirs = await browsers.other!.json(`/api/chat-messages/by-id/${sent!.messageId}`);
     expect(theirs).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
@@ -316,7 +320,8 @@ describe.each(VARIANTS)('the SSE stream over HTTP on $kind (fan-out $fanout)', (
       json: { request: 'set up a meeting with Sam', timezone: 'UTC' },
     });
     expect(submitted.status).toBe(202);
-    const [message] = await connection.events.until((e) => e.event === 'chat-message', 30_000);
+    // The agent's activity events (no id) may come first: the message is the event waited for.
+    const message = (await connection.events.until((e) => e.event === 'chat-message', 30_000)).at(-1);
     expect(message!.id).toBe('1');
     expect(eventData<Item>(message!)).toMatchObject({ taskId: submitted.body.taskId, position: 1 });
   });

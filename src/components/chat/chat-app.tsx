@@ -5,8 +5,10 @@ import { SignOutButton } from '@/components/sign-out-button';
 import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
 import type { Connection } from '@/lib/realtime/client/types';
 import type { MessageChoice } from '@/lib/schemas/chat-messages';
+import { AgentActivity } from './agent-activity';
 import { Composer } from './composer';
 import { AgentMessageItem, UserMessageItem } from './message-item';
+import { UrgentBanner } from './urgent-banner';
 import { useAnnouncements, useUnreadAnnouncement } from './announcements';
 import { focusComposer, sendToAgent } from './send-request';
 import { TaskHistory } from './task-history';
@@ -30,7 +32,9 @@ const AUTO_READ_KEY = 'chat:mark-read-when-seen';
  * agent writes in it); without one, the browser's.
  */
 export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string; email: string; timeZone: string | null }) {
-  const { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead } = useChatMessages({ userId });
+  const { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead, activities } = useChatMessages({
+    userId,
+  });
   const { tasks, working, refresh } = useTasks();
   const [autoRead, setAutoRead] = useState(true);
   const [historyTask, setHistoryTask] = useState<string | null>(null);
@@ -49,6 +53,8 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
 
   const tasksById = useMemo(() => new Map<string, TaskSummary>(tasks.map((t) => [t.id, t])), [tasks]);
   const runs = useMemo(() => toRuns(buildTimeline(messages, tasks)), [messages, tasks]);
+  // The agent's live activity shows under the latest run of its task.
+  const lastRunOfTask = useMemo(() => new Map(runs.flatMap((run) => (run.taskId ? [[run.taskId, run.key] as const] : []))), [runs]);
   const waiting = tasks.some((t) => t.status === 'WAITING_FOR_USER');
   const announcements = useAnnouncements(messages, historyLoaded);
   const unreadNote = useUnreadAnnouncement(unreadCount, unreadCountKnown);
@@ -84,7 +90,8 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
       },
       { threshold: 0.6 },
     );
-    feedRef.current.querySelectorAll('[data-read="false"]').forEach((el) => observer.observe(el));
+    // Never an URGENT message: it stays unread (and in the urgent banner) until the user acts on it.
+    feedRef.current.querySelectorAll('[data-read="false"]:not([data-priority="URGENT"])').forEach((el) => observer.observe(el));
     return () => {
       observer.disconnect();
       clearTimeout(timer);
@@ -154,6 +161,7 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
 
       <main className={styles.feed} ref={feedRef}>
         <h2 className={styles.visuallyHidden}>Conversation</h2>
+        <UrgentBanner messages={messages} onRead={(ids) => void markRead(ids)} />
         {/* The one live region of the conversation: only messages that arrive after the history, never the history or a regrouping. */}
         <div role="log" aria-label="New messages" className={styles.visuallyHidden} data-testid="announcements">
           {announcements.map((a) => (
@@ -182,6 +190,7 @@ export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string
                       ),
                     )}
                   </ol>
+                  {run.taskId && lastRunOfTask.get(run.taskId) === run.key && <AgentActivity activity={activities[run.taskId]} />}
                   {task && (
                     <button type="button" className={`${styles.linkButton} ${styles.historyLink}`} onClick={() => setHistoryTask(task.id)}>
                       History<span className={styles.visuallyHidden}> of “{task.request}”</span>

@@ -1,8 +1,10 @@
 'use client';
 
+import { AttachmentChips } from './attachment-chips';
 import type { ClientChatMessage } from '@/lib/realtime/client/types';
 import type { MessageChoice } from '@/lib/schemas/chat-messages';
 import { MESSAGE_KINDS } from './message-kinds';
+import { PriorityBadge } from './priority-badge';
 import { TimeStamp } from './time-format';
 import type { AgentEntry, UserEntry } from './timeline';
 import styles from './chat.module.css';
@@ -73,6 +75,7 @@ export function AgentMessageItem({
       data-message-id={message.id}
       data-type={message.type}
       data-read={message.read}
+      data-priority={message.priority}
       data-testid="agent-message"
     >
       <span className={styles.icon} aria-hidden="true">
@@ -81,10 +84,12 @@ export function AgentMessageItem({
       <div className={styles.body}>
         <div className={styles.meta}>
           <span className={styles.kind}>{kind.label}</span>
+          <PriorityBadge priority={message.priority} />
           <TimeStamp iso={message.createdAt} timeZone={timeZone} />
           {!message.read && <span className={styles.newTag}>new</span>}
         </div>
         <MessageBody message={message} />
+        <AttachmentChips attachments={message.attachments} />
         {entry.choices.length > 0 && <ChoiceButtons entry={entry} pending={pending} onChoose={(c) => onChoose(entry, c)} />}
       </div>
     </li>

@@ -1,5 +1,6 @@
 'use client';
 
+import { AttachmentChips } from './attachment-chips';
 import { useEffect, useRef, useState } from 'react';
 import type { TaskMessage, TaskMessagesResponse } from '@/lib/schemas/chat-messages';
 import { MESSAGE_KINDS } from './message-kinds';
@@ -46,6 +47,7 @@ export function TaskHistory({
               <span aria-hidden="true">{MESSAGE_KINDS[m.type].icon}</span> <strong>{MESSAGE_KINDS[m.type].label}</strong> {m.content}{' '}
               <TimeStamp iso={m.createdAt} timeZone={timeZone} />
               {m.read ? '' : ' (unread)'}
+              <AttachmentChips attachments={m.attachments} />
             </li>
           ))}
         </ol>

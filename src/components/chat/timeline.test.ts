@@ -8,7 +8,18 @@ let position = 0;
 
 function agent(taskId: string | null, second: number, content: string, data: Record<string, unknown> = {}): ClientChatMessage {
   position += 1;
-  return { id: `m${position}`, type: 'INFO', taskId, content, data, createdAt: at(second), read: false, position };
+  return {
+    id: `m${position}`,
+    type: 'INFO',
+    taskId,
+    content,
+    data,
+    attachments: [],
+    createdAt: at(second),
+    read: false,
+    position,
+    priority: 'NORMAL',
+  };
 }
 
 function task(id: string, status: TaskView['status'], said: [string, number][]): TaskView {

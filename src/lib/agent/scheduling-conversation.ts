@@ -1,5 +1,6 @@
 // Over 300 lines: the turn's decision (route, answer, act) reads best in one place; the calendar
 // questions and moves live in calendar-requests.ts.
+import type { ActivityState } from '@/lib/schemas/activity';
 import { z } from 'zod';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
@@ -65,8 +66,12 @@ export interface ConversationTurn {
   workingHours: WorkingHours;
 }
 
+/** Tells the user what the agent is doing right now (an ephemeral activity, never stored); never rejects. */
+export type Report = (state: ActivityState) => Promise<void>;
+
 export interface Conversation extends ConversationTurn {
   respond: Respond;
+  report: Report;
 }
 
 /** Buttons for a list of offered slots or meetings: the value is what typing would say. */
@@ -94,6 +99,7 @@ export async function offerOnce<T>(
 }
 
 export async function book(c: Conversation, parsed: ParsedRequest, start: Date, chosen = false): Promise<TaskOutcome> {
+  await c.report('booking');
   const end = new Date(start.getTime() + parsed.durationMinutes * 60_000);
   const zone = parsed.explicitTimeZone ?? c.timeZone;
   // The connected calendar's own commitments count as conflicts (read before the booking's lock).
@@ -317,17 +323,29 @@ async function cancel(c: Conversation, parsed: ParsedRequest): Promise<TaskOutco
  * it (books, offers, cancels, asks) and says so through `respond`. Returns what the task comes to;
  * rejects when a step failed, for the turn to be re-run (every step is safe to repeat).
  */
-export async function converse(turn: ConversationTurn, input: string, state: AgentState, respond: Respond): Promise<TaskOutcome> {
+export async function converse(
+  turn: ConversationTurn,
+  input: string,
+  state: AgentState,
+  respond: Respond,
+  report: Report = async () => {},
+): Promise<TaskOutcome> {
   try {
-    return await converseTurn(turn, input, state, respond);
+    return await converseTurn(turn, input, state, respond, report);
   } catch (err) {
-    if (err instanceof CalDavError) return calendarTrouble({ ...turn, respond }, err);
+    if (err instanceof CalDavError) return calendarTrouble({ ...turn, respond, report }, err);
     throw err;
   }
 }
 
-async function converseTurn(turn: ConversationTurn, input: string, state: AgentState, respond: Respond): Promise<TaskOutcome> {
-  const c: Conversation = { ...turn, respond };
+async function converseTurn(
+  turn: ConversationTurn,
+  input: string,
+  state: AgentState,
+  respond: Respond,
+  report: Report,
+): Promise<TaskOutcome> {
+  const c: Conversation = { ...turn, respond, report };
   const opts = { now: turn.now, timeZone: turn.timeZone };
   const pending = state.pending;
   const previous = state.parsed;

@@ -117,3 +117,22 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 });
+
+describe('attachment and activity settings', () => {
+  it('ACTIVITY_TTL takes 10s, 1500ms, 1m or seconds, 10 s by default', () => {
+    expect(parseEnv({}).ACTIVITY_TTL).toBe(10_000);
+    expect(parseEnv({ ACTIVITY_TTL: '1500ms' }).ACTIVITY_TTL).toBe(1_500);
+    expect(parseEnv({ ACTIVITY_TTL: '1m' }).ACTIVITY_TTL).toBe(60_000);
+    expect(parseEnv({ ACTIVITY_TTL: '3' }).ACTIVITY_TTL).toBe(3_000);
+  });
+
+  it.each([
+    [{ ACTIVITY_TTL: 'soon' }, /ACTIVITY_TTL: must be a duration/],
+    [{ ACTIVITY_TTL: '100ms' }, /ACTIVITY_TTL: must be at least 500ms/],
+    [{ S3_ENDPOINT: 'http://127.0.0.1:9000' }, /S3_ENDPOINT: is set but S3_BUCKET is not/],
+    [{ S3_BUCKET: 'files', S3_ACCESS_KEY_ID: 'k' }, /S3_SECRET_ACCESS_KEY: is required together/],
+    [{ S3_BUCKET: 'files', S3_ENDPOINT: 'not a url' }, /S3_ENDPOINT: must be an absolute URL/],
+  ])('refuses %o, naming the variable', (source, message) => {
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+});

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { clientEnvShape } from './client-env';
 import { describeIssues, EnvError } from './env-error';
+import { parseDuration, parseDurationRules } from './duration';
+import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName, type EscalatedPriority } from './message-enums';
 
 export { EnvError } from './env-error';
 
@@ -12,6 +14,46 @@ export { EnvError } from './env-error';
 const boolFlag = z.enum(['true', 'false', '1', '0'], { message: 'must be "true" or "false"' }).transform((v) => v === 'true' || v === '1');
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** A duration such as `15m` (units s m h d), in milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+
+/** How long messages are kept: per type, and `default` for the types not named. Nothing set = forever. */
+export interface RetentionRules {
+  byType: Partial<Record<ChatMessageTypeName, number>>;
+  default?: number;
+}
+
+/** `SCHEDULING_UPDATE=7d,INFO=30d,default=365d` (types in any case; a bare duration is the default). */
+const retentionRules = z.string().transform((text, ctx): RetentionRules => {
+  const parsed = parseDurationRules(text, [...CHAT_MESSAGE_TYPES, 'default'] as const, 'default');
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: `${parsed.error} (expected e.g. SCHEDULING_UPDATE=7d,INFO=30d,default=365d)` });
+    return z.NEVER;
+  }
+  const { default: fallback, ...byType } = parsed.rules;
+  return fallback === undefined ? { byType } : { byType, default: fallback };
+});
+
+const DEFAULT_ESCALATE_AFTER_MS = 15 * 60_000;
+
+/** `15m`, or per priority `HIGH=30m,URGENT=5m` (a bare duration sets both). */
+const escalationDelays = z.string().transform((text, ctx): Record<EscalatedPriority, number> => {
+  const parsed = parseDurationRules(text, ['HIGH', 'URGENT', 'default'] as const, 'default');
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: `${parsed.error} (expected e.g. 15m or HIGH=30m,URGENT=5m)` });
+    return z.NEVER;
+  }
+  const fallback = parsed.rules.default ?? DEFAULT_ESCALATE_AFTER_MS;
+  return { HIGH: parsed.rules.HIGH ?? fallback, URGENT: parsed.rules.URGENT ?? fallback };
+});
 
 /** A 32-byte key written as 64 hex digits or as base64; undefined for anything else. */
 export function decodeKey(text: string): Buffer | undefined {
@@ -105,6 +147,28 @@ const ServerEnvSchema = z
     // Open SSE streams per user on one instance (tabs plus reconnect overlap); more get 429.
     SSE_MAX_STREAMS_PER_USER: positiveInt.max(1_000).default(10),
 
+    // Attachments: embedded in the database unless S3_BUCKET names an S3-compatible bucket.
+    S3_BUCKET: z.string().min(3).max(63).optional(),
+    S3_ENDPOINT: z.url({ message: 'must be an absolute URL such as http://127.0.0.1:9000' }).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    // Path-style URLs (http://host/bucket/key), as MinIO, s3rver and most self-hosted stores need.
+    S3_FORCE_PATH_STYLE: boolFlag.optional(),
+    // How long a presigned download URL stays valid.
+    S3_PRESIGN_SECONDS: positiveInt.max(3_600).default(60),
+
+    // How long a client shows an agent activity that was not refreshed: `10s`, `1500ms`, `1m`, or seconds.
+    ACTIVITY_TTL: z
+      .string()
+      .regex(/^\d{1,7}(ms|s|m)?$/, 'must be a duration such as 10s, 1500ms or 1m')
+      .transform((v) => {
+        const n = Number.parseInt(v, 10);
+        return v.endsWith('ms') ? n : v.endsWith('m') ? n * 60_000 : n * 1000;
+      })
+      .pipe(z.number().int().min(500, 'must be at least 500ms').max(600_000, 'must be at most 10m'))
+      .default(10_000),
+
     // Cross-instance fan-out of "something changed for user X" (src/lib/realtime/fanout.ts):
     // PostgreSQL LISTEN/NOTIFY, or Redis pub/sub for many instances (needs REDIS_URL).
     FANOUT: z.enum(['postgres', 'redis']).default('postgres'),
@@ -112,6 +176,17 @@ const ServerEnvSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    // Retention per message type (README "Retention"): unset keeps every message forever.
+    CHAT_RETENTION: retentionRules.optional(),
+    // How often the recurring purge job runs, and how many rows one DELETE removes at most.
+    CHAT_RETENTION_INTERVAL: duration.default(10 * 60_000),
+    CHAT_RETENTION_BATCH_SIZE: positiveInt.max(50_000).default(1_000),
+
+    // Escalation of HIGH and URGENT messages left unread (README "Priority and escalation").
+    ESCALATE_AFTER: escalationDelays.default({ HIGH: DEFAULT_ESCALATE_AFTER_MS, URGENT: DEFAULT_ESCALATE_AFTER_MS }),
+    ESCALATION_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+    ESCALATION_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ESCALATION_WEBHOOK_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
 
     // Turns on the benchmark-only routes (GET /api/bench/empty); `npm run bench` sets it.
     BENCH_ROUTES: boolFlag.default(false),
@@ -136,7 +211,24 @@ const ServerEnvSchema = z
     if (env.FANOUT === 'redis' && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required when FANOUT=redis (e.g. redis://127.0.0.1:6379)' });
     }
+    if (env.ESCALATION_WEBHOOK_URL && !env.ESCALATION_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ESCALATION_WEBHOOK_SECRET'],
+        message: 'is required when ESCALATION_WEBHOOK_URL is set (it signs every delivery)',
+      });
+    }
     for (const issue of browserPusherIssues(env)) ctx.addIssue({ code: 'custom', ...issue });
+    if (!env.S3_BUCKET) {
+      for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (env[name])
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is set but S3_BUCKET is not (attachments would stay in the database)' });
+      }
+    }
+    if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+      const missing = env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required together with the other S3 credential' });
+    }
   });
 
 /**

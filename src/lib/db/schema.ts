@@ -1,9 +1,24 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
 import { newId } from './ids';
 // Relative, not `@/`: drizzle-kit loads this file without the tsconfig alias.
 import { EVENT_STATUSES } from '../schemas/calendar';
+import type { AttachmentSummary } from '../schemas/attachments';
 import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../schemas/chat-messages';
+import { CHAT_MESSAGE_PRIORITIES, type ChatMessagePriorityName } from '../schemas/priority';
 import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
 
 /**
@@ -13,9 +28,19 @@ import { TASK_STATUSES, type TaskStatus } from '../schemas/tasks';
  */
 
 // The enum values live with the API schemas (shared with the browser); the tables take them from there.
-export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName, TASK_STATUSES, type TaskStatus, EVENT_STATUSES };
+export {
+  CHAT_MESSAGE_TYPES,
+  type ChatMessageTypeName,
+  CHAT_MESSAGE_PRIORITIES,
+  type ChatMessagePriorityName,
+  TASK_STATUSES,
+  type TaskStatus,
+  EVENT_STATUSES,
+};
 
 export const chatMessageType = pgEnum('ChatMessageType', CHAT_MESSAGE_TYPES);
+/** Declared in increasing order, so the enum compares like the levels (`priority >= 'HIGH'`). */
+export const chatMessagePriority = pgEnum('ChatMessagePriority', CHAT_MESSAGE_PRIORITIES);
 
 export const chatMessages = pgTable(
   'chat_messages',
@@ -38,6 +63,14 @@ export const chatMessages = pgTable(
     idempotencyKey: text('idempotencyKey'),
     // Per-user position, strictly increasing in commit order (see chat_user_cursors).
     position: bigint('position', { mode: 'number' }).notNull(),
+    /**
+     * The message's attachments as every transport sends them (`{ id, filename, contentType,
+     * size }`, no bodies): kept on the row so every read path has them without a join. The files
+     * and their owner checks are in chat_attachments.
+     */
+    attachments: jsonb('attachments').$type<AttachmentSummary[]>().notNull().default([]),
+    // Existing rows become NORMAL when the column is added (a constant default: no table rewrite).
+    priority: chatMessagePriority('priority').notNull().default('NORMAL'),
   },
   (t) => [
     index('chat_messages_userId_createdAt_idx').on(t.userId, t.createdAt),
@@ -49,8 +82,31 @@ export const chatMessages = pgTable(
     index('chat_messages_userId_unread_idx')
       .on(t.userId, t.createdAt, t.position)
       .where(sql`${t.read} = false`),
+    // The retention purge: the oldest rows of one type, deleted in small batches.
+    index('chat_messages_type_createdAt_idx').on(t.type, t.createdAt),
   ],
 );
+
+/**
+ * One row per escalated message (README "Priority and escalation"): the delivery id the webhook
+ * receives on every attempt, and whether a receiver has acknowledged it. A message is POSTed
+ * again only while `deliveredAt` is null, so a 2xx is never followed by another delivery.
+ * The row goes with its message (ON DELETE CASCADE): the retention purge leaves nothing behind.
+ */
+export const chatEscalations = pgTable('chat_escalations', {
+  messageId: text('messageId')
+    .primaryKey()
+    .references(() => chatMessages.id, { onDelete: 'cascade' }),
+  deliveryId: text('deliveryId').notNull().unique(),
+  /** PENDING until a 2xx (DELIVERED), or CANCELLED when the message was read first. */
+  status: text('status').$type<'PENDING' | 'DELIVERED' | 'CANCELLED'>().notNull().default('PENDING'),
+  attempts: integer('attempts').notNull().default(0),
+  /** The last failure (an HTTP status or a network error), never a body. */
+  lastError: text('lastError'),
+  createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  deliveredAt: timestamp('deliveredAt', { precision: 3, withTimezone: true, mode: 'date' }),
+});
+export type ChatEscalationRow = typeof chatEscalations.$inferSelect;
 
 /**
  * One row per user holding the last position handed out. Incrementing it takes the row lock
@@ -213,3 +269,49 @@ export const calendarFeeds = pgTable('calendar_feeds', {
   tokenHash: text('tokenHash').notNull().unique(),
   createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  // PGlite hands back a Uint8Array, node-postgres a Buffer: one type for the callers.
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
+});
+
+/**
+ * One attached file of a message: who owns it, what it is, and where its bytes are (`storageKey`
+ * in the store named by `store`: `db` = chat_attachment_blobs, `s3` = the bucket). The row is
+ * written in the message's transaction, after the bytes were stored; deleting the message deletes
+ * the row (cascade) and the orphan sweep then deletes the bytes (services/attachment.service.ts).
+ */
+export const chatAttachments = pgTable(
+  'chat_attachments',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('messageId')
+      .notNull()
+      .references(() => chatMessages.id, { onDelete: 'cascade' }),
+    userId: text('userId').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('contentType').notNull(),
+    size: integer('size').notNull(),
+    store: text('store').notNull(),
+    storageKey: text('storageKey').notNull(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_attachments_messageId_idx').on(t.messageId), uniqueIndex('chat_attachments_storageKey_key').on(t.storageKey)],
+);
+export type ChatAttachmentRow = typeof chatAttachments.$inferSelect;
+
+/**
+ * The embedded attachment store (the default, no S3): the bytes of each file by storage key.
+ * Written before the message commits; a blob no chat_attachments row names after the grace
+ * period is an orphan the sweep deletes.
+ */
+export const chatAttachmentBlobs = pgTable(
+  'chat_attachment_blobs',
+  {
+    key: text('key').primaryKey(),
+    content: bytea('content').notNull(),
+    createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('chat_attachment_blobs_createdAt_idx').on(t.createdAt)],
+);

@@ -120,15 +120,21 @@ export async function getBoss(options: { supervise: boolean; queues?: QueueDefin
 
 /**
  * Puts one job on its queue after checking the payload against the queue's schema, then wakes
- * the queue's workers (wake.ts) so the job starts now rather than at their next poll.
+ * the queue's workers (wake.ts) so the job starts now rather than at their next poll. `options`
+ * are pg-boss's (e.g. `startAfter` for a delayed job, which wakes nobody; `singletonKey` /
+ * `singletonSeconds` for one job per time slot across instances). Returns the job id, or null
+ * when pg-boss left it out (a singleton slot already taken).
  */
-export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T): Promise<void> {
+export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T, options?: PgBoss.SendOptions): Promise<string | null> {
   const data = queue.payload.parse(payload);
   const holder = await startBoss({ supervise: false });
   await ensureJobQueue(holder, queue);
-  await holder.boss.send(queue.name, data);
-  const database = await getDatabase();
-  await announceJob(queue.name, database.kind === 'postgres' ? database.pool : undefined);
+  const id = options ? await holder.boss.send(queue.name, data, options) : await holder.boss.send(queue.name, data);
+  if (id !== null && options?.startAfter === undefined) {
+    const database = await getDatabase();
+    await announceJob(queue.name, database.kind === 'postgres' ? database.pool : undefined);
+  }
+  return id;
 }
 
 /** Stops this process's pg-boss, letting a job in hand finish (up to `timeoutMs`). */

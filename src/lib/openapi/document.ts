@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS } from '@/lib/errors/app-error';
+import { AttachmentIdParams } from '@/lib/schemas/attachments';
 import {
   CalendarConnectionInput,
   CalendarConnectionResponse,
@@ -33,6 +34,7 @@ import {
   UnreadListResponse,
 } from '@/lib/schemas/chat-messages';
 import { ErrorResponse } from '@/lib/schemas/common';
+import { RetentionResponse } from '@/lib/schemas/retention';
 import { SubmitTaskBody, SubmitTaskResponse, TaskListResponse, TaskParams, TaskView } from '@/lib/schemas/tasks';
 import {
   ChangePasswordBody,
@@ -67,8 +69,8 @@ export interface ApiOperation {
   bodyKinds?: BodyKind[];
   /** Success status (default 200). */
   status?: number;
-  /** JSON schema of the success body, `event-stream` for the SSE stream, `calendar` for an ICS feed. */
-  response: z.ZodType | 'event-stream' | 'calendar';
+  /** JSON schema of the success body, `event-stream` for the SSE stream, `calendar` for an ICS feed, `download` for a file. */
+  response: z.ZodType | 'event-stream' | 'calendar' | 'download';
   /** Statuses of its own beyond those every operation of its kind has (see `errorStatuses`). */
   moreErrors?: number[];
 }
@@ -80,7 +82,9 @@ const STREAM_DESCRIPTION = [
   'Server-Sent Events. First `retry: 2000`; then one `chat-message` event (data: a ChatMessage, id: its',
   'position) per stored message after the cursor (the Last-Event-ID header, else `?since`); then',
   '`ready` (data: `{ position }`, the last position sent, to use as the cursor); then live',
-  '`chat-message` and `read` events (data: `{ ids, positions }` or `{ upTo }`) as they happen.',
+  '`chat-message` and `read` events (data: `{ ids, positions }` or `{ upTo }`) as they happen, and',
+  "`activity` events without an id (the agent's live activity, never stored or replayed: data",
+  '`{ taskId, state, label, ttlMs, at }`). Every ChatMessage lists its `attachments`.',
   'Without a cursor no history is sent. Comment lines keep an idle stream open.',
 ].join(' ');
 
@@ -120,9 +124,16 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'get',
     path: '/api/chat-messages/unread-count',
-    summary: 'How many unread messages the caller has',
+    summary: 'How many unread messages the caller has, in all and per priority',
     auth: 'session',
     response: UnreadCountResponse,
+  },
+  {
+    method: 'get',
+    path: '/api/chat-messages/retention',
+    summary: 'How long each message type is kept (CHAT_RETENTION)',
+    auth: 'session',
+    response: RetentionResponse,
   },
   {
     method: 'get',
@@ -150,6 +161,15 @@ export const API_OPERATIONS: ApiOperation[] = [
     auth: 'session',
     params: MessageIdParams,
     response: ChatMessage,
+  },
+  {
+    method: 'get',
+    path: '/api/chat-messages/attachments/{id}',
+    summary:
+      "One of the caller's attachments as a download (Content-Disposition: attachment, nosniff); with S3 a 302 to a short-lived presigned URL. 404 for anyone else's",
+    auth: 'session',
+    params: AttachmentIdParams,
+    response: 'download',
   },
   {
     method: 'get',
@@ -324,7 +344,9 @@ function toOperation(op: ApiOperation): ZodOpenApiOperationObject {
         ? { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } }
         : op.response === 'calendar'
           ? { description: 'An iCalendar (RFC 5545) document', content: { 'text/calendar': { schema: z.string() } } }
-          : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
+          : op.response === 'download'
+            ? { description: 'The file', content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } } }
+            : { description: STATUS_TEXT[status] ?? 'OK', content: { 'application/json': { schema: op.response } } },
   };
   for (const error of errorStatuses(op)) {
     responses[String(error) as StatusKey] = {

@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -114,8 +114,10 @@ describe.each(DATABASE_KINDS)('chat stream on %s', (kind) => {
       content: 'm2',
       data: {},
       createdAt: expect.any(String),
+      attachments: [],
       read: false,
       position: 2,
+      priority: 'NORMAL',
     });
     expect(eventData(replay[2]!)).toEqual({ position: 3 });
 

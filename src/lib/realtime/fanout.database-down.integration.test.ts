@@ -33,6 +33,8 @@ describe('fan-out announcements with PostgreSQL unreachable', () => {
       readAt: null,
       idempotencyKey: null,
       position: 1,
+      attachments: [],
+      priority: 'NORMAL' as const,
     };
     await expect(publishChatMessage(row)).resolves.toEqual({ pusherSent: false });
   });

@@ -1,4 +1,5 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
+import { toAttachmentViews } from '@/lib/schemas/attachments';
 import type { ChatMessagePayload } from './protocol';
 
 /**
@@ -22,7 +23,9 @@ export function toChatMessagePayload(m: ChatMessageRow): ChatMessagePayload {
     content: m.content,
     data: dataObject(m.data),
     createdAt: m.createdAt.toISOString(),
+    attachments: toAttachmentViews(m.attachments),
     read: m.read,
     position: m.position,
+    priority: m.priority,
   };
 }

@@ -1,4 +1,5 @@
-import type { ChatMessageTypeName } from '@/lib/db/schema';
+import type { AttachmentView } from '@/lib/schemas/attachments';
+import type { ChatMessagePriorityName, ChatMessageTypeName } from '@/lib/db/schema';
 
 /**
  * The real-time protocol: channel and event names and the payloads they carry, written once for
@@ -16,6 +17,8 @@ export function userChannel(userId: string): string {
 export const PUSHER_EVENTS = {
   /** A stored message (`PusherChatEvent`). */
   chatMessage: 'chat-message',
+  /** The agent's live activity (`ActivityPayload`, src/lib/schemas/activity.ts); never stored. */
+  agentActivity: 'agent-activity',
   /** pusher-js's own event once a channel subscription is authorized and live. */
   subscriptionSucceeded: 'pusher:subscription_succeeded',
 } as const;
@@ -28,6 +31,8 @@ export const SSE_EVENTS = {
   ready: 'ready',
   /** Messages were marked read, in this or another tab (`ReadChange`). */
   read: 'read',
+  /** The agent's live activity (`ActivityPayload`), without an id: it never moves the cursor. */
+  activity: 'activity',
 } as const;
 
 /** Endpoints the browser's transports talk to. */
@@ -45,9 +50,13 @@ export interface ChatMessagePayload {
   content: string;
   data: Record<string, unknown>;
   createdAt: string;
+  /** The message's files, `[]` when none. */
+  attachments: AttachmentView[];
   read: boolean;
   /** The user's per-message position: the client's cursor and the SSE event id. */
   position: number;
+  /** LOW, NORMAL, HIGH or URGENT (an addition to the guide's shapes). */
+  priority: ChatMessagePriorityName;
 }
 
 /** A read-state change of one user: these messages, or every message up to a position (mark-all). */
@@ -74,5 +83,17 @@ export type PusherChatEvent =
       data: Record<string, unknown>;
       createdAt: string;
       position: number;
+      attachments: AttachmentView[];
+      priority: ChatMessagePriorityName;
     }
-  | { id: string; type: ChatMessageTypeName; taskId: string | null; createdAt: string; position: number; truncated: true };
+  | {
+      id: string;
+      type: ChatMessageTypeName;
+      taskId: string | null;
+      createdAt: string;
+      position: number;
+      /** The thin event lists the files too (never bodies). */
+      attachments: AttachmentView[];
+      priority: ChatMessagePriorityName;
+      truncated: true;
+    };

@@ -65,7 +65,7 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     await server?.stop();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
   afterEach(() => {
     for (const subscriber of subscribers.splice(0)) subscriber.disconnect();
@@ -88,7 +88,24 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
       data: { eventId: 'e1' },
       createdAt: row!.createdAt.toISOString(),
       position: 1,
+      attachments: [],
+      priority: 'NORMAL',
     });
+  });
+
+  it('carries the priority in the full and the thin event', async () => {
+    const subscriber = await subscribe('user_9');
+    const urgent = await chatResponseService.sendChatMessage({ type: 'error', userId: 'user_9', content: 'act now', priority: 'urgent' });
+    const high = await chatResponseService.sendInfo('task_1', 'user_9', 'x'.repeat(9_000), { blob: 'y'.repeat(3_000) }, undefined, {
+      priority: 'High',
+    });
+    expect([urgent.pusherSent, high.pusherSent]).toEqual([true, true]);
+    await settle(subscriber, 'private-user-user_9');
+    const events = chatEvents(subscriber);
+    expect(events.map((e) => [e.id, e.priority, 'truncated' in e])).toEqual([
+      [urgent.messageId, 'URGENT', false],
+      [high.messageId, 'HIGH', true],
+    ]);
   });
 
   it('sends data {} for a message sent without data, as the API and the stream do', async () => {
@@ -130,8 +147,53 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
       taskId: 'task_1',
       createdAt: expect.any(String),
       position: 1,
+      attachments: [],
+      priority: 'NORMAL',
       truncated: true,
     });
+  });
+
+  it('lists the attachments (never their bytes) in the full event and in the thin one', async () => {
+    const subscriber = await subscribe('user_9');
+    const attachments = [{ filename: 'invite.ics', contentType: 'text/calendar', content: 'BEGIN:VCALENDAR' }];
+    const small = await chatResponseService.sendConfirmation('task_1', 'user_9', 'booked', {}, undefined, { attachments });
+    const large = await chatResponseService.sendInfo('task_1', 'user_9', 'x'.repeat(9_000), { blob: 'y'.repeat(3_000) }, undefined, {
+      attachments,
+    });
+    const listed = (id: string) => [
+      { id, filename: 'invite.ics', contentType: 'text/calendar', size: 15, url: `/api/chat-messages/attachments/${id}` },
+    ];
+    const stored = async (messageId: string) =>
+      (await chatResponseService.getMessageById({ id: messageId, userId: 'user_9' }))!.attachments[0]!.id;
+    const full = await subscriber.next(
+      (e) => e.event === 'chat-message' && (e.data as ChatEventData).id === small.messageId,
+      'the full event',
+    );
+    expect((full.data as ChatEventData).attachments).toEqual(listed(await stored(small.messageId!)));
+    const thin = await subscriber.next(
+      (e) => e.event === 'chat-message' && (e.data as ChatEventData).id === large.messageId,
+      'the thin event',
+    );
+    expect(thin.data).toMatchObject({ truncated: true, attachments: listed(await stored(large.messageId!)) });
+    expect(JSON.stringify(thin.data)).not.toContain('BEGIN:VCALENDAR');
+  });
+
+  it('sendActivity triggers agent-activity on the user’s channel only, and stores nothing', async () => {
+    const own = await subscribe('user_5');
+    const other = await subscribe('user_6');
+    const sent = await chatResponseService.sendActivity({ userId: 'user_5', taskId: 'task_1', state: 'checking_availability' });
+    expect(sent).toEqual({ success: true, streamsSent: true, pusherSent: true });
+    const received = await own.next((e) => e.event === 'agent-activity', 'the activity');
+    expect(received.data).toEqual({
+      taskId: 'task_1',
+      state: 'checking_availability',
+      label: 'Checking availability…',
+      ttlMs: 10_000,
+      at: expect.any(String),
+    });
+    await settle(other, 'private-user-user_6');
+    expect(other.events.filter((e) => e.event === 'agent-activity')).toHaveLength(0);
+    expect(await database.db.select().from(chatMessages)).toHaveLength(0);
   });
 
   it('pusher-js signed by our auth receives sendChatMessage on its own channel, full and thin, and nothing of others', async () => {
@@ -146,7 +208,16 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
     await settle(other, 'private-user-user_8');
     expect(chatEvents(own)).toEqual([
       expect.objectContaining({ id: small.messageId, content: 'hello over Soketi', position: 1 }),
-      { id: large.messageId, type: 'INFO', taskId: null, createdAt: expect.any(String), position: 2, truncated: true },
+      {
+        id: large.messageId,
+        type: 'INFO',
+        taskId: null,
+        createdAt: expect.any(String),
+        position: 2,
+        attachments: [],
+        priority: 'NORMAL',
+        truncated: true,
+      },
     ]);
     expect(chatEvents(other)).toEqual([]);
     // Our auth signs only the caller's own channel: Soketi never lets user_8 onto user_7's.

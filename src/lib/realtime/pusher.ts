@@ -5,10 +5,16 @@ import { AppError } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { metrics } from '@/lib/metrics';
 import { processGlobal } from '@/lib/runtime/process-global';
+import type { ActivityPayload } from '@/lib/schemas/activity';
+import { toAttachmentViews } from '@/lib/schemas/attachments';
 import { dataObject } from './payloads';
 import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
 
-export type PublishableMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position'>;
+export type PublishableMessage = Pick<
+  ChatMessageRow,
+  'id' | 'userId' | 'type' | 'taskId' | 'content' | 'data' | 'createdAt' | 'position' | 'priority'
+> &
+  Partial<Pick<ChatMessageRow, 'attachments'>>;
 
 /** Builds the event body, falling back to the thin form when the full one exceeds Pusher's limit. */
 export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
@@ -18,6 +24,9 @@ export function buildPusherEvent(message: PublishableMessage): PusherChatEvent {
     taskId: message.taskId,
     createdAt: message.createdAt.toISOString(),
     position: message.position,
+    attachments: toAttachmentViews(message.attachments),
+    // Kept in the thin form too: the client marks and banners a message before fetching its body.
+    priority: message.priority,
   };
   const full = { ...base, content: message.content, data: dataObject(message.data) };
   if (Buffer.byteLength(JSON.stringify(full)) <= PUSHER_MAX_EVENT_BYTES) return full;
@@ -108,6 +117,25 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
     return false;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Triggers `agent-activity` on the user's private channel. Never throws; false when Pusher is
+ * unconfigured or the trigger failed (an activity is ephemeral: it is not retried).
+ */
+export async function publishActivityToPusher(userId: string, activity: ActivityPayload): Promise<boolean> {
+  const pusher = getPusher();
+  if (!pusher) return false;
+  try {
+    const response = await pusher.trigger(userChannel(userId), PUSHER_EVENTS.agentActivity, activity);
+    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
+    const refusal = triggerRefusal(await response.text());
+    if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
+    return true;
+  } catch (err) {
+    getLogger().warn({ err: err instanceof Error ? err.message : String(err), userId }, 'Pusher activity trigger failed');
+    return false;
   }
 }
 

@@ -1,9 +1,15 @@
 // Over 300 lines: one owner per table, so every query on chat_messages and chat_user_cursors
 // stays in this one file, where the states a row can be in are visible together.
 import { newId } from '@/lib/db/ids';
-import { and, asc, count, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/lib/db/client';
-import { chatMessages, chatUserCursors, type ChatMessageRow } from '@/lib/db/schema';
+import {
+  chatMessages,
+  chatUserCursors,
+  type ChatMessagePriorityName,
+  type ChatMessageRow,
+  type ChatMessageTypeName,
+} from '@/lib/db/schema';
 
 /**
  * The one module that reads and writes `chat_messages` (and the position counter in
@@ -57,6 +63,8 @@ function prepareInsert(db: Db) {
       // Passed as JSON text: the jsonb encoder would turn SQL NULL into JSON null.
       data: sql`${sql.placeholder('data')}::jsonb`,
       idempotencyKey: sql.placeholder('idempotencyKey'),
+      attachments: sql`${sql.placeholder('attachments')}::jsonb`,
+      priority: sql.placeholder('priority'),
       position: sql`(select ${cursor.position} from ${cursor})`,
     })
     .onConflictDoNothing({ target: [chatMessages.userId, chatMessages.idempotencyKey] })
@@ -73,7 +81,7 @@ const insertStatements = new WeakMap<Db, ReturnType<typeof prepareInsert>>();
  */
 export async function insertMessage(
   db: Db,
-  values: NewChatMessage,
+  values: NewChatMessage & { id?: string },
 ): Promise<{ row: ChatMessageRow; duplicate: false } | { row: Pick<ChatMessageRow, 'id' | 'position'>; duplicate: true }> {
   let statement = insertStatements.get(db);
   if (!statement) {
@@ -81,7 +89,7 @@ export async function insertMessage(
     insertStatements.set(db, statement);
   }
   const [row] = await statement.execute({
-    id: newId(),
+    id: values.id ?? newId(),
     userId: values.userId,
     orgId: values.orgId ?? null,
     taskId: values.taskId ?? null,
@@ -89,6 +97,8 @@ export async function insertMessage(
     content: values.content,
     data: values.data == null ? null : JSON.stringify(values.data),
     idempotencyKey: values.idempotencyKey ?? null,
+    attachments: JSON.stringify(values.attachments ?? []),
+    priority: values.priority ?? 'NORMAL',
   });
   if (row) return { row, duplicate: false };
   // Nothing inserted: only a repeated idempotency key does that (NULL keys never conflict).
@@ -110,7 +120,12 @@ export async function insertMessage(
  * generic plan PostgreSQL may settle on for a prepared statement.
  */
 function prepareUnreadPage(db: Db) {
-  const unread = and(eq(chatMessages.userId, sql.placeholder('userId')), sql`${chatMessages.read} = false`);
+  // `minPriority` LOW (every message) unless the caller filters; the enum is declared in level order.
+  const unread = and(
+    eq(chatMessages.userId, sql.placeholder('userId')),
+    sql`${chatMessages.read} = false`,
+    sql`${chatMessages.priority} >= ${sql.placeholder('minPriority')}::"ChatMessagePriority"`,
+  );
   return (
     db
       .select({ message: chatMessages, total: db.$count(chatMessages, unread) })
@@ -126,17 +141,20 @@ function prepareUnreadPage(db: Db) {
 
 const unreadPageStatements = new WeakMap<Db, ReturnType<typeof prepareUnreadPage>>();
 
-/** The user's oldest `limit` unread messages (ties in send order) and the number of unread messages in all. */
+/**
+ * The user's oldest `limit` unread messages (ties in send order) of priority `minPriority` or
+ * above (default: all), and the number of such unread messages in all.
+ */
 export async function selectUnreadPage(
   db: Db,
-  query: { userId: string; limit: number },
+  query: { userId: string; limit: number; minPriority?: ChatMessagePriorityName },
 ): Promise<{ messages: ChatMessageRow[]; total: number }> {
   let statement = unreadPageStatements.get(db);
   if (!statement) {
     statement = prepareUnreadPage(db);
     unreadPageStatements.set(db, statement);
   }
-  const rows = await statement.execute(query);
+  const rows = await statement.execute({ userId: query.userId, limit: query.limit, minPriority: query.minPriority ?? 'LOW' });
   return { messages: rows.map((r) => r.message), total: rows[0]?.total ?? 0 };
 }
 
@@ -147,6 +165,16 @@ export async function countUnread(db: Db, userId: string): Promise<number> {
     .from(chatMessages)
     .where(and(eq(chatMessages.userId, userId), eq(chatMessages.read, false)));
   return row?.total ?? 0;
+}
+
+/** How many unread messages the user has per priority (priorities with none are left out). */
+export async function countUnreadByPriority(db: Db, userId: string): Promise<Partial<Record<ChatMessagePriorityName, number>>> {
+  const rows = await db
+    .select({ priority: chatMessages.priority, total: count() })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.userId, userId), eq(chatMessages.read, false)))
+    .groupBy(chatMessages.priority);
+  return Object.fromEntries(rows.map((r) => [r.priority, r.total]));
 }
 
 /** A message whose read state a call changed. */
@@ -252,15 +280,52 @@ async function selectPageWithin(
   return { messages: rows.map((r) => r.message), hasMore: rows[0]?.more ?? false, bytes: Number(rows[0]?.bytes ?? 0) };
 }
 
-/** The highest position among the user's stored messages (0 when there are none), from the `(userId, position)` index. */
+/**
+ * The last position handed out to the user (0 before their first message), from the position
+ * counter rather than the messages: once the retention purge has deleted a user's newest
+ * messages, a client must still get a cursor at or beyond every position ever used, or it would
+ * move backwards. The counter's committed value is never below a committed message's position
+ * (both are written by one statement), and a position it skips (a repeated idempotency key) is
+ * simply never used.
+ */
 export async function selectLastPosition(db: Db, userId: string): Promise<number> {
-  const [row] = await db
-    .select({ position: chatMessages.position })
-    .from(chatMessages)
-    .where(eq(chatMessages.userId, userId))
-    .orderBy(desc(chatMessages.position))
-    .limit(1);
+  const [row] = await db.select({ position: chatUserCursors.lastPosition }).from(chatUserCursors).where(eq(chatUserCursors.userId, userId));
   return row?.position ?? 0;
+}
+
+/** A message the retention purge deleted. */
+export type PurgedMessage = Pick<ChatMessageRow, 'id' | 'userId' | 'type'>;
+
+/**
+ * Locks and returns the ids of at most `limit` messages of `type` created before `before`, oldest
+ * first, for the caller's transaction to delete (`deleteMessagesByIds`). Bounded and index-backed:
+ * the `(type, createdAt)` index finds the rows, so one batch holds row locks on at most `limit` rows
+ * for one short transaction (no table lock, no rewrite). Rows another transaction holds locked
+ * (being marked read) are skipped and taken by a later batch.
+ */
+export async function lockExpiredBatch(tx: Db, batch: { type: ChatMessageTypeName; before: Date; limit: number }): Promise<string[]> {
+  const rows = await tx
+    .select({ id: chatMessages.id })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.type, batch.type), lt(chatMessages.createdAt, batch.before)))
+    .orderBy(asc(chatMessages.createdAt))
+    .limit(batch.limit)
+    .for('update', { skipLocked: true });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Deletes these messages (the retention purge) and returns them. Complete deletion: rows in other
+ * tables that point to a message go with it (ON DELETE CASCADE, e.g. chat_escalations); files
+ * stored outside chat_messages are the caller's (src/lib/services/retention.service.ts). The
+ * position counter (`chat_user_cursors`) is kept, so positions are never handed out again.
+ */
+export async function deleteMessagesByIds(tx: Db, ids: string[]): Promise<PurgedMessage[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .delete(chatMessages)
+    .where(inArray(chatMessages.id, ids))
+    .returning({ id: chatMessages.id, userId: chatMessages.userId, type: chatMessages.type });
 }
 
 /** The user's latest `limit` messages, read or not, oldest first (the `(userId, position)` index read backwards). */

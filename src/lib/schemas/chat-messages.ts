@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { intFromText } from './text';
+import { AttachmentInputs, AttachmentView } from './attachments';
 import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
+import { CHAT_MESSAGE_TYPES, type ChatMessageTypeName } from '../config/message-enums';
+import { ChatMessagePriority, PriorityInput, UnreadByPriority } from './priority';
 
 /**
  * Chat messages: what callers send (the guide's `sendChatMessage` input), what the REST API and
@@ -11,8 +14,8 @@ import { Id, Instant, JsonRecord, MAX_ID_LENGTH } from './common';
 
 export { MAX_ID_LENGTH };
 
-export const CHAT_MESSAGE_TYPES = ['SCHEDULING_UPDATE', 'CONFIRMATION', 'CLARIFICATION', 'CANCELLATION', 'ERROR', 'INFO'] as const;
-export type ChatMessageTypeName = (typeof CHAT_MESSAGE_TYPES)[number];
+// The list itself is in config (the environment's CHAT_RETENTION names types too).
+export { CHAT_MESSAGE_TYPES, type ChatMessageTypeName };
 
 export const MAX_CONTENT_LENGTH = 10_000;
 export const MAX_DATA_BYTES = 64 * 1024;
@@ -154,6 +157,10 @@ export const SendChatMessageInput = z.object({
   data: JsonObject.nullish(),
   timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   idempotencyKey: Id.optional(),
+  /** Files stored with the message (AttachmentInput: at most 10, 5 MB each, filenames sanitised). */
+  attachments: AttachmentInputs.optional(),
+  /** LOW, NORMAL (default), HIGH or URGENT, in any case. */
+  priority: PriorityInput.optional(),
 });
 export type SendChatMessageInput = z.input<typeof SendChatMessageInput>;
 
@@ -164,6 +171,8 @@ export const OrgId = Id.optional();
 /** `GET /api/chat-messages?limit=` */
 export const UnreadListQuery = z.object({
   limit: intFromText(PageLimit).optional().default(50),
+  /** Only unread messages of this priority or above (any case). */
+  minPriority: PriorityInput.optional(),
 });
 
 /** `GET /api/chat-messages/{taskId}` */
@@ -224,6 +233,10 @@ const messageFields = {
   /** Always an object ({} when the sender gave none) so clients need no null checks. */
   data: JsonRecord,
   createdAt: Instant,
+  /** The message's files (`[]` when none); `url` downloads one with the owner's session. */
+  attachments: z.array(AttachmentView),
+  /** An addition to the guide's shapes: LOW, NORMAL, HIGH or URGENT. */
+  priority: ChatMessagePriority,
 };
 
 /** An item of `GET /api/chat-messages`. */
@@ -251,7 +264,11 @@ export const UnreadListResponse = z.object({
   hasMore: z.boolean(),
 });
 
-export const UnreadCountResponse = z.object({ total: z.number().int().min(0) });
+export const UnreadCountResponse = z.object({
+  total: z.number().int().min(0),
+  /** The same unread messages counted per priority. */
+  byPriority: UnreadByPriority,
+});
 
 export const TaskMessagesResponse = z.object({
   taskId: z.string(),

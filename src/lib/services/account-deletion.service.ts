@@ -1,3 +1,4 @@
+import * as attachmentService from '@/lib/services/attachment.service';
 import { forgetSessionsOf } from '@/lib/auth/session-store';
 import { getDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
@@ -41,10 +42,12 @@ export interface DeletedAccount {
  */
 export async function deleteAccount(userId: string): Promise<DeletedAccount | undefined> {
   const db = await getDb();
+  let files: attachmentService.StoredFile[] = [];
   const deleted = await db.transaction(async (tx): Promise<DeletedAccount | undefined> => {
     // The row lock makes concurrent deletions of one account wait for each other.
     const user = await userService.lockUser(tx, userId);
     if (!user) return undefined;
+    files = await attachmentService.deleteAttachmentRowsOfUser(tx, userId);
     const chat = await chatMessageRepository.deleteAllOfUser(tx, userId);
     const tasks = await taskRepository.deleteTasksOfUser(tx, userId);
     const events = await calendarBooking.deleteEventsOfUser(tx, userId);
@@ -69,7 +72,11 @@ export async function deleteAccount(userId: string): Promise<DeletedAccount | un
       },
     };
   });
-  if (deleted) forgetSessionsOf(userId);
+  if (deleted) {
+    forgetSessionsOf(userId);
+    // The bytes go once the rows are gone for good (S3 is outside the transaction).
+    await attachmentService.deleteStoredFiles(files);
+  }
   return deleted;
 }
 

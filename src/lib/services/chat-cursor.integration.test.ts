@@ -18,7 +18,7 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
   });
   afterAll(async () => teardown());
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
 
   it('a reader polling "position > cursor" during 20 concurrent senders x 20 messages sees each message once, in order', async () => {
@@ -146,7 +146,7 @@ describe.each(DATABASE_KINDS)('position cursor on %s', (kind) => {
       ]);
       expect(marked.count).toBe(1);
       expect(late.position).toBeGreaterThan(upTo);
-      expect(await chatResponseService.getUnreadCount('u1')).toEqual({ total: 1 });
+      expect(await chatResponseService.getUnreadCount('u1')).toEqual({ total: 1, byPriority: { LOW: 0, NORMAL: 1, HIGH: 0, URGENT: 0 } });
     });
 
     it.each([-1, 2.5, Number.NaN])('rejects upTo %s with invalid_input', async (upTo) => {

@@ -1,5 +1,6 @@
 import type { ChatMessageRow } from '@/lib/db/schema';
 import { dataObject, toChatMessagePayload } from '@/lib/realtime/payloads';
+import { toAttachmentViews } from '@/lib/schemas/attachments';
 import type { ChatMessage, TaskMessage, UnreadMessage } from '@/lib/schemas/chat-messages';
 
 /**
@@ -10,12 +11,30 @@ import type { ChatMessage, TaskMessage, UnreadMessage } from '@/lib/schemas/chat
 
 /** An item of `GET /api/chat-messages`: `{ id, type, taskId, content, data, createdAt }`. */
 export function toUnreadItem(m: ChatMessageRow): UnreadMessage {
-  return { id: m.id, type: m.type, taskId: m.taskId, content: m.content, data: dataObject(m.data), createdAt: m.createdAt.toISOString() };
+  return {
+    id: m.id,
+    type: m.type,
+    taskId: m.taskId,
+    content: m.content,
+    data: dataObject(m.data),
+    createdAt: m.createdAt.toISOString(),
+    attachments: toAttachmentViews(m.attachments),
+    priority: m.priority,
+  };
 }
 
 /** An item of `GET /api/chat-messages/{taskId}`: `{ id, type, content, data, read, createdAt }`. */
 export function toTaskItem(m: ChatMessageRow): TaskMessage {
-  return { id: m.id, type: m.type, content: m.content, data: dataObject(m.data), read: m.read, createdAt: m.createdAt.toISOString() };
+  return {
+    id: m.id,
+    type: m.type,
+    content: m.content,
+    data: dataObject(m.data),
+    read: m.read,
+    createdAt: m.createdAt.toISOString(),
+    attachments: toAttachmentViews(m.attachments),
+    priority: m.priority,
+  };
 }
 
 /**

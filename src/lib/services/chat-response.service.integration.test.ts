@@ -16,7 +16,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
   });
   afterAll(async () => teardown());
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors`);
+    await database.db.execute(sql`TRUNCATE chat_messages, chat_user_cursors CASCADE`);
   });
 
   const countRows = async () => (await database.db.select().from(chatMessages)).length;
@@ -260,7 +260,7 @@ describe.each(DATABASE_KINDS)('chat-response.service on %s', (kind) => {
       const { messages, total } = await chatResponseService.getUnreadMessages('u1', 50);
       expect(messages.map((m) => m.content)).toEqual(['b']);
       expect(total).toBe(1);
-      expect(await chatResponseService.getUnreadCount('u1')).toEqual({ total: 1 });
+      expect(await chatResponseService.getUnreadCount('u1')).toEqual({ total: 1, byPriority: { LOW: 0, NORMAL: 1, HIGH: 0, URGENT: 0 } });
     });
 
     it.each([0, 101, 1.5, Number.NaN])('rejects limit %s with invalid_input', async (limit) => {

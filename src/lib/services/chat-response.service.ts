@@ -6,9 +6,13 @@ import { getLogger } from '@/lib/log/logger';
 import { metrics } from '@/lib/metrics';
 import { publishChatMessage, publishReadChange } from '@/lib/realtime/publish';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
+import type { AttachmentInput } from '@/lib/schemas/attachments';
+import { discardStaged, recordAttachments, stageAttachments, type StagedAttachments } from '@/lib/services/attachment.service';
 import { Id } from '@/lib/schemas/common';
 import { describeTextIssue, findUnstorableText } from '@/lib/schemas/text';
 import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMessageInput } from '@/lib/schemas/chat-messages';
+import { CHAT_MESSAGE_PRIORITIES, PriorityInput, type ChatMessagePriorityName, type UnreadByPriority } from '@/lib/schemas/priority';
+import { scheduleEscalation } from './escalation.service';
 
 /**
  * The Chat Response Service (the guide's API). Messages are always stored in PostgreSQL
@@ -19,6 +23,8 @@ import { MessageIds, MessagesAfterLimit, OrgId, PageLimit, Position, SendChatMes
 
 export type { SendChatMessageInput } from '@/lib/schemas/chat-messages';
 export { MAX_MESSAGES_AFTER_LIMIT } from '@/lib/schemas/chat-messages';
+/** The agent's live activity (ephemeral, never stored): see activity.service.ts. */
+export { sendActivity, type SendActivityResult } from '@/lib/services/activity.service';
 export type ChatMessage = ChatMessageRow;
 
 /** The outcome of a send, in the guide's shape. */
@@ -43,15 +49,18 @@ function failure(error: string): SendChatMessageResult {
 /**
  * Validates, stores, then publishes one chat message.
  *
- * @param message the guide's message: `{ type, taskId?, userId, content, data?, timestamp?, idempotencyKey? }`;
- *   `type` is one of the six types, in lower or upper case.
+ * @param message the guide's message: `{ type, taskId?, userId, content, data?, timestamp?, idempotencyKey?, attachments? }`;
+ *   `type` is one of the six types, in lower or upper case; `attachments` at most 10 files
+ *   `{ filename, contentType, content }` of at most 5 MB each (content a Buffer or a string).
  * @param orgId optional organisation id stored with the message.
  * @returns `{ success, pusherSent, databaseStored, messageId, error? }`; never throws.
  */
 export async function sendChatMessage(message: SendChatMessageInput, orgId?: string): Promise<SendChatMessageResult> {
   // Callers are CLIs and workers, not only routes: text PostgreSQL cannot store is refused here,
   // naming the field, instead of failing inside the database.
-  const textIssue = findUnstorableText(message) ?? findUnstorableText({ orgId });
+  // Attachments are bytes, not text (their filenames are checked by their schema).
+  const { attachments: _files, ...textFields } = typeof message === 'object' && message !== null ? message : { attachments: undefined };
+  const textIssue = findUnstorableText(textFields) ?? findUnstorableText({ orgId });
   if (textIssue) return failure(`Invalid chat message: ${describeTextIssue(textIssue)}`);
   const parsed = SendChatMessageInput.safeParse(message);
   if (!parsed.success) return failure(`Invalid chat message: ${describeIssues(parsed.error.issues)}`);
@@ -59,10 +68,22 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
   if (!org.success) return failure(`Invalid chat message: orgId: ${org.error.issues[0]?.message}`);
   const input = parsed.data;
 
+  // The files first, then the message: a committed message never names bytes that are not there.
+  let staged: StagedAttachments | undefined;
+  if (input.attachments && input.attachments.length > 0) {
+    try {
+      staged = await stageAttachments(input.userId, input.attachments);
+    } catch (err) {
+      const reason = rootCauseMessage(err);
+      getLogger().error({ err: reason, userId: input.userId, taskId: input.taskId }, 'chat message attachments could not be stored');
+      return failure(`Failed to store attachments: ${reason}`);
+    }
+  }
+
   let stored: Awaited<ReturnType<typeof chatMessageRepository.insertMessage>>;
   try {
     const db = await getDb();
-    stored = await chatMessageRepository.insertMessage(db, {
+    const values = {
       userId: input.userId,
       orgId: org.data ?? null,
       taskId: input.taskId ?? null,
@@ -70,8 +91,19 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
       content: input.content,
       data: input.data ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
-    });
+      attachments: staged?.summaries ?? [],
+      priority: input.priority ?? 'NORMAL',
+    };
+    const files = staged;
+    stored = files
+      ? await db.transaction(async (tx) => {
+          const inserted = await chatMessageRepository.insertMessage(tx, values);
+          if (!inserted.duplicate) await recordAttachments(tx, inserted.row.id, files);
+          return inserted;
+        })
+      : await chatMessageRepository.insertMessage(db, values);
   } catch (err) {
+    if (staged) await discardStaged(staged);
     const reason = rootCauseMessage(err);
     getLogger().error({ err: reason, userId: input.userId, taskId: input.taskId }, 'chat message could not be stored');
     return failure(`Failed to store chat message: ${reason}`);
@@ -79,11 +111,22 @@ export async function sendChatMessage(message: SendChatMessageInput, orgId?: str
 
   const { row } = stored;
   if (stored.duplicate) {
+    // The first send of this key stored its own files; these were never named by any row.
+    if (staged) await discardStaged(staged);
     return { success: true, databaseStored: true, pusherSent: false, messageId: row.id, position: row.position, duplicate: true };
   }
   metrics.messageStored();
-  const { pusherSent } = await publishChatMessage(stored.row);
+  const [{ pusherSent }] = await Promise.all([publishChatMessage(stored.row), scheduleEscalation(stored.row)]);
   return { success: true, databaseStored: true, pusherSent, messageId: row.id, position: row.position };
+}
+
+/** The helpers' optional last argument: what `sendChatMessage` takes beyond the guide's arguments. */
+export interface SendOptions {
+  /** Files to attach (see `sendChatMessage`). */
+  attachments?: AttachmentInput[];
+  /** LOW, NORMAL (default), HIGH or URGENT, in any case. */
+  priority?: string;
+  idempotencyKey?: string;
 }
 
 function sendTyped(type: ChatMessageTypeName) {
@@ -93,7 +136,22 @@ function sendTyped(type: ChatMessageTypeName) {
     content: string,
     data?: Record<string, unknown>,
     orgId?: string,
-  ): Promise<SendChatMessageResult> => sendChatMessage({ type, taskId, userId, content, data, timestamp: new Date().toISOString() }, orgId);
+    options: SendOptions = {},
+  ): Promise<SendChatMessageResult> =>
+    sendChatMessage(
+      {
+        type,
+        taskId,
+        userId,
+        content,
+        data,
+        timestamp: new Date().toISOString(),
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+        ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+      },
+      orgId,
+    );
 }
 
 /** Sends a SCHEDULING_UPDATE ("Processing your request..."). Arguments as the guide: (taskId, userId, content, data?, orgId?). */
@@ -123,20 +181,29 @@ function requireUserId(userId: string): string {
 
 /**
  * The user's unread messages, oldest first (ties in send order), at most `limit`, and how many
- * unread messages the user has in all.
+ * unread messages the user has in all. With `minPriority` (any case) only messages of that
+ * priority or above, and `total` counts only those.
  *
- * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100.
+ * @throws AppError `invalid_input` when `limit` is not an integer from 1 to 100 or `minPriority` not a priority.
  */
-export async function getUnreadMessages(userId: string, limit: number): Promise<{ messages: ChatMessage[]; total: number }> {
+export async function getUnreadMessages(
+  userId: string,
+  limit: number,
+  options: { minPriority?: string } = {},
+): Promise<{ messages: ChatMessage[]; total: number }> {
   requireUserId(userId);
   const pageLimit = requireValid(PageLimit, limit, 'limit');
-  return chatMessageRepository.selectUnreadPage(await getDb(), { userId, limit: pageLimit });
+  const minPriority: ChatMessagePriorityName | undefined =
+    options.minPriority === undefined ? undefined : requireValid(PriorityInput, options.minPriority, 'minPriority');
+  return chatMessageRepository.selectUnreadPage(await getDb(), { userId, limit: pageLimit, minPriority });
 }
 
-/** How many unread messages the user has (a cheap count for badges). */
-export async function getUnreadCount(userId: string): Promise<{ total: number }> {
+/** How many unread messages the user has (a cheap count for badges), in all and per priority. */
+export async function getUnreadCount(userId: string): Promise<{ total: number; byPriority: UnreadByPriority }> {
   requireUserId(userId);
-  return { total: await chatMessageRepository.countUnread(await getDb(), userId) };
+  const counts = await chatMessageRepository.countUnreadByPriority(await getDb(), userId);
+  const byPriority = Object.fromEntries(CHAT_MESSAGE_PRIORITIES.map((p) => [p, counts[p] ?? 0])) as UnreadByPriority;
+  return { total: Object.values(byPriority).reduce((a, b) => a + b, 0), byPriority };
 }
 
 /** Which messages a mark-read call changed: only those that were the user's and unread. */

@@ -29,7 +29,7 @@ describe.each(DATABASE_KINDS)('scheduling agent end to end on %s (queue -> worke
   beforeEach(async () => {
     inject = undefined;
     await database.db.execute(
-      sql`TRUNCATE chat_messages, chat_user_cursors, scheduling_agent_tasks, calendar_events, users, user_sessions`,
+      sql`TRUNCATE chat_messages, chat_user_cursors, scheduling_agent_tasks, calendar_events, users, user_sessions CASCADE`,
     );
     const [user] = await database.db
       .insert(users)

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
 import { undoBookingOf } from '@/lib/agent/calendar-access';
-import { converse, type AgentMessage, type Respond } from '@/lib/agent/scheduling-conversation';
+import { converse, type AgentMessage, type Report, type Respond } from '@/lib/agent/scheduling-conversation';
+import { inviteAttachment } from '@/lib/calendar-ics/invite';
 import { AppError } from '@/lib/errors/app-error';
 import type { SchedulingJob } from '@/lib/jobs/scheduling-jobs';
 import { getLogger } from '@/lib/log/logger';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import type { AttachmentInput } from '@/lib/schemas/attachments';
+import * as calendarService from '@/lib/services/calendar.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as userService from '@/lib/services/user.service';
 import * as say from '@/scheduling/agent-messages';
@@ -39,6 +42,37 @@ const taskGone = () => new AppError('not_found', 'The task no longer exists');
 const isTaskGone = (err: unknown) => err instanceof AppError && err.code === 'not_found';
 
 /**
+ * The calendar invite a message carries: `METHOD:REQUEST` for a CONFIRMATION (booked or moved),
+ * `METHOD:CANCEL` for a CANCELLATION (the one occurrence when `data.occurrence` names it), for
+ * the event `data.eventId` names. None when the message names no event of the user.
+ */
+async function invitesFor(task: SchedulingTaskRow, message: AgentMessage): Promise<AttachmentInput[]> {
+  if (message.type !== 'confirmation' && message.type !== 'cancellation') return [];
+  const eventId = message.data?.eventId;
+  if (typeof eventId !== 'string') return [];
+  const event = await calendarService.eventById({ eventId, userId: task.userId });
+  if (!event) return [];
+  if (message.type === 'confirmation') return [inviteAttachment(event, 'REQUEST')];
+  const occurrence =
+    message.data?.scope === 'occurrence' && typeof message.data.occurrence === 'string' ? message.data.occurrence : undefined;
+  return [inviteAttachment(event, 'CANCEL', occurrence)];
+}
+
+/** Which activity the user sees after a step's stored update, until the next message of the task. */
+const STEP_ACTIVITY: Record<string, 'thinking' | 'checking_availability'> = {
+  processing: 'thinking',
+  checking: 'checking_availability',
+};
+
+/** Reports the agent's activity on the task (ephemeral; a failure is logged by the service, never fails the turn). */
+function reportVia(task: SchedulingTaskRow): Report {
+  return async (state) => {
+    if (task.channel !== 'chat') return;
+    await chatResponseService.sendActivity({ userId: task.userId, taskId: task.id, state });
+  };
+}
+
+/**
  * `respond` through the task's channel; rejects when a message could not be delivered, so the job
  * is retried. A task deleted meanwhile (account deletion) gets no more messages: they would
  * recreate rows of a user who is gone.
@@ -49,6 +83,7 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
     if (!(await taskRepository.taskExists(task.id))) throw taskGone();
     switch (task.channel) {
       case 'chat': {
+        const attachments = await invitesFor(task, message);
         const sent = await chatResponseService.sendChatMessage(
           {
             type: message.type,
@@ -58,10 +93,14 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
             data: message.data,
             timestamp: new Date().toISOString(),
             idempotencyKey: messageKey(job, message),
+            ...(attachments.length > 0 && { attachments }),
           },
           task.orgId || undefined,
         );
         if (!sent.success) throw new Error(`Chat message delivery failed: ${sent.error}`);
+        // After the stored update, so that update (older than the activity) does not clear it on the clients.
+        const activity = STEP_ACTIVITY[message.step];
+        if (activity) await reportVia(task)(activity);
         if (!message.volatile || !sent.duplicate || !sent.messageId) return {};
         const first = await chatResponseService.getMessageById({ id: sent.messageId, userId: task.userId });
         return { firstData: first?.data };
@@ -109,8 +148,11 @@ export async function processSchedulingJob(
       now: task.updatedAt,
       workingHours: preferences?.workingHours ?? DEFAULT_WORKING_HOURS,
     };
-    const outcome = await converse(turn, input, taskRepository.agentStateOf(task), respond);
+    const outcome = await converse(turn, input, taskRepository.agentStateOf(task), respond, reportVia(task));
     await taskRepository.finishTurn(job, outcome);
+    // The turn's last message already cleared the activity on the clients; `idle` covers a turn
+    // that ended without one.
+    await reportVia(task)('idle');
   } catch (err) {
     if (isTaskGone(err)) {
       getLogger().info({ taskId: task.id, turn: job.turn }, 'scheduling task deleted while its turn ran; job ends');

@@ -8,9 +8,11 @@ const message = (position: number, overrides: Partial<ClientChatMessage> = {}): 
   taskId: 't1',
   content: `message ${position}`,
   data: {},
+  attachments: [],
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
   read: false,
   position,
+  priority: 'NORMAL',
   ...overrides,
 });
 

@@ -5,12 +5,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { browserPusherSettings, getClientEnv, type BrowserPusherSettings } from '@/lib/config/client-env';
 import { Backoff } from '../backoff';
 import { api, fetchHistoryAfter, fetchLatest, SignedOutError } from './api';
+import { ActivityStore, type ShownActivity } from './activity-store';
 import { MessageStore } from './message-store';
 import { startLadder, type LadderSink } from './transports/ladder';
 import { pollingTransport } from './transports/polling';
 import { pusherTransport } from './transports/pusher';
 import { sseTransport } from './transports/sse';
 import type { Transport } from './transports/transport';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { ClientChatMessage, Connection, ReadEvent } from './types';
 
 /**
@@ -43,6 +45,8 @@ export interface UseChatMessages {
   connection: Connection;
   markRead: (ids: string[]) => Promise<void>;
   markAllRead: () => Promise<void>;
+  /** The agent's live activity per task id (expires after ACTIVITY_TTL unless refreshed). */
+  activities: Record<string, ShownActivity>;
 }
 
 export function useChatMessages(options: UseChatMessagesOptions): UseChatMessages {
@@ -58,6 +62,29 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
   const [unreadCountKnown, setUnreadCountKnown] = useState(false);
   const [connection, setConnection] = useState<Connection>({ state: 'reconnecting', transport: null });
   const countTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const activityStore = useRef(new ActivityStore());
+  const [activities, setActivities] = useState<Record<string, ShownActivity>>({});
+  const expiryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  /** Publishes the activities and schedules the next expiry (a prune when the earliest one is due). */
+  const showActivities = useCallback(() => {
+    const publish = () => {
+      const store = activityStore.current;
+      store.prune(Date.now());
+      setActivities(store.snapshot());
+      clearTimeout(expiryTimer.current);
+      const next = store.nextExpiry();
+      if (next !== undefined) expiryTimer.current = setTimeout(publish, Math.max(0, next - Date.now()) + 10);
+    };
+    publish();
+  }, []);
+
+  const applyActivity = useCallback(
+    (activity: ActivityPayload) => {
+      if (activityStore.current.apply(activity, Date.now())) showActivities();
+    },
+    [showActivities],
+  );
 
   const router = useRouter();
   const onSignedOut = useCallback(
@@ -86,8 +113,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
         setMessages(storeRef.current.messages);
         refreshCount();
       }
+      if (activityStore.current.clearFor(incoming)) showActivities();
     },
-    [refreshCount],
+    [refreshCount, showActivities],
   );
 
   const applyRead = useCallback(
@@ -105,6 +133,7 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     const sink: LadderSink = {
       messages: ingest,
       read: applyRead,
+      activity: applyActivity,
       state: (state, transport) => setConnection({ state, transport }),
       countChanged: refreshCount,
       error: onSignedOut,
@@ -144,8 +173,9 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
       stopped = true;
       stop();
       clearTimeout(countTimer.current);
+      clearTimeout(expiryTimer.current);
     };
-  }, [userId, pusherSettings, forcePolling, ingest, applyRead, refreshCount, onSignedOut]);
+  }, [userId, pusherSettings, forcePolling, ingest, applyRead, applyActivity, refreshCount, onSignedOut]);
 
   const markRead = useCallback(
     async (ids: string[]) => {
@@ -170,5 +200,5 @@ export function useChatMessages(options: UseChatMessagesOptions): UseChatMessage
     refreshCount();
   }, [applyRead, refreshCount, onSignedOut]);
 
-  return { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead };
+  return { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead, activities };
 }

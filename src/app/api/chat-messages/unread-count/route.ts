@@ -1,4 +1,4 @@
-// GET /api/chat-messages/unread-count - how many unread messages the caller has (for badges)
+// GET /api/chat-messages/unread-count - how many unread messages the caller has, in all and per priority (for badges)
 import { withSession } from '@/lib/http/route';
 import { UnreadCountResponse } from '@/lib/schemas/chat-messages';
 import * as chatResponseService from '@/lib/services/chat-response.service';

@@ -98,10 +98,12 @@ const message = (position: number): ClientChatMessage => ({
   type: 'INFO',
   taskId: null,
   content: `message ${position}`,
+  attachments: [],
   data: {},
   createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, position)).toISOString(),
   read: false,
   position,
+  priority: 'NORMAL',
 });
 
 /** The server's history (what `GET /history?after=` answers) and every `after` it was asked for. */
@@ -284,6 +286,33 @@ describe('transport ladder', () => {
 
     client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
     expect(c.states).toEqual(['live']);
+  });
+
+  it('hands the agent activity of the stream and of Pusher to the sink, without touching messages or the cursor', async () => {
+    const activity = { taskId: 't1', state: 'booking' as const, label: 'Booking…', ttlMs: 10_000, at: new Date(0).toISOString() };
+    const history = fakeHistory(1);
+    const seen: Array<[string, unknown]> = [];
+    const viaStream = client([message(1)]);
+    start([sseTransport({ EventSource: FakeEventSource })], viaStream.cursor, {
+      ...viaStream.sink,
+      activity: (a) => void seen.push(['sse', a]),
+    });
+    lastSource().open();
+    lastSource().emit(SSE_EVENTS.activity, activity);
+    const viaPusher = client([message(1)]);
+    const pusher = pusherTransport({
+      settings: { key: 'key', cluster: 'eu', useTLS: true },
+      userId: 'u1',
+      fetchAfter: history.fetchAfter,
+      loadPusher: async () => FakePusher as unknown as PusherClass,
+    });
+    start([pusher], viaPusher.cursor, { ...viaPusher.sink, activity: (a) => void seen.push(['pusher', a]) });
+    await vi.advanceTimersByTimeAsync(0);
+    FakePusher.instances.at(-1)!.trigger(PUSHER_EVENTS.agentActivity, activity);
+    expect(seen.filter(([via]) => via === 'sse')).toContainEqual(['sse', activity]);
+    expect(seen.filter(([via]) => via === 'pusher')).toContainEqual(['pusher', activity]);
+    expect([viaStream.cursor(), viaPusher.cursor()]).toEqual([1, 1]);
+    expect(positions(viaStream.store)).toEqual([1]);
   });
 
   it('climbs down from Pusher to the stream when Pusher is unavailable, at the cursor reached so far', async () => {

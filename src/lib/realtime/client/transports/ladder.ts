@@ -44,6 +44,7 @@ export function startLadder(
     const rungSink: TransportSink = {
       messages: (messages, opts) => isCurrent() && sink.messages(messages, opts),
       read: (event) => isCurrent() && sink.read(event),
+      activity: (activity) => isCurrent() && sink.activity?.(activity),
       state: (state) => {
         if (!isCurrent()) return;
         if (state === 'live') backoff.reset();

@@ -1,3 +1,4 @@
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { BrowserPusherSettings } from '@/lib/config/client-env';
 import { PUSHER_EVENTS, REALTIME_PATHS, userChannel, type PusherChatEvent } from '../../protocol';
 import type { FetchAfter } from '../api';
@@ -89,9 +90,24 @@ export function pusherTransport(deps: {
             fillGaps();
           });
           channel.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
-            if (!('truncated' in event)) sink.messages([{ ...event, data: event.data ?? {}, read: false }], { advanceCursor: false });
+            if (!('truncated' in event))
+              sink.messages(
+                [
+                  {
+                    ...event,
+                    data: event.data ?? {},
+                    attachments: event.attachments ?? [],
+                    priority: event.priority ?? 'NORMAL',
+                    read: false,
+                  },
+                ],
+                {
+                  advanceCursor: false,
+                },
+              );
             fillGaps();
           });
+          channel.bind(PUSHER_EVENTS.agentActivity, (activity: ActivityPayload) => sink.activity?.(activity));
           client.connection.bind('state_change', ({ current }) => {
             if (current === 'connecting') sink.state('reconnecting');
             if (current === 'unavailable' || current === 'failed') sink.failed({ retry: false });

@@ -1,4 +1,5 @@
 import { REALTIME_PATHS, SSE_EVENTS, type ChatMessagePayload, type ReadChange } from '../../protocol';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { Transport } from './transport';
 
 /** The part of the browser's EventSource the transport uses (tests pass a fake). */
@@ -37,6 +38,7 @@ export function sseTransport(deps: { EventSource?: EventSourceClass } = {}): Tra
       };
       source.addEventListener(SSE_EVENTS.chatMessage, (event) => sink.messages([JSON.parse(event.data) as ChatMessagePayload]));
       source.addEventListener(SSE_EVENTS.read, (event) => sink.read(JSON.parse(event.data) as ReadChange));
+      source.addEventListener(SSE_EVENTS.activity, (event) => sink.activity?.(JSON.parse(event.data) as ActivityPayload));
       source.onerror = () => {
         if (source.readyState === Source.CLOSED) sink.failed({ retry: true });
         else sink.state('reconnecting');

@@ -1,5 +1,6 @@
 import type { ClientChatMessage, ConnectionState, ReadEvent, TransportName } from '../types';
 import type { FetchAfter } from '../api';
+import type { ActivityPayload } from '@/lib/schemas/activity';
 
 /**
  * What a transport hands its messages and news to. The hook's sink feeds the one message store;
@@ -13,6 +14,8 @@ export interface TransportSink {
   messages(messages: ClientChatMessage[], options?: { advanceCursor: boolean }): void;
   /** Messages were marked read, in this tab or another. */
   read(event: ReadEvent): void;
+  /** The agent's live activity (never stored; only while connected). */
+  activity?(activity: ActivityPayload): void;
   /** The connection state the UI shows. */
   state(state: ConnectionState): void;
   /** The server's unread count may have changed. */

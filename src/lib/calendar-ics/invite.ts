@@ -1,0 +1,58 @@
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import type { CalendarEventRow } from '@/lib/db/schema';
+
+/**
+ * Calendar invites (RFC 5545/5546 iCalendar) the agent attaches to its CONFIRMATION
+ * (`METHOD:REQUEST`) and CANCELLATION (`METHOD:CANCEL`) messages, so a user can put the meeting
+ * in (or take it out of) any calendar. Generated with ical-generator. The UID is stable per
+ * event, and SEQUENCE grows with the event's last change, so a move or a cancellation
+ * supersedes the invite a calendar already holds.
+ */
+
+export type InviteMethod = 'REQUEST' | 'CANCEL';
+
+const PRODUCT = { company: 'chat-response-service', product: 'scheduling-agent', language: 'EN' };
+
+/** The event's iCalendar UID: the same in every invite about it. */
+export function inviteUid(eventId: string): string {
+  return `${eventId}@chat-response-service`;
+}
+
+/** An attendee that is an email address is invited as such; other names go into the description. */
+const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+/**
+ * The invite for `event`. `occurrence` (the ISO start of one occurrence of a series) cancels or
+ * updates that occurrence only (RECURRENCE-ID).
+ */
+export function buildInvite(event: CalendarEventRow, method: InviteMethod, occurrence?: string): string {
+  const calendar = ical({ prodId: PRODUCT, method: method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL });
+  const emails = event.attendees.filter((a) => EMAIL.test(a));
+  const names = event.attendees.filter((a) => !EMAIL.test(a));
+  const length = event.endsAt.getTime() - event.startsAt.getTime();
+  const start = occurrence ? new Date(occurrence) : event.startsAt;
+  calendar.createEvent({
+    id: inviteUid(event.id),
+    sequence: Math.floor(event.updatedAt.getTime() / 1000) % 2_000_000_000,
+    stamp: new Date(),
+    start,
+    end: new Date(start.getTime() + length),
+    summary: event.title,
+    description: names.length > 0 ? `With ${names.join(', ')}` : null,
+    status: method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    // A series keeps its wall-clock time across DST in its own zone.
+    ...(event.recurrence && !occurrence ? { repeating: `RRULE:${event.recurrence}`, timezone: event.timeZone } : {}),
+    ...(occurrence ? { recurrenceId: start } : {}),
+    attendees: emails.map((email) => ({ email })),
+  });
+  return calendar.toString();
+}
+
+/** The invite as a message attachment (`{ filename, contentType, content }`). */
+export function inviteAttachment(event: CalendarEventRow, method: InviteMethod, occurrence?: string) {
+  return {
+    filename: method === 'REQUEST' ? 'invite.ics' : 'cancel.ics',
+    contentType: `text/calendar; charset=utf-8; method=${method}`,
+    content: buildInvite(event, method, occurrence),
+  };
+}
