@@ -57,7 +57,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     inject = undefined;
     await radicale.start();
     await database.db.execute(
-      sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, scheduling_agent_tasks, calendar_events, calendar_connections, users, user_sessions`,
+      sql`TRUNCATE chat_escalations, chat_messages, chat_user_cursors, chat_attachments, scheduling_agent_tasks, calendar_events, calendar_connections, users, user_sessions`,
     );
     const [user] = await database.db
       .insert(users)
