@@ -202,6 +202,9 @@ const ServerEnvSchema = z
       .optional(),
     // How long one CalDAV request may take before the calendar counts as unreachable.
     CALDAV_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+    // The server fetches user-supplied CalDAV URLs; loopback, private, link-local, CGNAT, multicast
+    // and unspecified addresses are refused unless this is true (a CalDAV server on the LAN).
+    CALDAV_ALLOW_PRIVATE_NETWORKS: boolFlag.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {
