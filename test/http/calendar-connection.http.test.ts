@@ -32,7 +32,7 @@ describe.each(DATABASE_KINDS)('calendar connection and ICS feed over HTTP on %s'
     };
     app = await startApp({
       kind,
-      env: { CALENDAR_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'debug' },
+      env: { CALENDAR_ENCRYPTION_KEY: randomBytes(32).toString('base64'), CALDAV_ALLOW_PRIVATE_NETWORKS: 'true', LOG_LEVEL: 'debug' },
       beforeStart: kind === 'pglite' ? create : undefined,
     });
     if (kind === 'postgres') await create(app.env);

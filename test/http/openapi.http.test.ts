@@ -191,6 +191,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
         PUSHER_HOST: '127.0.0.1',
         PUSHER_PORT: '9',
         CALENDAR_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        CALDAV_ALLOW_PRIVATE_NETWORKS: 'true', // Radicale runs on loopback.
       },
     });
     const created = await runCli(app.env, 'user-create.ts', ['--email', 'openapi@example.com', '--password', PASSWORD]);

@@ -47,6 +47,7 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
   beforeAll(async () => {
     process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('base64');
     process.env.CALDAV_TIMEOUT_MS = '5000';
+    process.env.CALDAV_ALLOW_PRIVATE_NETWORKS = 'true'; // Radicale runs on loopback.
     resetEnvCache();
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
@@ -56,6 +57,7 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
     await radicale?.close();
     delete process.env.CALENDAR_ENCRYPTION_KEY;
     delete process.env.CALDAV_TIMEOUT_MS;
+    delete process.env.CALDAV_ALLOW_PRIVATE_NETWORKS;
     resetEnvCache();
   });
   beforeEach(async () => {

@@ -2,8 +2,10 @@ import { CalDavError } from '@/lib/caldav/caldav-client';
 import type { CalendarEventRow } from '@/lib/db/schema';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
 import { providerFor } from '@/lib/services/calendar-provider';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { Occurrence } from '@/lib/services/calendar.service';
+import { formatLocal } from '@/scheduling/availability';
 import type { Conversation } from './scheduling-conversation';
 
 /**
@@ -34,6 +36,39 @@ export async function unpublish(userId: string, eventId: string): Promise<void> 
 }
 
 export const UNREACHABLE = "I can't reach your calendar right now, so I haven't changed anything there yet. I'll try again in a moment.";
+/**
+ * Takes back what a task booked when its last attempt failed (the calendar stayed unreachable, or
+ * anything else): a booking the user was never told about must not stay CONFIRMED in the table and
+ * the feed. The event is cancelled, an occurrence it moved goes back into its series, a meeting it
+ * moved goes back to its time if that is still free (calendarBooking.undoTaskBooking), and, best effort, the connected calendar is brought in line
+ * in case a write had landed. Returns what the user should hear, if the task booked anything.
+ */
+export async function undoBookingOf(taskId: string, userId: string, timeZone: string): Promise<string | undefined> {
+  const undone = await calendarBooking.undoTaskBooking(taskId, userId);
+  if (!undone) return undefined;
+  const { event, restoredSeries, movedBack } = undone;
+  if (movedBack) {
+    await publish(userId, event).catch(() => undefined); // Unreachable: the move never landed either.
+    return moveUndone(event.title, event.startsAt, timeZone);
+  }
+  // Unreachable: the writes never landed either; the next successful write of the series fixes it.
+  await unpublish(userId, event.id).catch(() => undefined);
+  if (restoredSeries) await publish(userId, restoredSeries).catch(() => undefined);
+  return restoredSeries && event.movedFromStart
+    ? moveUndone(event.title, event.movedFromStart, timeZone)
+    : bookingUndone(event.title, event.startsAt, timeZone);
+}
+
+/** What the user hears when a task's last attempt failed after it had booked: the booking is taken back. */
+export const bookingUndone = (title: string, start: Date, timeZone: string) =>
+  `I could not save "${title}" on ${formatLocal(start, timeZone)} to your calendar after several tries, so I took it back: ` +
+  'nothing is booked. Ask me again once your calendar is reachable.';
+
+/** What the user hears when a task's last attempt failed after it moved one occurrence: it is put back. */
+export const moveUndone = (title: string, start: Date, timeZone: string) =>
+  `I could not save the move of "${title}" to your calendar after several tries, so I put it back at ${formatLocal(start, timeZone)}: ` +
+  'nothing was changed. Ask me again once your calendar is reachable.';
+
 export const UNAUTHORIZED =
   'Your calendar refused the saved sign-in (the password may have been changed or revoked), so nothing was changed. ' +
   'Reconnect your calendar, then ask me again.';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { Occurrence } from '@/lib/services/calendar.service';
 import * as say from '@/scheduling/agent-messages';
@@ -238,9 +239,10 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
   const startsAt = candidate.recurrence ? new Date(event.startsAt.getTime() + delta) : newStart;
   const endsAt = candidate.recurrence ? new Date(event.endsAt.getTime() + delta) : new Date(newStart.getTime() + length);
   const until = candidate.recurrence ? new Date(startsAt.getTime() + calendarService.SERIES_HORIZON_DAYS * DAY_MS) : endsAt;
-  const moved = await calendarService.moveEvent({
+  const moved = await calendarBooking.moveEvent({
     eventId: candidate.eventId,
     userId: c.userId,
+    taskId: c.taskId,
     startsAt,
     endsAt,
     externalBusy: await externalBusy(c.userId, startsAt, until),

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
 import { calendarEvents, users } from '@/lib/db/schema';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import type { AgentState } from '@/scheduling/agent-state';
 import type { WorkingHours } from '@/scheduling/availability';
+import { bookingUndone, moveUndone, undoBookingOf } from './calendar-access';
 import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
@@ -118,6 +120,49 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     expect(next.map((o) => o.start.toISOString())).toEqual(['2030-03-25T13:00:00.000Z']);
   });
 
+  it('a failed task takes back its occurrence move: the moved meeting is cancelled and the occurrence is back in the series', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    const { turn } = await start('move the standup on March 18 to 10am');
+    const message = await undoBookingOf(turn.taskId, userId, TZ);
+    expect(message).toBe(moveUndone('Standup', new Date('2030-03-18T13:00:00.000Z'), TZ));
+    const rows = await database.db.select().from(calendarEvents);
+    expect(rows.find((r) => r.recurrence)!.excludedStarts).toEqual([]);
+    expect(rows.find((r) => !r.recurrence)!.status).toBe('CANCELLED');
+    const day = await calendarService.busyBetween(userId, new Date('2030-03-18T04:00:00Z'), new Date('2030-03-19T04:00:00Z'));
+    expect(day.map((o) => o.start.toISOString())).toEqual(['2030-03-18T13:00:00.000Z']);
+    // Taken back once: a second run (a retried dead-letter) changes nothing more.
+    await undoBookingOf(turn.taskId, userId, TZ);
+    expect((await database.db.select().from(calendarEvents)).find((r) => r.recurrence)!.excludedStarts).toEqual([]);
+  });
+
+  it('a failed task moves back a meeting it moved, unless its old time was taken since', async () => {
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const { turn } = await start('move my 3pm with Dana to Friday at 10am');
+    const [moved] = await database.db.select().from(calendarEvents);
+    expect(moved!.startsAt.toISOString()).toBe('2030-03-08T15:00:00.000Z');
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(moveUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+    const [back] = await database.db.select().from(calendarEvents);
+    expect(back).toMatchObject({ id: moved!.id, status: 'CONFIRMED' });
+    expect(back!.startsAt.toISOString()).toBe('2030-03-06T20:00:00.000Z');
+    // Run again (a retried dead-letter): still back, said again.
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(moveUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+
+    // Moved again, then its old slot is booked by someone else: it stays where it is.
+    const { turn: again } = await start('move my 3pm with Dana to Friday at 10am');
+    await start('book 30 min with Lee tomorrow at 3pm');
+    expect(await undoBookingOf(again.taskId, userId, TZ)).toBeUndefined();
+    const dana = (await database.db.select().from(calendarEvents)).find((r) => r.id === moved!.id)!;
+    expect(dana.startsAt.toISOString()).toBe('2030-03-08T15:00:00.000Z');
+  });
+
+  it('a failed task takes back its booking (CANCELLED, out of busy times), and a task that booked nothing has nothing to take back', async () => {
+    const { turn } = await start('book 30 min with Dana tomorrow at 3pm');
+    expect(await undoBookingOf(turn.taskId, userId, TZ)).toBe(bookingUndone('Meeting with Dana', new Date('2030-03-06T20:00:00.000Z'), TZ));
+    expect(await calendarService.busyBetween(userId, NOW, new Date('2030-03-08T00:00:00Z'))).toEqual([]);
+    const { turn: nothing } = await start('what is on my calendar this week?');
+    expect(await undoBookingOf(nothing.taskId, userId, TZ)).toBeUndefined();
+  });
+
   it('moving one occurrence 15 minutes later does not clash with itself, and a real clash moves nothing', async () => {
     await start('meet Bob every Monday at 9 for standup');
     const later = fakeRespond();
@@ -145,5 +190,20 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     // A window that starts after the series' first occurrence still finds it.
     const later = await calendarService.listEvents(userId, new Date('2030-06-01T00:00:00Z'), new Date('2030-06-08T00:00:00Z'));
     expect(later.map((e) => e.startsAt.toISOString())).toEqual(['2030-06-03T13:00:00.000Z']);
+  });
+
+  it('GET /api/calendar/events lists a cancelled series like a cancelled single event: its occurrences in the window, status CANCELLED', async () => {
+    await start('meet Bob every Monday at 9 for standup');
+    await start('book 30 min with Dana tomorrow at 3pm');
+    const rows = await database.db.select().from(calendarEvents);
+    for (const row of rows) await calendarBooking.cancelEvent({ eventId: row.id, userId });
+    const listed = await calendarService.listEvents(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-03-19T00:00:00Z'));
+    expect(listed.map((e) => [e.title, e.startsAt.toISOString(), e.status])).toEqual([
+      ['Meeting with Dana', '2030-03-06T20:00:00.000Z', 'CANCELLED'],
+      ['Standup', '2030-03-11T13:00:00.000Z', 'CANCELLED'],
+      ['Standup', '2030-03-18T13:00:00.000Z', 'CANCELLED'],
+    ]);
+    // Cancelled meetings stay out of everything that counts as busy.
+    expect(await calendarService.busyBetween(userId, new Date('2030-03-06T00:00:00Z'), new Date('2030-03-19T00:00:00Z'))).toEqual([]);
   });
 });

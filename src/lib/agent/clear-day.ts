@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import { CancelCandidateSchema, type CancelCandidate } from '@/scheduling/agent-state';
 import { formatLocal } from '@/scheduling/availability';
@@ -81,8 +82,8 @@ export async function clearConfirmed(c: Conversation, candidates: CancelCandidat
   for (const candidate of candidates) {
     // Each step is idempotent (a re-run cancels what is already cancelled, again).
     const event = candidate.recurrence
-      ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start: new Date(candidate.start) })
-      : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
+      ? await calendarBooking.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start: new Date(candidate.start) })
+      : await calendarBooking.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
     if (!event) continue; // Gone meanwhile: nothing left to cancel.
     if (candidate.recurrence) await publish(c.userId, event);
     else await unpublish(c.userId, event.id);

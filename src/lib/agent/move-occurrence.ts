@@ -1,5 +1,5 @@
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
-import * as calendarService from '@/lib/services/calendar.service';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as say from '@/scheduling/agent-messages';
 import type { CancelCandidate } from '@/scheduling/agent-state';
 import { formatLocal } from '@/scheduling/availability';
@@ -17,7 +17,7 @@ export async function moveOneOccurrence(
   const oldStart = new Date(candidate.start);
   const length = new Date(candidate.end).getTime() - oldStart.getTime();
   const newEnd = new Date(newStart.getTime() + length);
-  const moved = await calendarService.moveOccurrence({
+  const moved = await calendarBooking.moveOccurrence({
     eventId: candidate.eventId,
     userId: c.userId,
     taskId: c.taskId,

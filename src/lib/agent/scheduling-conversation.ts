@@ -4,6 +4,7 @@ import type { ActivityState } from '@/lib/schemas/activity';
 import { z } from 'zod';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
 import * as say from '@/scheduling/agent-messages';
 import {
@@ -104,7 +105,7 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
   // The connected calendar's own commitments count as conflicts (read before the booking's lock).
   const until = parsed.recurrence ? new Date(start.getTime() + calendarService.SERIES_HORIZON_DAYS * 86_400_000) : end;
   const other = await externalBusy(c.userId, start, until);
-  const outcome = await calendarService.bookEvent({
+  const outcome = await calendarBooking.bookEvent({
     externalBusy: other,
     userId: c.userId,
     taskId: c.taskId,
@@ -144,7 +145,7 @@ export async function book(c: Conversation, parsed: ParsedRequest, start: Date, 
   } catch (err) {
     // A calendar that refuses us now keeps nothing of this booking, here or there.
     if (err instanceof CalDavError && err.kind === 'unauthorized')
-      await calendarService.cancelEvent({ eventId: event.id, userId: c.userId });
+      await calendarBooking.cancelEvent({ eventId: event.id, userId: c.userId });
     throw err;
   }
   const repeats = event.recurrence ? describeRule(event.recurrence, c.timeZone) : undefined;
@@ -260,8 +261,8 @@ async function cancelOne(c: Conversation, candidate: CancelCandidate, scope?: 'o
   const start = new Date(candidate.start);
   const event =
     candidate.recurrence && scope === 'occurrence'
-      ? await calendarService.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
-      : await calendarService.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
+      ? await calendarBooking.cancelOccurrence({ eventId: candidate.eventId, userId: c.userId, start })
+      : await calendarBooking.cancelEvent({ eventId: candidate.eventId, userId: c.userId });
   if (!event) throw new Error(`event ${candidate.eventId} vanished`);
   if (candidate.recurrence && scope === 'occurrence') await publish(c.userId, event);
   else await unpublish(c.userId, event.id);

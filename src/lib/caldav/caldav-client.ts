@@ -1,15 +1,19 @@
 import { createAccount, fetchCalendarObjects, fetchCalendars, getBasicAuthHeaders, type DAVAccount, type DAVCalendar } from 'tsdav';
 import { busyTimesOf, type BusyTime } from '@/lib/calendar-ics/ics';
+import { getEnv } from '@/lib/config/env';
+import { ANY_ADDRESS, forbiddenCause, guardedNetworkFetch, PUBLIC_ONLY } from './network-guard';
 
 /**
  * A user's CalDAV calendar through `tsdav`: discovery (when connecting), busy times (expanded
  * from the events of a window), and writing/deleting one event by its file name. Every request
  * goes through `guardedFetch`, which turns a refused sign-in into `CalDavError('unauthorized')`
  * and an unreachable, slow or failing server into `CalDavError('unreachable')`: tsdav on its own
- * would read a 401 during a report as an empty calendar.
+ * would read a 401 during a report as an empty calendar. Requests connect only to public addresses
+ * (network-guard.ts, checked on every connection and redirect) unless CALDAV_ALLOW_PRIVATE_NETWORKS
+ * is true; a refused address is `CalDavError('forbidden_address')`.
  */
 
-export type CalDavFailure = 'unreachable' | 'unauthorized' | 'not_caldav' | 'no_calendar';
+export type CalDavFailure = 'unreachable' | 'unauthorized' | 'not_caldav' | 'no_calendar' | 'forbidden_address';
 
 export class CalDavError extends Error {
   constructor(
@@ -28,11 +32,14 @@ export interface CalDavCredentials {
 }
 
 function guardedFetch(timeoutMs: number): typeof fetch {
+  const networkFetch = guardedNetworkFetch(getEnv().CALDAV_ALLOW_PRIVATE_NETWORKS ? ANY_ADDRESS : PUBLIC_ONLY);
   return async (input, init) => {
     let response: Response;
     try {
-      response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      response = await networkFetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
+      const refused = forbiddenCause(err);
+      if (refused) throw new CalDavError('forbidden_address', refused.message);
       const slow = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       throw new CalDavError('unreachable', slow ? `no answer within ${timeoutMs} ms` : 'the server could not be reached');
     }

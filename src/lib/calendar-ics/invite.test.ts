@@ -14,6 +14,11 @@ const event: CalendarEventRow = {
   recurrence: null,
   timeZone: null,
   excludedStarts: [],
+  movedFromEventId: null,
+  movedFromStart: null,
+  movedByTaskId: null,
+  previousStartsAt: null,
+  previousEndsAt: null,
   createdAt: new Date('2026-11-25T10:00:00Z'),
   updatedAt: new Date('2026-11-25T10:00:00Z'),
 };

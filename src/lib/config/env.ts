@@ -1,3 +1,5 @@
+// Over 300 lines: the environment is validated once, in one zod schema (PRODUCT.md section 2), so
+// every variable and its rule stay together; the parsing helpers live in duration.ts and env-error.ts.
 import { z } from 'zod';
 import { clientEnvShape } from './client-env';
 import { describeIssues, EnvError } from './env-error';
@@ -203,6 +205,9 @@ const ServerEnvSchema = z
       .optional(),
     // How long one CalDAV request may take before the calendar counts as unreachable.
     CALDAV_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+    // The server fetches user-supplied CalDAV URLs; loopback, private, link-local, CGNAT, multicast
+    // and unspecified addresses are refused unless this is true (a CalDAV server on the LAN).
+    CALDAV_ALLOW_PRIVATE_NETWORKS: boolFlag.default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.NEXTAUTH_SECRET) {

@@ -1,3 +1,5 @@
+// Over 300 lines: drizzle-kit reads the schema from this one module (drizzle.config.ts), and every
+// table is owned by one repository in src/lib/repositories, which is where the tables split by domain.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -223,6 +225,13 @@ export const calendarEvents = pgTable(
     timeZone: text('timeZone'),
     /** ISO starts of cancelled occurrences of a series (EXDATE). */
     excludedStarts: jsonb('excludedStarts').$type<string[]>().notNull().default([]),
+    /** One occurrence moved out of a series: the series, and the occurrence's start there (its EXDATE). */
+    movedFromEventId: text('movedFromEventId'),
+    movedFromStart: timestamp('movedFromStart', { precision: 3, withTimezone: true, mode: 'date' }),
+    /** The task that last moved the whole event, and where it was before (a failed task moves it back). */
+    movedByTaskId: text('movedByTaskId'),
+    previousStartsAt: timestamp('previousStartsAt', { precision: 3, withTimezone: true, mode: 'date' }),
+    previousEndsAt: timestamp('previousEndsAt', { precision: 3, withTimezone: true, mode: 'date' }),
     createdAt: timestamp('createdAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updatedAt', { precision: 3, withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

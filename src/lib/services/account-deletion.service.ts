@@ -8,7 +8,7 @@ import * as feedRepository from '@/lib/repositories/calendar-feed.repository';
 import * as chatMessageRepository from '@/lib/repositories/chat-message.repository';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
-import * as calendarService from '@/lib/services/calendar.service';
+import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as userService from '@/lib/services/user.service';
 
 /**
@@ -50,7 +50,7 @@ export async function deleteAccount(userId: string): Promise<DeletedAccount | un
     files = await attachmentService.deleteAttachmentRowsOfUser(tx, userId);
     const chat = await chatMessageRepository.deleteAllOfUser(tx, userId);
     const tasks = await taskRepository.deleteTasksOfUser(tx, userId);
-    const events = await calendarService.deleteEventsOfUser(tx, userId);
+    const events = await calendarBooking.deleteEventsOfUser(tx, userId);
     const connections = Number(await connectionRepository.deleteConnection(userId, tx));
     const feeds = Number(await feedRepository.deleteFeed(userId, tx));
     const limits = await deleteRateLimitsOfUser(tx, { userId, email: user.email });

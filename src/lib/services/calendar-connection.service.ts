@@ -24,6 +24,8 @@ const FAILURE_MESSAGES: Record<CalDavError['kind'], string> = {
   unauthorized: 'password: the calendar server refused this username and password',
   not_caldav: 'url: this URL does not lead to a CalDAV server',
   no_calendar: 'url: the account has no calendar for events',
+  forbidden_address:
+    'url: the calendar server is on a loopback, private, link-local or reserved address, which this server does not connect to',
 };
 
 /**

@@ -1,3 +1,5 @@
+// Over 300 lines: the guide's API (sendChatMessage, the typed helpers, the reads) is one module by
+// contract; attachments, priorities and escalations are delegated to their own services.
 import { z } from 'zod';
 import { getDb } from '@/lib/db/client';
 import type { ChatMessageRow, ChatMessageTypeName } from '@/lib/db/schema';

@@ -42,7 +42,7 @@ describe.each(DATABASE_KINDS)('the agent attaches calendar invites and reports i
     unsubscribe();
     heard.length = 0;
     await database.db.execute(
-      sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, chat_attachment_blobs, scheduling_agent_tasks, calendar_events, users, user_sessions`,
+      sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, chat_attachment_blobs, scheduling_agent_tasks, calendar_events, users, user_sessions CASCADE`,
     );
     const [user] = await database.db
       .insert(users)

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { fetchCalendarObjects, getBasicAuthHeaders, makeCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UNAUTHORIZED, UNREACHABLE } from '@/lib/agent/calendar-access';
+import { bookingUndone, UNAUTHORIZED, UNREACHABLE } from '@/lib/agent/calendar-access';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
 import { calendarEvents, users, type TaskStatus } from '@/lib/db/schema';
+import { RETRY_LIMIT } from '@/lib/jobs/scheduling-jobs';
 import * as connectionService from '@/lib/services/calendar-connection.service';
+import * as calendarService from '@/lib/services/calendar.service';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
 import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
@@ -34,6 +38,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
   beforeAll(async () => {
     process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('hex');
     process.env.CALDAV_TIMEOUT_MS = '5000';
+    process.env.CALDAV_ALLOW_PRIVATE_NETWORKS = 'true'; // Radicale runs on loopback.
     resetEnvCache();
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
@@ -45,13 +50,14 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     await radicale?.close();
     delete process.env.CALENDAR_ENCRYPTION_KEY;
     delete process.env.CALDAV_TIMEOUT_MS;
+    delete process.env.CALDAV_ALLOW_PRIVATE_NETWORKS;
     resetEnvCache();
   });
   beforeEach(async () => {
     inject = undefined;
     await radicale.start();
     await database.db.execute(
-      sql`TRUNCATE chat_messages, chat_user_cursors, chat_attachments, scheduling_agent_tasks, calendar_events, calendar_connections, users, user_sessions`,
+      sql`TRUNCATE chat_escalations, chat_messages, chat_user_cursors, chat_attachments, scheduling_agent_tasks, calendar_events, calendar_connections, users, user_sessions`,
     );
     const [user] = await database.db
       .insert(users)
@@ -68,6 +74,28 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     });
     await connectionService.connect(userId, { url: radicale.url, username, password: PASSWORD });
   });
+
+  /** A loopback HTTP hop in front of Radicale that stops Radicale when the first PUT (a booking) arrives. */
+  async function stopRadicaleOnFirstPut() {
+    const server = http.createServer((req, res) => {
+      if (req.method === 'PUT') {
+        void radicale.stop().then(() => res.destroy());
+        return;
+      }
+      const target = new URL(req.url!, radicale.url);
+      const upstream = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
 
   const remote = async () =>
     fetchCalendarObjects({ calendar: { url: calendarUrl }, headers: getBasicAuthHeaders({ username, password: PASSWORD }) });
@@ -99,6 +127,27 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     expect(said[2]![1]).toBe(UNREACHABLE);
     expect(await database.db.select().from(calendarEvents)).toHaveLength(1);
     expect(await remote()).toHaveLength(1);
+  });
+
+  it('a calendar unreachable through every attempt: the task fails, its booking is undone in the table and the feed, and the user is told', async () => {
+    // Radicale goes down at the worst moment: after the free/busy read, when the booking is written.
+    const proxy = await stopRadicaleOnFirstPut();
+    await connectionService.connect(userId, { url: proxy.url, username, password: PASSWORD });
+    const { taskId } = await taskService.submitRequest(userId, { request: 'book 30 min with Dana tomorrow at 3pm', timezone: TZ });
+    const task = await settle(taskId, ['FAILED', 'COMPLETED']);
+    expect(task.status).toBe('FAILED');
+    expect(task.attempts).toBe(RETRY_LIMIT + 1);
+    const rows = await database.db.select().from(calendarEvents);
+    expect(rows.filter((r) => r.status === 'CONFIRMED')).toEqual([]);
+    expect(await calendarService.feedEvents(userId, new Date(0))).toEqual([]);
+    const said = await conversation(taskId);
+    expect(said.filter(([type]) => type === 'CONFIRMATION')).toEqual([]);
+    expect(said.filter(([, content]) => content === UNREACHABLE)).toHaveLength(1);
+    expect(said.at(-1)).toEqual(['ERROR', bookingUndone('Meeting with Dana', rows[0]!.startsAt, TZ)]);
+    // The calendar comes back: nothing of the failed booking appears there either.
+    await radicale.start();
+    expect(await remote()).toEqual([]);
+    await proxy.close();
   });
 
   it('a revoked credential: one ERROR asking to reconnect, no retry, nothing booked', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SchedulingTaskRow } from '@/lib/db/schema';
+import { undoBookingOf } from '@/lib/agent/calendar-access';
 import { converse, type AgentMessage, type Report, type Respond } from '@/lib/agent/scheduling-conversation';
 import { inviteAttachment } from '@/lib/calendar-ics/invite';
 import { AppError } from '@/lib/errors/app-error';
@@ -112,12 +113,14 @@ function respondVia(task: SchedulingTaskRow, job: SchedulingJob, attempt: number
 
 /**
  * The dead-letter handler: the turn failed its last attempt (an error, or a worker that died
- * and let the job expire). Tells the user once, without internals, and marks the task FAILED.
+ * and let the job expire). Takes back what the task booked (its calendar write never succeeded,
+ * or the user never heard of it), tells the user once, without internals, and marks the task FAILED.
  */
 export async function failSchedulingTask(job: SchedulingJob): Promise<void> {
   const task = await taskRepository.findInFlightTurn(job);
   if (!task) return;
-  await respondVia(task, job, 0, {})({ step: 'failed', type: 'error', content: say.FAILED });
+  const content = (await undoBookingOf(task.id, task.userId, task.timeZone)) ?? say.FAILED;
+  await respondVia(task, job, 0, {})({ step: 'failed', type: 'error', content });
   await taskRepository.failTurn(job, say.FAILED);
 }
 
