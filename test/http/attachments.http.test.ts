@@ -177,6 +177,26 @@ describe.skipIf(!hasPostgres)('attachments and activity over HTTP (PostgreSQL)',
         at: expect.any(String),
       });
     }
+    // The CLI, a process of its own, reaches the same tabs through the fan-out; a bad state is refused naming it.
+    const cli = await runCli(appA.env, 'chat-activity.ts', [
+      '--user',
+      ids.ana!,
+      '--task',
+      'task_1',
+      '--state',
+      'booking',
+      '--label',
+      'Booking it',
+    ]);
+    expect(cli).toMatchObject({ code: 0, output: { success: true, streamsSent: true } });
+    for (const tab of [tabA, tabB]) {
+      const [activity] = await tab.events.until((e) => e.event === 'activity' && eventData(e).state === 'booking');
+      expect(eventData(activity!)).toMatchObject({ taskId: 'task_1', state: 'booking', label: 'Booking it' });
+    }
+    const refused = await runCli(appA.env, 'chat-activity.ts', ['--user', ids.ana!, '--task', 'task_1', '--state', 'napping']);
+    expect(refused.code).not.toBe(0);
+    expect(JSON.stringify(refused.output)).toContain('state');
+
     // Bob's streams hear nothing of Ana's agent: a message for Bob arrives, no activity before it.
     const bobTab = await openSse(browsers.bob!, '/api/chat-messages/stream');
     open.push(bobTab);
