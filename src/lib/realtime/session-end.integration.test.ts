@@ -3,12 +3,13 @@ import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
 import { endSession, isSessionActiveNow, startSession } from '@/lib/auth/session-store';
 import { openChatStream } from '@/lib/realtime/chat-stream';
-import { announceSessionsEnded, stopFanout } from '@/lib/realtime/fanout';
+import { announceSessionsEnded, fanoutStatus, stopFanout } from '@/lib/realtime/fanout';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { createUser } from '@/lib/services/user.service';
 import { eventData, SseReader } from '@test/helpers/sse-client';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
+import { waitFor } from '@test/helpers/wait';
 
 // A stream opened with a session ends when that session ends: at once on the fan-out's
 // `sessions-ended`, at the latest on its periodic re-check (SSE_SESSION_RECHECK_MS) when the
@@ -55,6 +56,9 @@ describe.each(DATABASE_KINDS)('streams of ended sessions on %s', (kind) => {
     });
     const events = new SseReader(body);
     await events.until((e) => e.event === 'ready');
+    // On PostgreSQL the announcement is a NOTIFY: one sent before the LISTEN connection is up is lost
+    // (the periodic re-check's case, tested on its own below), so wait for it.
+    if (kind === 'postgres') await waitFor(async () => (fanoutStatus().listener === 'listening' ? true : undefined), 'LISTEN', 20_000);
     return events;
   }
 
