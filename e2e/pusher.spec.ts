@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { Browser as HttpBrowser } from '@test/helpers/http-client';
 import { PUSHER_BROWSER, PUSHER_BUILD, pusherHostMapping } from '@test/helpers/pusher-browser';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
 import { startWorkerProcess } from '@test/helpers/worker-process';
@@ -247,13 +248,24 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)(
       await tabA.screenshot({ path: path.join(ARTIFACTS, 'pusher-down-stream.png') });
     });
 
-    it('the Pusher server back: nothing is shown twice, and a reloaded tab is on Pusher again', async () => {
+    it('the Pusher server back: tabs go back to Pusher by themselves, nothing is shown twice, and a reload is on Pusher too', { timeout: 240_000 }, async () => {
+      await tabB.evaluate(() => Object.assign(window, { e2eNotReloaded: true }));
       await pusher.restart();
+      // The tabs probe Pusher in the background every 30 s while the stream runs, and move back
+      // once a probe is subscribed: no reload (tab B is the same page throughout).
+      for (const page of [tabA, tabB]) {
+        await expect
+          .poll(() => page.getByTestId('connection').getAttribute('data-transport'), { timeout: 75_000, interval: 500 })
+          .toBe('pusher');
+        await waitForLive(page, 'Pusher');
+      }
+      expect(await tabB.evaluate(() => 'e2eNotReloaded' in window)).toBe(true);
       const back = await chatSend(users.ana, 'Pusher is back #1');
       expect(back.pusherSent).toBe(true);
       for (const page of [tabA, tabB]) {
         await expect.poll(() => contents(page), { timeout: 15_000 }).toContain('Pusher is back #1');
         await expectNoDuplicates(page);
+        expect(pusherEvents(page, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #1');
       }
 
       // A new page load tries Pusher first again; what it loads and what Pusher brings overlap.
@@ -272,6 +284,39 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)(
       }
       expect(pusherEvents(tabA, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #2');
       await tabA.screenshot({ path: path.join(ARTIFACTS, 'pusher-back.png') });
+    });
+
+    it('a tab on Pusher whose session is ended elsewhere (a password change) is closed by the server and goes to /login', async () => {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 820 }, timezoneId: TZ });
+      const seen: string[] = [];
+      context.on('request', (request) => void seen.push(request.url()));
+      const tab = await context.newPage();
+      const frames: string[] = [];
+      tab.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => void frames.push(payload.toString())));
+      await tab.goto(`${appA.baseUrl}/`);
+      await tab.waitForURL(/\/login/);
+      await tab.getByLabel('Email').fill('lee@example.com');
+      await tab.getByLabel('Password').fill(PASSWORD);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.waitForURL(`${appA.baseUrl}/`);
+      await waitForLive(tab, 'Pusher');
+      // The connection signed in as Lee, so that the server can find it.
+      await expect.poll(() => frames.some((frame) => frame.includes('pusher:signin_success')), { timeout: 15_000 }).toBe(true);
+
+      // Another device signs in as Lee and changes the password: every other session ends.
+      const elsewhere = new HttpBrowser(appB.baseUrl);
+      expect(await elsewhere.signIn('lee@example.com', PASSWORD)).toBe(true);
+      const changed = await elsewhere.json('/api/users/me/password', {
+        json: { currentPassword: PASSWORD, newPassword: 'lee has a new long password' },
+      });
+      expect(changed.status).toBe(200);
+
+      // Pusher closed the tab's connection (4009: before, the subscription simply went on), the
+      // ladder went to the stream, which refused the ended session, and the page went to sign in.
+      await tab.waitForURL(/\/login/, { timeout: 20_000 });
+      expect(frames.some((frame) => frame.includes('"pusher:error"') && frame.includes('4009'))).toBe(true);
+      expect(seen.some((url) => url.includes(STREAM_PATH))).toBe(true);
+      await context.close();
     });
   },
 );

@@ -72,10 +72,13 @@ describe.skipIf(!hasPgBinaries())('Pusher outage under load', () => {
     await cluster?.destroy();
   });
 
-  /** pusher-js on the first sender's channel, signed with the app secret as /api/pusher/auth does. */
+  /** pusher-js on the first sender's channel, signed with the app secret as /api/pusher/auth and /api/pusher/user-auth do. */
   async function watchFirstUser(): Promise<ChannelSubscriber> {
     const signer = new Pusher({ ...PUSHER, host: pusher.host, port: String(pusher.port), useTLS: false });
-    return subscribeToChannel(pusher, 'private-user-pusher_user_0', (socketId, channel) => signer.authorizeChannel(socketId, channel));
+    return subscribeToChannel(pusher, 'private-user-pusher_user_0', (socketId, channel) => signer.authorizeChannel(socketId, channel), {
+      // Soketi closes connections that never sign in.
+      signIn: (socketId) => signer.authenticateUser(socketId, { id: 'pusher_user_0' }),
+    });
   }
 
   /** Every chat-message of `phase` the subscriber received, after a marker sent behind them all arrived. */

@@ -11,9 +11,18 @@ export interface ReceivedEvent {
 /** Signs a subscription: the app's `/api/pusher/auth`, or `authorizeUserChannel` in-process. */
 export type ChannelAuthorizer = (socketId: string, channel: string) => Promise<{ auth: string }> | { auth: string };
 
+/** Signs the connection in as a user: the app's `/api/pusher/user-auth`, or `authenticatePusherUser` in-process. */
+export type UserAuthenticator = (socketId: string) => Promise<{ auth: string; user_data: string }> | { auth: string; user_data: string };
+
 export interface ChannelSubscriber {
   /** Every event received on the channel so far, in order (pusher:* internals excluded). */
   events: ReceivedEvent[];
+  /** pusher-js's connection state (`connected`; `disconnected` once the server closed it with a 40xx code). */
+  state: () => string;
+  /** Codes of the `pusher:error` messages the server sent (4009: terminated, or not signed in in time). */
+  errorCodes: number[];
+  /** Resolves once pusher-js has left `connected` for `disconnected`, or fails after `timeoutMs`. */
+  closedByServer: (timeoutMs?: number) => Promise<void>;
   /** Resolves with the first received event (past or future) that matches, or fails after `timeoutMs`. */
   next: (match: (event: ReceivedEvent) => boolean, what: string, timeoutMs?: number) => Promise<ReceivedEvent>;
   disconnect: () => void;
@@ -22,12 +31,16 @@ export interface ChannelSubscriber {
 /**
  * Connects pusher-js to `server` (plain WebSocket on loopback), subscribes to the private `channel`
  * with a signature from `authorize`, and resolves once the server confirmed the subscription.
+ * With `signIn`, the connection also signs in as a user first (as the app's pages do), and the
+ * subscription waits for the server's `pusher:signin_success`.
  */
 export async function subscribeToChannel(
   server: { host: string; port: number; key: string },
   channel: string,
   authorize: ChannelAuthorizer,
+  options: { signIn?: UserAuthenticator } = {},
 ): Promise<ChannelSubscriber> {
+  const { signIn } = options;
   const client = new PusherClient(server.key, {
     cluster: 'mt1',
     wsHost: server.host,
@@ -45,7 +58,47 @@ export async function subscribeToChannel(
           );
       },
     },
+    userAuthentication: {
+      endpoint: '/unused',
+      transport: 'ajax',
+      customHandler: ({ socketId }, callback) => {
+        Promise.resolve()
+          .then(() => signIn!(socketId))
+          .then(
+            (data) => callback(null, data),
+            (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+          );
+      },
+    },
   });
+
+  const errorCodes: number[] = [];
+  let everConnected = false;
+  const stateWaiters = new Set<() => void>();
+  client.connection.bind('error', (err: { data?: { code?: unknown } }) => {
+    if (typeof err?.data?.code === 'number') errorCodes.push(err.data.code);
+  });
+  client.connection.bind('state_change', ({ current }: { current: string }) => {
+    if (current === 'connected') everConnected = true;
+    for (const wake of stateWaiters) wake();
+  });
+  if (signIn) {
+    const signedIn = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no pusher:signin_success within 10 s')), 10_000);
+      client.connection.bind('message', ({ event }: { event: string }) => {
+        if (event !== 'pusher:signin_success') return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    client.signin();
+    try {
+      await signedIn;
+    } catch (err) {
+      client.disconnect();
+      throw err;
+    }
+  }
 
   const events: ReceivedEvent[] = [];
   const waiters = new Set<() => void>();
@@ -75,6 +128,26 @@ export async function subscribeToChannel(
 
   return {
     events,
+    state: () => client.connection.state,
+    errorCodes,
+    closedByServer: (timeoutMs = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!everConnected || client.connection.state !== 'disconnected') return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`the server did not close the connection to ${channel} within ${timeoutMs} ms (${client.connection.state})`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          stateWaiters.delete(check);
+        };
+        stateWaiters.add(check);
+        check();
+      }),
     next: (match, what, timeoutMs = 10_000) =>
       new Promise<ReceivedEvent>((resolve, reject) => {
         const check = () => {

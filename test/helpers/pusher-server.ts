@@ -22,6 +22,11 @@ export interface PusherServerOptions {
    * 0 makes Soketi refuse every trigger with 429, a real Pusher-protocol server answering an error.
    */
   maxBackendEventsPerSecond?: number;
+  /**
+   * How long a connection may go without signing in (`pusher:signin`) before the server closes it
+   * (code 4009). User authentication is enforced, as the README requires of a production server.
+   */
+  userAuthenticationTimeoutMs?: number;
 }
 
 export interface PusherServer {
@@ -113,6 +118,7 @@ export async function startPusherServer(options: PusherServerOptions = {}): Prom
       'cluster.hostname': host,
       'cluster.port': discoveryPort,
       'cluster.unicast': `${host}:${discoveryPort}`,
+      userAuthenticationTimeout: options.userAuthenticationTimeoutMs ?? 30_000,
       'appManager.array.apps': [
         {
           id: appId,
@@ -120,6 +126,8 @@ export async function startPusherServer(options: PusherServerOptions = {}): Prom
           secret,
           maxConnections: -1,
           enableClientMessages: false,
+          // Connections that never sign in are closed: only signed-in ones can be terminated.
+          enableUserAuthentication: true,
           enabled: true,
           maxBackendEventsPerSecond,
           maxClientEventsPerSecond: -1,

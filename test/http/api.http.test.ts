@@ -237,6 +237,25 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
       expect(json.body).toEqual(body);
     });
 
+    it('POST /api/pusher/user-auth signs the connection in as the caller, and only the caller; the SDK computes the same signature', async () => {
+      const response = await users.a.browser.fetch('/api/pusher/user-auth', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ socket_id: '123.456' }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { auth: string; user_data: string };
+      const sdk = new Pusher({ ...PUSHER, useTLS: false });
+      expect(body).toEqual(sdk.authenticateUser('123.456', { id: users.a.id }));
+      expect(JSON.parse(body.user_data)).toEqual({ id: users.a.id });
+      // Whatever the body says, the user is the session's.
+      const b = await users.b.browser.json<{ user_data: string }>('/api/pusher/user-auth', {
+        json: { socket_id: '123.456', user_data: JSON.stringify({ id: users.a.id }) },
+      });
+      expect(b.status).toBe(200);
+      expect(JSON.parse(b.body.user_data)).toEqual({ id: users.b.id });
+    });
+
     it('a message sent while Pusher is configured reaches pusher-js subscribed through /api/pusher/auth', async () => {
       // pusher-js on the Pusher-protocol server, authorized by the app with user a's session; an
       // event reaches it only if the server accepted the app's trigger and its signature.
@@ -249,6 +268,15 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
           });
           if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
           return body;
+        },
+        {
+          signIn: async (socketId) => {
+            const { status, body } = await users.a.browser.json<{ auth: string; user_data: string }>('/api/pusher/user-auth', {
+              json: { socket_id: socketId },
+            });
+            if (status !== 200) throw new Error(`/api/pusher/user-auth answered ${status}`);
+            return body;
+          },
         },
       );
       try {
@@ -359,6 +387,14 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
         path: '/api/chat-messages/mark-read',
         init: json({ messageIds: ['x'] }),
         as: 'tampered',
+        status: 401,
+        code: 'unauthorized',
+      },
+      {
+        name: 'no cookie on pusher user auth',
+        path: '/api/pusher/user-auth',
+        init: raw('socket_id=1.1', 'application/x-www-form-urlencoded'),
+        as: 'anonymous',
         status: 401,
         code: 'unauthorized',
       },
@@ -541,6 +577,20 @@ describe.skipIf(!hasPostgres)('HTTP API (PostgreSQL)', () => {
         name: 'forged socket_id',
         path: '/api/pusher/auth',
         init: raw('socket_id=abc&channel_name=private-user-x', 'application/x-www-form-urlencoded'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'forged socket_id on pusher user auth',
+        path: '/api/pusher/user-auth',
+        init: raw('socket_id=1.2%0A3.4', 'application/x-www-form-urlencoded'),
+        status: 400,
+        code: 'invalid_input',
+      },
+      {
+        name: 'missing socket_id on pusher user auth',
+        path: '/api/pusher/user-auth',
+        init: () => json({}),
         status: 400,
         code: 'invalid_input',
       },

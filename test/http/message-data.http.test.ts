@@ -45,6 +45,15 @@ describe.skipIf(!hasPostgres)('message data over every transport (PostgreSQL, So
       });
       if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
       return body;
+    }, {
+      // Soketi closes connections that never sign in: this one lives for the whole suite.
+      signIn: async (socketId) => {
+        const { status, body } = await browser.json<{ auth: string; user_data: string }>('/api/pusher/user-auth', {
+          json: { socket_id: socketId },
+        });
+        if (status !== 200) throw new Error(`/api/pusher/user-auth answered ${status}`);
+        return body;
+      },
     });
   });
   afterAll(async () => {

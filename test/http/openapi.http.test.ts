@@ -134,6 +134,7 @@ describe.skipIf(!hasPostgres)('every documented operation answers as documented 
     'GET /api/chat-messages/attachments/{id}': () => ({ params: { id: attachmentId } }),
     'GET /api/chat-messages/{taskId}': () => ({ params: { taskId: TASK } }),
     'POST /api/pusher/auth': () => ({ form: { socket_id: '123.456', channel_name: `private-user-${userId}` } }),
+    'POST /api/pusher/user-auth': () => ({ form: { socket_id: '123.456' } }),
     'POST /api/scheduling-agent/tasks': () => ({
       json: { request: 'meet Sam tomorrow at 10am for 30 minutes', timezone: 'Europe/Berlin' },
     }),

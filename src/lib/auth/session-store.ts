@@ -2,6 +2,7 @@ import { getDb, type Db } from '@/lib/db/client';
 import * as sessionRepository from '@/lib/repositories/user-session.repository';
 import type { ActiveSession } from '@/lib/repositories/user-session.repository';
 import { announceSessionsEnded, onSessionsEnded } from '@/lib/realtime/fanout';
+import { endPusherConnectionsOf } from '@/lib/realtime/pusher';
 import { processGlobal } from '@/lib/runtime/process-global';
 
 /**
@@ -114,11 +115,13 @@ export async function endSessionsOfUser(user: { userId: string; keep?: string },
 /**
  * After sessions of the user were deleted (committed): drops this instance's remembered lookups
  * of them, so their revocation counts here at once, and announces it to every instance, whose
- * open streams of the user re-check their session and end if it is gone. Never throws.
+ * open streams of the user re-check their session and end if it is gone. The user's Pusher
+ * connections are closed too (all of them: Pusher knows users, not sessions; a tab whose session
+ * is still valid moves to the stream and signs in to Pusher again on its next retry). Never throws.
  */
 export async function sessionsEnded(userId: string): Promise<void> {
   forgetSessionsOf(userId);
-  await announceSessionsEnded(userId);
+  await Promise.all([announceSessionsEnded(userId), endPusherConnectionsOf(userId)]);
 }
 
 /** Drops this instance's remembered lookups of the user's sessions, so their revocation counts here at once. */

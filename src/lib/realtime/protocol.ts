@@ -45,6 +45,8 @@ export const REALTIME_PATHS = {
   stream: '/api/chat-messages/stream',
   history: '/api/chat-messages/history',
   pusherAuth: '/api/pusher/auth',
+  /** Signs a Pusher connection in as the session's user (`pusher.signin()`). */
+  pusherUserAuth: '/api/pusher/user-auth',
 } as const;
 
 /** A message as the SSE stream, the history endpoint and `by-id` send it. `data` is `{}` when the sender gave none. */

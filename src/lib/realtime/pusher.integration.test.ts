@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
 import { chatMessages } from '@/lib/db/schema';
-import { authorizeUserChannel, resetPusher } from '@/lib/realtime/pusher';
+import { authenticatePusherUser, authorizeUserChannel, resetPusher } from '@/lib/realtime/pusher';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { subscribeToChannel, type ChannelSubscriber, type ReceivedEvent } from '@test/helpers/pusher-client';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
@@ -31,9 +31,14 @@ describe('Pusher transport against a Pusher-protocol server on loopback (Soketi)
   let teardown: () => Promise<void>;
   const subscribers: ChannelSubscriber[] = [];
 
-  /** pusher-js from Node on `private-user-{userId}`, authorized the way /api/pusher/auth does it. */
+  /**
+   * pusher-js from Node on `private-user-{userId}`, authorized the way /api/pusher/auth does it and
+   * signed in the way /api/pusher/user-auth does (the server closes connections that never sign in).
+   */
   async function subscribe(userId: string, channel = `private-user-${userId}`): Promise<ChannelSubscriber> {
-    const subscriber = await subscribeToChannel(server, channel, (socketId, name) => authorizeUserChannel(userId, socketId, name));
+    const subscriber = await subscribeToChannel(server, channel, (socketId, name) => authorizeUserChannel(userId, socketId, name), {
+      signIn: (socketId) => authenticatePusherUser(userId, socketId),
+    });
     subscribers.push(subscriber);
     return subscriber;
   }

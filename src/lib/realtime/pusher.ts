@@ -150,3 +150,47 @@ export function authorizeUserChannel(userId: string, socketId: string, channel: 
   if (channel !== userChannel(userId)) throw new AppError('forbidden', 'You may only subscribe to your own channel');
   return pusher.authorizeChannel(socketId, channel);
 }
+
+/**
+ * Signs the Pusher connection `socketId` in as `userId` (pusher-js `signin()`), so that
+ * `endPusherConnectionsOf` can close it. The user data is the id only: nothing else is sent to Pusher.
+ * @throws AppError `service_unavailable` when Pusher is not configured.
+ */
+export function authenticatePusherUser(userId: string, socketId: string): { auth: string; user_data: string } {
+  const pusher = getPusher();
+  if (!pusher) throw new AppError('service_unavailable', 'Pusher is not configured on this server');
+  return pusher.authenticateUser(socketId, { id: userId });
+}
+
+/**
+ * Closes every Pusher connection signed in as the user (after a sign-out, a password change or an
+ * account deletion): channel subscriptions are authorized once, at subscribe time, so without this a
+ * connection would keep receiving the user's channel after the session that opened it ended. Only
+ * connections that signed in are found, hence the server setting that closes those that never do
+ * (README, "Pusher"). Never throws: a failure is logged (no secrets: the SDK's message and the
+ * status only) and the caller's sign-out goes on; false when Pusher is unconfigured or it failed.
+ */
+export async function endPusherConnectionsOf(userId: string): Promise<boolean> {
+  const pusher = getPusher();
+  if (!pusher) return false;
+  const timeoutMs = getEnv().PUSHER_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
+    });
+    const response = await Promise.race([pusher.terminateUserConnections(userId), hung]);
+    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
+    const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
+    if (refusal) throw new Error(`Pusher refused to terminate the connections: ${refusal}`);
+    return true;
+  } catch (err) {
+    getLogger().warn(
+      { err: err instanceof Error ? err.message : String(err), userId },
+      "Pusher did not terminate the user's connections; they end when the server closes them",
+    );
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

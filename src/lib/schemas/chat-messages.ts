@@ -200,10 +200,15 @@ export const HistoryQuery = z.object({
 });
 
 /** `POST /api/pusher/auth`, as pusher-js sends it (form-encoded) or as JSON. */
+const PusherSocketId = z.string({ message: 'is required' }).regex(/^\d{1,20}\.\d{1,20}$/, 'must look like 1234.5678');
+
 export const PusherAuthBody = z.object({
-  socket_id: z.string({ message: 'is required' }).regex(/^\d{1,20}\.\d{1,20}$/, 'must look like 1234.5678'),
+  socket_id: PusherSocketId,
   channel_name: z.string({ message: 'is required' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
 });
+
+/** What pusher-js's `signin()` posts (`userAuthentication`). */
+export const PusherUserAuthBody = z.object({ socket_id: PusherSocketId });
 
 // ---- What messages carry in `data` ----------------------------------------------------------
 
@@ -288,3 +293,6 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 export const MarkReadResponse = z.object({ success: z.literal(true), markedCount: z.number().int().min(0) });
 
 export const PusherAuthResponse = z.object({ auth: z.string() });
+
+/** The signed user data pusher-js sends to the Pusher server with `pusher:signin`. */
+export const PusherUserAuthResponse = z.object({ auth: z.string(), user_data: z.string() });

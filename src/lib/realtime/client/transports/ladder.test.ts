@@ -66,6 +66,7 @@ class FakePusher {
   readonly channels: string[] = [];
   private stateChange?: (change: { current: string }) => void;
   disconnected = false;
+  signedIn = false;
   readonly connection = {
     bind: (_event: 'state_change', callback: (change: { current: string }) => void) => {
       this.stateChange = callback;
@@ -82,8 +83,13 @@ class FakePusher {
     this.channels.push(channel);
     return { bind: (event: string, callback: (data: never) => void) => void this.bindings.set(event, callback) };
   }
+  signin(): void {
+    this.signedIn = true;
+  }
+  /** As pusher-js does, our own disconnect() is reported as the state `disconnected` too. */
   disconnect(): void {
     this.disconnected = true;
+    this.changeState('disconnected');
   }
   trigger(event: string, data: unknown): void {
     (this.bindings.get(event) as ((data: unknown) => void) | undefined)?.(data);
@@ -233,11 +239,16 @@ describe('transport ladder', () => {
     await vi.advanceTimersByTimeAsync(25_000);
     expect(FakeEventSource.instances).toHaveLength(2);
     expect(lastSource().url).toBe('/api/chat-messages/stream?since=5');
+    // The retry is a probe: polling goes on (and the UI still says so) until the stream is open.
+    // (It used to stop polling first, leaving the tab with nothing while the retry connected.)
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(history.asked).toEqual([2, 4, 5]);
+    expect(c.shown.at(-1)).toBe('polling polling');
+    lastSource().open();
+    expect(c.shown.at(-1)).toBe('live sse');
     const polls = history.asked.length;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(history.asked).toHaveLength(polls);
-    lastSource().open();
-    expect(c.states.at(-1)).toBe('live');
   });
 
   it('keeps retrying a stream that is refused again, polling in between', async () => {
@@ -248,10 +259,13 @@ describe('transport ladder', () => {
     await vi.advanceTimersByTimeAsync(30_000);
     expect(FakeEventSource.instances).toHaveLength(2);
     lastSource().refuse();
-    expect(c.states).toEqual(['polling', 'polling']);
+    // A refused retry is a failed probe: polling never stopped, so it is not started (or shown) again.
+    expect(c.states).toEqual(['polling']);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(FakeEventSource.instances).toHaveLength(3);
     expect(FakeEventSource.instances.slice(0, 2).every((s) => s.closed)).toBe(true);
+    // One polling transport all along: one request every 5 s, never two.
+    expect(history.asked).toHaveLength(1 + 60_000 / 5_000);
   });
 
   it('polls for good when the browser has no EventSource', async () => {
@@ -352,9 +366,148 @@ describe('transport ladder', () => {
     lastSource().open();
     expect(c.states).toEqual(['live', 'reconnecting', 'live']);
     expect(c.shown).toEqual(['live pusher', 'reconnecting pusher', 'live sse']);
-    // Pusher failed for good: it is not tried again.
+    // Unavailable can pass (the server restarts): Pusher is tried again after 30 s, see below.
+    // (It used to count as failed for good, leaving the tab on the stream until a reload.)
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakePusher.instances).toHaveLength(2);
+  });
+
+  const pusherLadder = (history: ReturnType<typeof fakeHistory>, c: ReturnType<typeof client>, loadPusher?: () => Promise<PusherClass>) =>
+    start(
+      [
+        pusherTransport({
+          settings: { key: 'key', cluster: 'eu', useTLS: true },
+          userId: 'u1',
+          fetchAfter: history.fetchAfter,
+          loadPusher: loadPusher ?? (async () => FakePusher as unknown as PusherClass),
+        }),
+        sseTransport({ EventSource: FakeEventSource }),
+        pollingTransport({ fetchAfter: history.fetchAfter }),
+      ],
+      c.cursor,
+      c.sink,
+      { retry: { minMs: 30_000, maxMs: 120_000 } },
+    );
+
+  it('signs the Pusher connection in as the user, through /api/pusher/user-auth', async () => {
+    const c = client();
+    pusherLadder(fakeHistory(0), c);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    expect(client1!.options).toMatchObject({ userAuthentication: { endpoint: '/api/pusher/user-auth', transport: 'ajax' } });
+    expect(client1!.signedIn).toBe(true);
+  });
+
+  it('climbs back from the stream to Pusher by itself: a background probe, promoted only once it is live', async () => {
+    const history = fakeHistory(2);
+    const c = client();
+    pusherLadder(history, c);
+    await vi.advanceTimersByTimeAsync(0);
+    FakePusher.instances[0]!.changeState('unavailable');
+    const stream = lastSource();
+    stream.open();
+    stream.emit(SSE_EVENTS.chatMessage, message(1));
+
+    // First probe after 30 s: the stream keeps running and stays on screen while Pusher connects.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakePusher.instances).toHaveLength(2);
+    const probe1 = FakePusher.instances[1]!;
+    probe1.changeState('connecting');
+    expect(stream.closed).toBe(false);
+    expect(c.shown).toEqual(['live sse']);
+    // It fails: nothing shown, the stream still delivers, and the next probe waits longer (60 s).
+    probe1.changeState('unavailable');
+    expect(probe1.disconnected).toBe(true);
+    stream.emit(SSE_EVENTS.chatMessage, message(2));
+    expect(positions(c.store)).toEqual([1, 2]);
+    expect(c.shown).toEqual(['live sse']);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(FakePusher.instances).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(FakePusher.instances).toHaveLength(3);
+
+    // The second probe subscribes: it is promoted, the stream is closed, one cursor throughout.
+    const probe2 = FakePusher.instances[2]!;
+    history.stored.push(message(3));
+    stream.emit(SSE_EVENTS.chatMessage, message(3));
+    probe2.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    expect(stream.closed).toBe(true);
+    expect(c.shown).toEqual(['live sse', 'live pusher']);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(history.asked.at(-1)).toBe(3);
+    probe2.trigger(PUSHER_EVENTS.chatMessage, message(3));
+    expect(positions(c.store)).toEqual([1, 2, 3]);
+    // A late event of the stopped stream is dropped.
+    stream.emit(SSE_EVENTS.chatMessage, message(9));
+    expect(positions(c.store)).toEqual([1, 2, 3]);
+
+    // Promoted means the backoff starts over: after the next outage the first probe is 30 s away again.
+    probe2.changeState('unavailable');
+    lastSource().open();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakePusher.instances).toHaveLength(4);
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+
+  it('goes to the stream when the Pusher server closes the connection (a terminate), and comes back later', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    pusherLadder(history, c);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    // Code 4009 (terminated, or never signed in): pusher-js disconnects by itself.
+    client1!.changeState('disconnected');
+    expect(FakeEventSource.instances).toHaveLength(1);
+    lastSource().open();
+    expect(c.shown).toEqual(['live pusher', 'live sse']);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakePusher.instances).toHaveLength(2);
+  });
+
+  it('tries Pusher again when its script failed to load, but never when the browser has no WebSocket', async () => {
+    const history = fakeHistory(0);
+    const unloadable = client();
+    let loads = 0;
+    pusherLadder(history, unloadable, async () => {
+      loads++;
+      throw new Error('ChunkLoadError');
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(unloadable.shown).toEqual([]);
+    lastSource().open();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(loads).toBe(2);
+
+    const noWebSocket = client();
+    pusherLadder(history, noWebSocket);
+    await vi.advanceTimersByTimeAsync(0);
+    const pushers = FakePusher.instances.length;
+    FakePusher.instances.at(-1)!.changeState('failed');
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(FakePusher.instances).toHaveLength(pushers);
+  });
+
+  it('keeps the Pusher retry when the stream falls to polling too, and leaves polling for Pusher once it is live', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    pusherLadder(history, c);
+    await vi.advanceTimersByTimeAsync(0);
+    FakePusher.instances[0]!.changeState('unavailable');
+    await vi.advanceTimersByTimeAsync(10_000);
+    lastSource().refuse();
+    expect(c.shown).toEqual(['polling polling']);
+    // The first retry timer (Pusher's, 30 s after its failure) still fires, and probes the best rung: Pusher.
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(FakePusher.instances).toHaveLength(2);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    FakePusher.instances[1]!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    expect(c.shown).toEqual(['polling polling', 'live pusher']);
+    const polls = history.asked.length;
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(FakePusher.instances).toHaveLength(1);
+    // Only Pusher's own catch-up reads the history now; the stream is not retried below Pusher.
+    expect(history.asked.length).toBeLessThanOrEqual(polls + 1);
+    expect(FakeEventSource.instances).toHaveLength(1);
   });
 
   it('stops everything it started', async () => {

@@ -10,14 +10,28 @@ export type LadderSink = Omit<TransportSink, 'failed' | 'state'> & {
   state(state: ConnectionState, transport: TransportName): void;
 };
 
+/** One started transport: the running rung or a probe of a higher one. */
+interface Run {
+  index: number;
+  stop: () => void;
+}
+
 /**
  * Runs the first transport and climbs down on failure (Pusher -> SSE -> polling), all reading the
  * one cursor. A transport that failed with `retry: true` is tried again after a backoff delay
- * (the stream refused because of an 11th tab, say, is retried from polling every 30 s); one that
- * failed for good is not. At most one transport runs at a time, and callbacks from a transport
- * that was stopped are dropped, so a late event can never flip the state back.
+ * (Pusher that was unreachable, the stream refused because of an 11th tab, say, every 30 s); one
+ * that failed for good is not.
  *
- * @returns the function that stops the running transport and any pending retry.
+ * A retry is a background probe: the rung below keeps running (so the tab is never without a live
+ * transport while the retry connects or fails), the probe's messages go to the same store (which
+ * keeps them by id) but its states are not shown, and only once the probe reports `live` is it
+ * promoted: the rung below is stopped and the UI shows the probe's `live`. Of the rungs above the
+ * running one that may be retried, the highest is probed; one timer serves them all, so a later
+ * fall-back (the stream refused while Pusher waits for its retry) never loses an earlier retry.
+ * Callbacks from a transport that was stopped are dropped, so a late event can never flip the
+ * state back.
+ *
+ * @returns the function that stops the running transport, any probe and any pending retry.
  */
 export function startLadder(
   rungs: readonly Transport[],
@@ -27,63 +41,100 @@ export function startLadder(
 ): () => void {
   const backoff = new Backoff(options.retry ?? { minMs: 30_000, maxMs: 30_000 });
   let stopped = false;
-  let generation = 0;
-  let stopCurrent: () => void = () => {};
+  let active: Run | undefined;
+  let probe: Run | undefined;
+  /** Rungs that failed with `retry: true` and have not been promoted since. */
+  const retryable = new Set<number>();
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const run = (index: number): void => {
-    clearTimeout(retryTimer);
-    stopCurrent();
-    stopCurrent = () => {};
-    const transport = rungs[index];
-    if (stopped || !transport) return;
-    const current = ++generation;
-    const isCurrent = () => current === generation && !stopped;
+  /** The highest rung above the running one that may be retried. */
+  const bestRetryable = (): number | undefined => {
+    const below = active?.index ?? rungs.length;
+    const candidates = [...retryable].filter((index) => index < below);
+    return candidates.length > 0 ? Math.min(...candidates) : undefined;
+  };
+
+  const scheduleRetry = (): void => {
+    if (stopped || probe || retryTimer !== undefined || bestRetryable() === undefined) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      const index = bestRetryable();
+      if (stopped || probe || index === undefined) return;
+      launch(index, 'probe');
+    }, backoff.next());
+  };
+
+  const promote = (run: Run): void => {
+    const lower = active;
+    probe = undefined;
+    active = run;
+    lower?.stop();
+    for (const index of retryable) if (index >= run.index) retryable.delete(index);
+    backoff.reset();
+    sink.state('live', rungs[run.index]!.name);
+    scheduleRetry();
+  };
+
+  const fail = (run: Run, failure: { retry: boolean }): void => {
+    if (failure.retry) retryable.add(run.index);
+    else retryable.delete(run.index);
+    if (run === probe) {
+      probe = undefined;
+      run.stop();
+    } else {
+      active = undefined;
+      run.stop();
+      const next = run.index + 1;
+      if (next < rungs.length) launch(next, 'active');
+    }
+    scheduleRetry();
+  };
+
+  /** Starts rung `index` as the running rung or as a probe (it registers itself as either). */
+  const launch = (index: number, role: 'active' | 'probe'): void => {
+    const transport = rungs[index]!;
+    const run: Run = { index, stop: () => {} };
+    const current = () => !stopped && (run === active || run === probe);
     let starting = true;
     let failedWhileStarting: { retry: boolean } | undefined;
     const rungSink: TransportSink = {
-      messages: (messages, opts) => isCurrent() && sink.messages(messages, opts),
-      read: (event) => isCurrent() && sink.read(event),
-      activity: (activity) => isCurrent() && sink.activity?.(activity),
+      messages: (messages, opts) => current() && sink.messages(messages, opts),
+      read: (event) => current() && sink.read(event),
+      activity: (activity) => current() && sink.activity?.(activity),
       state: (state) => {
-        if (!isCurrent()) return;
-        if (state === 'live') backoff.reset();
+        if (stopped) return;
+        if (run === probe) {
+          if (state === 'live') promote(run);
+          return;
+        }
+        if (run !== active) return;
+        // Live on the best rung there is: the next failure starts the backoff from its minimum.
+        if (state === 'live' && bestRetryable() === undefined) backoff.reset();
         sink.state(state, transport.name);
       },
-      countChanged: () => isCurrent() && sink.countChanged(),
-      error: (err) => isCurrent() && sink.error(err),
+      countChanged: () => current() && sink.countChanged(),
+      error: (err) => current() && sink.error(err),
       failed: (failure) => {
-        if (!isCurrent()) return;
-        generation++;
-        if (starting) failedWhileStarting = failure;
-        else fallBack(index, failure);
+        if (!current()) return;
+        if (starting) failedWhileStarting ??= failure;
+        else fail(run, failure);
       },
     };
-    const stop = transport.start(cursor, rungSink);
+    // Registered before starting, so that what the transport reports while starting is heard.
+    if (role === 'active') active = run;
+    else probe = run;
+    run.stop = transport.start(cursor, rungSink);
     starting = false;
-    if (current === generation) {
-      stopCurrent = stop;
-      return;
-    }
-    stop();
-    if (failedWhileStarting) fallBack(index, failedWhileStarting);
+    if (failedWhileStarting && current()) fail(run, failedWhileStarting);
   };
 
-  const fallBack = (index: number, failure: { retry: boolean }): void => {
-    if (index + 1 < rungs.length) {
-      run(index + 1);
-    } else {
-      stopCurrent();
-      stopCurrent = () => {};
-    }
-    if (failure.retry && !stopped) retryTimer = setTimeout(() => run(index), backoff.next());
-  };
-
-  run(0);
+  if (rungs.length > 0) launch(0, 'active');
   return () => {
     stopped = true;
     clearTimeout(retryTimer);
-    stopCurrent();
-    stopCurrent = () => {};
+    const running = [active, probe];
+    active = undefined;
+    probe = undefined;
+    for (const run of running) run?.stop();
   };
 }

@@ -16,7 +16,12 @@ describe('pusherOptions', () => {
   it("leaves the hosts to pusher-js on Pusher's cloud, over TLS", () => {
     expect(optionsFor({ NEXT_PUBLIC_PUSHER_KEY: 'k', NEXT_PUBLIC_PUSHER_CLUSTER: 'eu' })).toEqual({
       key: 'k',
-      options: { cluster: 'eu', forceTLS: true, channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' } },
+      options: {
+        cluster: 'eu',
+        forceTLS: true,
+        channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' },
+        userAuthentication: { endpoint: '/api/pusher/user-auth', transport: 'ajax' },
+      },
     });
   });
 
@@ -25,6 +30,7 @@ describe('pusherOptions', () => {
     expect(optionsFor(env)?.options).toEqual({
       cluster: 'mt1',
       channelAuthorization: { endpoint: '/api/pusher/auth', transport: 'ajax' },
+      userAuthentication: { endpoint: '/api/pusher/user-auth', transport: 'ajax' },
       forceTLS: false,
       wsHost: 'soketi.example.com',
       wsPort: 6001,

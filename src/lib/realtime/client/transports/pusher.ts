@@ -8,6 +8,8 @@ import { catchUp, type Transport } from './transport';
 export interface PusherLike {
   subscribe(channel: string): { bind(event: string, callback: (data: never) => void): void };
   connection: { bind(event: 'state_change', callback: (change: { current: string }) => void): void };
+  /** Asks for user authentication (`userAuthentication`), now and after every reconnect. */
+  signin(): void;
   disconnect(): void;
 }
 
@@ -15,6 +17,7 @@ export interface PusherLike {
 export interface PusherOptions {
   cluster: string;
   channelAuthorization: { endpoint: string; transport: 'ajax' };
+  userAuthentication: { endpoint: string; transport: 'ajax' };
   wsHost?: string;
   wsPort?: number;
   wssPort?: number;
@@ -33,6 +36,7 @@ export function pusherOptions(settings: BrowserPusherSettings): PusherOptions {
   const base: PusherOptions = {
     cluster: settings.cluster,
     channelAuthorization: { endpoint: REALTIME_PATHS.pusherAuth, transport: 'ajax' },
+    userAuthentication: { endpoint: REALTIME_PATHS.pusherUserAuth, transport: 'ajax' },
     forceTLS: settings.useTLS,
   };
   if (!settings.host) return base;
@@ -57,7 +61,15 @@ const COUNT_REFRESH_MS = 30_000;
  * Pusher on the user's private channel. Each event is shown at once (without moving the cursor),
  * then the history from the cursor fills whatever Pusher did not deliver and brings the body of
  * thin (over 10 KB) events. Once subscribed, the same catch-up covers what came before.
- * Pusher unreachable: the ladder moves on to the stream (pusher-js has already retried by then).
+ *
+ * The connection signs in as the user (`signin()`, answered by `/api/pusher/user-auth`), so that the
+ * server can close it when the user's sessions end (`terminateUserConnections`); a server that
+ * enforces user authentication closes a connection that never signs in.
+ *
+ * Pusher unreachable (pusher-js has already retried for about 10 s by then), the script not loaded,
+ * or the connection closed by the server (code 4009 after a terminate or a refused sign-in, which
+ * pusher-js answers by disconnecting): the ladder moves on to the stream and tries Pusher again
+ * later, since each of these can pass. Only a browser without WebSockets fails for good.
  */
 export function pusherTransport(deps: {
   settings: BrowserPusherSettings;
@@ -109,14 +121,18 @@ export function pusherTransport(deps: {
           });
           channel.bind(PUSHER_EVENTS.agentActivity, (activity: ActivityPayload) => sink.activity?.(activity));
           client.connection.bind('state_change', ({ current }) => {
+            // Our own disconnect() comes through here too, after `stopped` is set.
+            if (stopped) return;
             if (current === 'connecting') sink.state('reconnecting');
-            if (current === 'unavailable' || current === 'failed') sink.failed({ retry: false });
+            if (current === 'unavailable' || current === 'disconnected') sink.failed({ retry: true });
+            if (current === 'failed') sink.failed({ retry: false });
           });
+          client.signin();
           countTimer = setInterval(() => sink.countChanged(), COUNT_REFRESH_MS);
         },
-        // The script could not be loaded (offline, blocked): the stream takes over.
+        // The script could not be loaded (offline, a deploy replaced the chunk): the stream takes over.
         () => {
-          if (!stopped) sink.failed({ retry: false });
+          if (!stopped) sink.failed({ retry: true });
         },
       );
       return () => {
