@@ -59,8 +59,6 @@ export async function subscribeToChannel(
       },
     },
     userAuthentication: {
-      endpoint: '/unused',
-      transport: 'ajax',
       customHandler: ({ socketId }, callback) => {
         Promise.resolve()
           .then(() => signIn!(socketId))
@@ -75,8 +73,9 @@ export async function subscribeToChannel(
   const errorCodes: number[] = [];
   let everConnected = false;
   const stateWaiters = new Set<() => void>();
-  client.connection.bind('error', (err: { data?: { code?: unknown } }) => {
-    if (typeof err?.data?.code === 'number') errorCodes.push(err.data.code);
+  client.connection.bind('error', (err: { data?: { code?: unknown } } | undefined) => {
+    const code = err?.data?.code;
+    if (typeof code === 'number') errorCodes.push(code);
   });
   client.connection.bind('state_change', ({ current }: { current: string }) => {
     if (current === 'connected') everConnected = true;
