@@ -248,43 +248,47 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)(
       await tabA.screenshot({ path: path.join(ARTIFACTS, 'pusher-down-stream.png') });
     });
 
-    it('the Pusher server back: tabs go back to Pusher by themselves, nothing is shown twice, and a reload is on Pusher too', { timeout: 240_000 }, async () => {
-      await tabB.evaluate(() => Object.assign(window, { e2eNotReloaded: true }));
-      await pusher.restart();
-      // The tabs probe Pusher in the background every 30 s while the stream runs, and move back
-      // once a probe is subscribed: no reload (tab B is the same page throughout).
-      for (const page of [tabA, tabB]) {
-        await expect
-          .poll(() => page.getByTestId('connection').getAttribute('data-transport'), { timeout: 75_000, interval: 500 })
-          .toBe('pusher');
-        await waitForLive(page, 'Pusher');
-      }
-      expect(await tabB.evaluate(() => 'e2eNotReloaded' in window)).toBe(true);
-      const back = await chatSend(users.ana, 'Pusher is back #1');
-      expect(back.pusherSent).toBe(true);
-      for (const page of [tabA, tabB]) {
-        await expect.poll(() => contents(page), { timeout: 15_000 }).toContain('Pusher is back #1');
-        await expectNoDuplicates(page);
-        expect(pusherEvents(page, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #1');
-      }
+    it(
+      'the Pusher server back: tabs go back to Pusher by themselves, nothing is shown twice, and a reload is on Pusher too',
+      { timeout: 240_000 },
+      async () => {
+        await tabB.evaluate(() => Object.assign(window, { e2eNotReloaded: true }));
+        await pusher.restart();
+        // The tabs probe Pusher in the background every 30 s while the stream runs, and move back
+        // once a probe is subscribed: no reload (tab B is the same page throughout).
+        for (const page of [tabA, tabB]) {
+          await expect
+            .poll(() => page.getByTestId('connection').getAttribute('data-transport'), { timeout: 75_000, interval: 500 })
+            .toBe('pusher');
+          await waitForLive(page, 'Pusher');
+        }
+        expect(await tabB.evaluate(() => 'e2eNotReloaded' in window)).toBe(true);
+        const back = await chatSend(users.ana, 'Pusher is back #1');
+        expect(back.pusherSent).toBe(true);
+        for (const page of [tabA, tabB]) {
+          await expect.poll(() => contents(page), { timeout: 15_000 }).toContain('Pusher is back #1');
+          await expectNoDuplicates(page);
+          expect(pusherEvents(page, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #1');
+        }
 
-      // A new page load tries Pusher first again; what it loads and what Pusher brings overlap.
-      const shown = await contents(tabA);
-      const socketsBefore = sockets.filter((s) => s.page === tabA).length;
-      await tabA.reload();
-      await waitForLive(tabA, 'Pusher');
-      expect(sockets.filter((s) => s.page === tabA)).toHaveLength(socketsBefore + 1);
-      await expect.poll(() => contents(tabA), { timeout: 15_000 }).toEqual(shown);
+        // A new page load tries Pusher first again; what it loads and what Pusher brings overlap.
+        const shown = await contents(tabA);
+        const socketsBefore = sockets.filter((s) => s.page === tabA).length;
+        await tabA.reload();
+        await waitForLive(tabA, 'Pusher');
+        expect(sockets.filter((s) => s.page === tabA)).toHaveLength(socketsBefore + 1);
+        await expect.poll(() => contents(tabA), { timeout: 15_000 }).toEqual(shown);
 
-      const again = await chatSend(users.ana, 'Pusher is back #2');
-      expect(again.pusherSent).toBe(true);
-      for (const page of [tabA, tabB]) {
-        await expect.poll(() => contents(page), { timeout: 15_000 }).toEqual([...shown, 'Pusher is back #2']);
-        await expectNoDuplicates(page);
-      }
-      expect(pusherEvents(tabA, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #2');
-      await tabA.screenshot({ path: path.join(ARTIFACTS, 'pusher-back.png') });
-    });
+        const again = await chatSend(users.ana, 'Pusher is back #2');
+        expect(again.pusherSent).toBe(true);
+        for (const page of [tabA, tabB]) {
+          await expect.poll(() => contents(page), { timeout: 15_000 }).toEqual([...shown, 'Pusher is back #2']);
+          await expectNoDuplicates(page);
+        }
+        expect(pusherEvents(tabA, 'chat-message').map((e) => e.data.content)).toContain('Pusher is back #2');
+        await tabA.screenshot({ path: path.join(ARTIFACTS, 'pusher-back.png') });
+      },
+    );
 
     it('a tab on Pusher whose session is ended elsewhere (a password change) is closed by the server and goes to /login', async () => {
       const context = await browser.newContext({ viewport: { width: 1200, height: 820 }, timezoneId: TZ });

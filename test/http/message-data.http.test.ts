@@ -39,22 +39,27 @@ describe.skipIf(!hasPostgres)('message data over every transport (PostgreSQL, So
     userId = created.output.id as string;
     browser = new Browser(app.baseUrl);
     expect(await browser.signIn('data@example.com', PASSWORD)).toBe(true);
-    subscriber = await subscribeToChannel(pusherServer, `private-user-${userId}`, async (socketId, channel) => {
-      const { status, body } = await browser.json<{ auth: string }>('/api/pusher/auth', {
-        json: { socket_id: socketId, channel_name: channel },
-      });
-      if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
-      return body;
-    }, {
-      // Soketi closes connections that never sign in: this one lives for the whole suite.
-      signIn: async (socketId) => {
-        const { status, body } = await browser.json<{ auth: string; user_data: string }>('/api/pusher/user-auth', {
-          json: { socket_id: socketId },
+    subscriber = await subscribeToChannel(
+      pusherServer,
+      `private-user-${userId}`,
+      async (socketId, channel) => {
+        const { status, body } = await browser.json<{ auth: string }>('/api/pusher/auth', {
+          json: { socket_id: socketId, channel_name: channel },
         });
-        if (status !== 200) throw new Error(`/api/pusher/user-auth answered ${status}`);
+        if (status !== 200) throw new Error(`/api/pusher/auth answered ${status}`);
         return body;
       },
-    });
+      {
+        // Soketi closes connections that never sign in: this one lives for the whole suite.
+        signIn: async (socketId) => {
+          const { status, body } = await browser.json<{ auth: string; user_data: string }>('/api/pusher/user-auth', {
+            json: { socket_id: socketId },
+          });
+          if (status !== 200) throw new Error(`/api/pusher/user-auth answered ${status}`);
+          return body;
+        },
+      },
+    );
   });
   afterAll(async () => {
     subscriber?.disconnect();
