@@ -149,7 +149,14 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)(
       expect(requests.some((url) => url.includes('pusher.com'))).toBe(false);
       const channel = `private-user-${users.ana}`;
       expect(socket!.sent.some((frame) => frame.includes('"pusher:subscribe"') && frame.includes(`"${channel}"`))).toBe(true);
-      expect(pusherEvents(tabA, 'pusher_internal:subscription_succeeded').map((e) => e.channel)).toEqual([channel]);
+      // Its own private channel, and the channel of events to the signed-in user that pusher-js
+      // joins by itself once the connection signed in as Ana (/api/pusher/user-auth).
+      expect(pusherEvents(tabA, 'pusher:signin_success')).toHaveLength(1);
+      expect(
+        pusherEvents(tabA, 'pusher_internal:subscription_succeeded')
+          .map((e) => e.channel)
+          .sort(),
+      ).toEqual([channel, `#server-to-user-${users.ana}`].sort());
 
       // A reload would lose this.
       await tabA.evaluate(() => Object.assign(window, { e2eSamePage: true }));
