@@ -1,18 +1,17 @@
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
-import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { createUser, launchChromium, noChromium, noPostgres, signIn } from './support';
 
-const CHROMIUM = '/usr/bin/chromium';
-const PASSWORD = 'a long enough password';
 const ICS = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n';
 
 // Attachment chips and the agent's live activity in Chromium, against the app on PostgreSQL;
 // this test process sends through the service (commit + NOTIFY), as a worker would.
-describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !process.env.TEST_DATABASE_URL)(
+describe.skipIf(noChromium || noPostgres)(
   'attachments and live activity in a real browser',
   () => {
     let app: AppServer;
@@ -22,21 +21,9 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !process.env.TE
     beforeAll(async () => {
       // A short TTL so the expiry is seen within the test.
       app = await startApp({ kind: 'postgres', env: { ACTIVITY_TTL: '2s' } });
-      const created = await runCli(app.env, 'user-create.ts', ['--email', 'ana@example.com', '--password', PASSWORD]);
-      expect(created.code).toBe(0);
-      userId = created.output.id as string;
+      userId = await createUser(app.env, { email: 'ana@example.com' });
       setDatabase(await openDatabase({ databaseUrl: app.env.DATABASE_URL, pgliteDir: 'unused' }));
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
@@ -48,12 +35,7 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !process.env.TE
     async function signedInPage(options: { reducedMotion?: 'reduce' | 'no-preference' } = {}): Promise<Page> {
       const context = await browser.newContext({ acceptDownloads: true, reducedMotion: options.reducedMotion ?? 'no-preference' });
       const page = await context.newPage();
-      await page.goto(`${app.baseUrl}/login`);
-      await page.getByLabel('Email').fill('ana@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${app.baseUrl}/`);
-      await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+      await signIn(page, { baseUrl: app.baseUrl, email: 'ana@example.com' });
       return page;
     }
 

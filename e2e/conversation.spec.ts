@@ -1,18 +1,27 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import {
+  ALL_WEEK,
+  chatSend,
+  createUser,
+  DESKTOP,
+  launchChromium,
+  noChromium,
+  PHONE,
+  signIn as signInAs,
+  submitSignIn,
+  unreadBadge,
+} from './support';
 
 // The conversation as a user reads it, in Debian's Chromium against the built app on PostgreSQL
 // (worker in-process, so the operator CLI can send messages while the app runs): the user's words
 // and the agent's interleaved, choice buttons, one time format, no raw ids, and accessibility
 // (axe-core, WCAG 2.1 AA) in every page and state. Screenshots go to /tmp, never into git.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = '/tmp/ui-screenshots';
-const PASSWORD = 'a long enough password';
-const ALL_WEEK = JSON.stringify({ days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' });
 const TZ = 'America/New_York';
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The one format of every time in the chat: "Thu, Nov 26, 3:00 PM". */
@@ -35,7 +44,7 @@ async function axeViolations(page: Page): Promise<string[]> {
   return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation in a real browser', () => {
+describe.skipIf(noChromium)('the conversation in a real browser', () => {
   let app: AppServer;
   let browser: Browser;
   let desktop: BrowserContext;
@@ -47,23 +56,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     fs.mkdirSync(SHOTS, { recursive: true });
     app = await startApp({ kind: 'postgres', env: { RUN_WORKER_IN_PROCESS: 'true' } });
     for (const email of ['cara@example.com', 'dev@example.com']) {
-      const args = ['--email', email, '--password', PASSWORD, '--timezone', TZ, '--working-hours', ALL_WEEK];
-      const created = await runCli(app.env, 'user-create.ts', args);
-      expect(created.code).toBe(0);
-      userIds.set(email, created.output.id as string);
+      userIds.set(email, await createUser(app.env, { email, timezone: TZ, workingHours: ALL_WEEK }));
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    desktop = await browser.newContext({ viewport: { width: 1200, height: 820 }, timezoneId: TZ });
+    browser = await launchChromium();
+    desktop = await browser.newContext({ ...DESKTOP, timezoneId: TZ });
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
@@ -88,14 +84,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     return page;
   }
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${app.baseUrl}/`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
-  }
+  const signIn = (page: Page, email: string) => signInAs(page, { baseUrl: app.baseUrl, email });
 
   /** The conversation in screen order: "you: …" and "<TYPE>: …". */
   async function conversation(page: Page): Promise<string[]> {
@@ -120,9 +109,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     const page = await open(desktop);
     await page.goto(`${app.baseUrl}/login`);
     expect(await axeViolations(page)).toEqual([]);
-    await page.getByLabel('Email').fill('cara@example.com');
-    await page.getByLabel('Password').fill('wrong password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, { email: 'cara@example.com', password: 'wrong password' });
     await page.locator('form [role="alert"]').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await page.goto(`${app.baseUrl}/register`);
@@ -231,7 +218,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     // Mark all read keeps the focus on the button, and the new count is announced.
     await page.getByRole('button', { name: 'Mark all read' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('unread-badge').textContent()).toBe('0');
+    await expect.poll(() => unreadBadge(page)).toBe('0');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Mark all read');
     await expect.poll(() => page.getByTestId('unread-announcement').textContent()).toBe('0 unread messages');
     expect(await axeViolations(page)).toEqual([]);
@@ -267,15 +254,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     const page = await open(desktop);
     await signIn(page, 'cara@example.com');
     await expect.poll(() => page.getByTestId('user-message').count(), { timeout: 20_000 }).toBe(5);
-    const sent = await runCli(app.env, 'chat-send.ts', [
-      '--user',
-      userIds.get('cara@example.com')!,
-      '--type',
-      'error',
-      '--content',
-      'The calendar could not be reached',
-    ]);
-    expect(sent.output).toMatchObject({ success: true });
+    const sent = await chatSend(app.env, { user: userIds.get('cara@example.com')!, type: 'error', content: 'The calendar could not be reached' });
+    expect(sent).toMatchObject({ success: true });
     await expect.poll(() => announcements(page), { timeout: 20_000 }).toEqual(['Error: The calendar could not be reached']);
     expect(await page.locator('li[data-type="ERROR"]').count()).toBe(1);
     expect(await page.locator('[role="alert"]:not(:empty)').count()).toBe(0);
@@ -354,7 +334,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
   });
 
   it('on a phone: the read-when-seen toggle is usable, Send keeps the focus, nothing overflows, no violations', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, timezoneId: TZ });
+    const phone = await browser.newContext({ ...PHONE, timezoneId: TZ });
     const page = await open(phone);
     await signIn(page, 'dev@example.com');
     expect(await axeViolations(page)).toEqual([]);
