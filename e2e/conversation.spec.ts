@@ -269,7 +269,11 @@ describe.skipIf(noChromium)('the conversation in a real browser', () => {
     const page = await open(desktop);
     await signIn(page, 'cara@example.com');
     await expect.poll(() => page.getByTestId('user-message').count(), { timeout: 20_000 }).toBe(5);
-    const sent = await chatSend(app.env, { user: userIds.get('cara@example.com')!, type: 'error', content: 'The calendar could not be reached' });
+    const sent = await chatSend(app.env, {
+      user: userIds.get('cara@example.com')!,
+      type: 'error',
+      content: 'The calendar could not be reached',
+    });
     expect(sent).toMatchObject({ success: true });
     await expect.poll(() => announcements(page), { timeout: 20_000 }).toEqual(['Error: The calendar could not be reached']);
     expect(await page.locator('li[data-type="ERROR"]').count()).toBe(1);
