@@ -71,6 +71,12 @@ describe.each(DATABASE_KINDS)('CalDAV URLs on private networks on %s', (kind) =>
     ['[::1]', () => `http://[::1]:${port()}/`],
     ['169.254.169.254 (cloud metadata)', () => 'http://169.254.169.254/'],
     ['10.0.0.1 (RFC 1918)', () => 'http://10.0.0.1/'],
+    ['[::ffff:127.0.0.1] (IPv4-mapped)', () => `http://[::ffff:127.0.0.1]:${port()}/`],
+    ['[::127.0.0.1] (IPv4-compatible)', () => `http://[::127.0.0.1]:${port()}/`],
+    ['[64:ff9b::7f00:1] (NAT64 of 127.0.0.1)', () => `http://[64:ff9b::7f00:1]:${port()}/`],
+    ['[2002:7f00:1::] (6to4 of 127.0.0.1)', () => `http://[2002:7f00:1::]:${port()}/`],
+    ['[2001:0:4136:e378:8000:63bf:80ff:fffe] (Teredo, client 127.0.0.1)', () => `http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:${port()}/`],
+    ['[64:ff9b:1::1] (NAT64 local-use)', () => `http://[64:ff9b:1::1]:${port()}/`],
   ])('refuses %s with 400 naming url, storing nothing', async (_, url) => {
     const err = await refusal(url());
     expect(err).toBeInstanceOf(AppError);
