@@ -1,7 +1,14 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forbiddenCause, guardedNetworkFetch, isForbiddenAddress, PUBLIC_ONLY, type AddressPolicy } from './network-guard';
+import {
+  forbiddenCause,
+  guardedLookup,
+  guardedNetworkFetch,
+  isForbiddenAddress,
+  PUBLIC_ONLY,
+  type AddressPolicy,
+} from './network-guard';
 
 // The SSRF guard of CalDAV requests, against a real HTTP server on 127.0.0.1. To reach that
 // server at all, the redirect tests use a policy that allows 127.0.0.1 only (and nothing else).
@@ -105,6 +112,31 @@ describe('IPv6 ranges that are not globally routable are refused whatever follow
 
   it.each(['192.0.2.1', '198.51.100.7', '203.0.113.9'])('refuses the IPv4 documentation address %s', (address) => {
     expect(isForbiddenAddress(address)).toBe(true);
+  });
+});
+
+describe('addresses a name resolves to', () => {
+  // What a hostile DNS server could answer for a name; the guard's lookup sees only these answers.
+  const lookupWith = (answers: string[]) =>
+    new Promise<{ code?: string; address: unknown }>((resolve) => {
+      const lookup = guardedLookup(PUBLIC_ONLY, (_hostname, _options, callback) =>
+        callback(
+          null,
+          answers.map((address) => ({ address, family: net.isIP(address) })),
+        ),
+      );
+      lookup('calendar.example', {}, (err, address) => resolve({ code: (err as { code?: string } | null)?.code, address }));
+    });
+
+  it.each([['::ffff:7f00:1'], ['64:ff9b::a9fe:a9fe'], ['2002:a00:1::1'], ['2001:0:4136:e378:8000:63bf:80ff:fffe'], ['8.8.8.8', '::127.0.0.1']])(
+    'refuses a name resolving to %s',
+    async (...answers) => {
+      expect(await lookupWith(answers)).toEqual({ code: 'EFORBIDDENADDRESS', address: [] });
+    },
+  );
+
+  it('hands the connection the public address it checked', async () => {
+    expect(await lookupWith(['64:ff9b::808:808'])).toEqual({ code: undefined, address: '64:ff9b::808:808' });
   });
 });
 
