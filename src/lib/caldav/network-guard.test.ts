@@ -1,14 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  forbiddenCause,
-  guardedLookup,
-  guardedNetworkFetch,
-  isForbiddenAddress,
-  PUBLIC_ONLY,
-  type AddressPolicy,
-} from './network-guard';
+import { forbiddenCause, guardedLookup, guardedNetworkFetch, isForbiddenAddress, PUBLIC_ONLY, type AddressPolicy } from './network-guard';
 
 // The SSRF guard of CalDAV requests, against a real HTTP server on 127.0.0.1. To reach that
 // server at all, the redirect tests use a policy that allows 127.0.0.1 only (and nothing else).
@@ -106,9 +99,12 @@ describe('IPv6 ranges that are not globally routable are refused whatever follow
     expect(isForbiddenAddress(address)).toBe(true);
   });
 
-  it.each(['2001:200::1', '2a00:1450:4001:80b::200e', '2606:4700:4700::1111', '2400:cb00::1'])('allows the global unicast %s', (address) => {
-    expect(isForbiddenAddress(address)).toBe(false);
-  });
+  it.each(['2001:200::1', '2a00:1450:4001:80b::200e', '2606:4700:4700::1111', '2400:cb00::1'])(
+    'allows the global unicast %s',
+    (address) => {
+      expect(isForbiddenAddress(address)).toBe(false);
+    },
+  );
 
   it.each(['192.0.2.1', '198.51.100.7', '203.0.113.9'])('refuses the IPv4 documentation address %s', (address) => {
     expect(isForbiddenAddress(address)).toBe(true);
@@ -128,12 +124,15 @@ describe('addresses a name resolves to', () => {
       lookup('calendar.example', {}, (err, address) => resolve({ code: (err as { code?: string } | null)?.code, address }));
     });
 
-  it.each([['::ffff:7f00:1'], ['64:ff9b::a9fe:a9fe'], ['2002:a00:1::1'], ['2001:0:4136:e378:8000:63bf:80ff:fffe'], ['8.8.8.8', '::127.0.0.1']])(
-    'refuses a name resolving to %s',
-    async (...answers) => {
-      expect(await lookupWith(answers)).toEqual({ code: 'EFORBIDDENADDRESS', address: [] });
-    },
-  );
+  it.each([
+    ['::ffff:7f00:1'],
+    ['64:ff9b::a9fe:a9fe'],
+    ['2002:a00:1::1'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe'],
+    ['8.8.8.8', '::127.0.0.1'],
+  ])('refuses a name resolving to %s', async (...answers) => {
+    expect(await lookupWith(answers)).toEqual({ code: 'EFORBIDDENADDRESS', address: [] });
+  });
 
   it('hands the connection the public address it checked', async () => {
     expect(await lookupWith(['64:ff9b::808:808'])).toEqual({ code: undefined, address: '64:ff9b::808:808' });
@@ -181,15 +180,12 @@ describe('guarded CalDAV fetch', () => {
     'http://[64:ff9b::127.0.0.1]:PORT/',
     'http://[2002:7f00:1::]:PORT/',
     'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:PORT/',
-  ])(
-    'refuses %s without connecting',
-    async (template) => {
-      seen.length = 0;
-      const refused = await refusal(template.replace('PORT', base.split(':').at(-1)!));
-      expect(refused?.name).toBe('ForbiddenAddressError');
-      expect(seen).toEqual([]);
-    },
-  );
+  ])('refuses %s without connecting', async (template) => {
+    seen.length = 0;
+    const refused = await refusal(template.replace('PORT', base.split(':').at(-1)!));
+    expect(refused?.name).toBe('ForbiddenAddressError');
+    expect(seen).toEqual([]);
+  });
 
   it('follows a redirect to an allowed address, re-checking the target', async () => {
     seen.length = 0;
