@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { getBasicAuthHeaders, makeCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CalDavError } from '@/lib/caldav/caldav-client';
 import { resetEnvCache } from '@/lib/config/env';
@@ -10,6 +8,7 @@ import { AppError } from '@/lib/errors/app-error';
 import * as connectionService from './calendar-connection.service';
 import { providerFor } from './calendar-provider';
 import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
+import { radicaleAccount, useCalDavEnv } from '@test/helpers/radicale-calendar';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The server fetches the CalDAV URL a user types: without CALDAV_ALLOW_PRIVATE_NETWORKS it must
@@ -31,31 +30,24 @@ describe.each(DATABASE_KINDS)('CalDAV URLs on private networks on %s', (kind) =>
     resetEnvCache();
   };
 
+  let restoreEnv: () => void;
+
   beforeAll(async () => {
-    process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-    process.env.CALDAV_TIMEOUT_MS = '5000';
+    restoreEnv = useCalDavEnv({ allowPrivate: false });
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
   });
   afterAll(async () => {
     await teardown();
     await radicale?.close();
-    delete process.env.CALENDAR_ENCRYPTION_KEY;
-    delete process.env.CALDAV_TIMEOUT_MS;
-    setAllowPrivate(false);
+    restoreEnv();
   });
   beforeEach(async () => {
     setAllowPrivate(false);
     await database.db.execute(sql`TRUNCATE calendar_connections, users CASCADE`);
     const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x' }).returning();
     userId = user!.id;
-    username = `s${randomBytes(4).toString('hex')}`;
-    radicale.setPassword(username, PASSWORD);
-    await makeCalendar({
-      url: `${radicale.url}${username}/work/`,
-      props: { displayname: 'Work' },
-      headers: getBasicAuthHeaders({ username, password: PASSWORD }),
-    });
+    ({ username } = await radicaleAccount(radicale, { password: PASSWORD, prefix: 's' }));
   });
 
   const port = () => new URL(radicale.url).port;
