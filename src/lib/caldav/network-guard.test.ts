@@ -124,15 +124,12 @@ describe('addresses a name resolves to', () => {
       lookup('calendar.example', {}, (err, address) => resolve({ code: (err as { code?: string } | null)?.code, address }));
     });
 
-  it.each([
-    ['::ffff:7f00:1'],
-    ['64:ff9b::a9fe:a9fe'],
-    ['2002:a00:1::1'],
-    ['2001:0:4136:e378:8000:63bf:80ff:fffe'],
-    ['8.8.8.8', '::127.0.0.1'],
-  ])('refuses a name resolving to %s', async (...answers) => {
-    expect(await lookupWith(answers)).toEqual({ code: 'EFORBIDDENADDRESS', address: [] });
-  });
+  it.each(['::ffff:7f00:1', '64:ff9b::a9fe:a9fe', '2002:a00:1::1', '2001:0:4136:e378:8000:63bf:80ff:fffe', '8.8.8.8 and ::127.0.0.1'])(
+    'refuses a name resolving to %s',
+    async (answers) => {
+      expect(await lookupWith(answers.split(' and '))).toEqual({ code: 'EFORBIDDENADDRESS', address: [] });
+    },
+  );
 
   it('hands the connection the public address it checked', async () => {
     expect(await lookupWith(['64:ff9b::808:808'])).toEqual({ code: undefined, address: '64:ff9b::808:808' });
