@@ -52,7 +52,11 @@ describe('calendar invites', () => {
 
   it('a series carries its RRULE; one cancelled occurrence is named by RECURRENCE-ID', () => {
     const series = { ...event, recurrence: 'FREQ=WEEKLY;COUNT=4', timeZone: 'Europe/Berlin' };
-    expect(lines(buildInvite(series, 'REQUEST'))).toContain('RRULE:FREQ=WEEKLY;COUNT=4');
+    const request = lines(buildInvite(series, 'REQUEST'));
+    expect(request).toContain('RRULE:FREQ=WEEKLY;COUNT=4');
+    // 15:00 UTC on Dec 1 is 16:00 in Berlin, and its zone travels with it.
+    expect(request).toContain('DTSTART;TZID=Europe/Berlin:20261201T160000');
+    expect(request).toContain('BEGIN:VTIMEZONE');
     const one = lines(buildInvite(series, 'CANCEL', '2026-12-08T15:00:00.000Z'));
     expect(one.some((l) => l.startsWith('RECURRENCE-ID') && l.includes('20261208T150000'))).toBe(true);
     expect(one.some((l) => l.startsWith('RRULE'))).toBe(false);

@@ -1,4 +1,6 @@
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ical, { ICalCalendarMethod } from 'ical-generator';
+import { DateTime } from 'luxon';
 import type { CalendarEventRow } from '@/lib/db/schema';
 import { addVevent, eventUid } from './ics';
 
@@ -25,17 +27,21 @@ export function buildInvite(event: CalendarEventRow, method: InviteMethod, occur
   const calendar = ical({ prodId: PRODUCT, method: method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL });
   const length = event.endsAt.getTime() - event.startsAt.getTime();
   const start = occurrence ? new Date(occurrence) : event.startsAt;
+  // A series keeps its wall-clock time across DST in its own zone. ical-generator writes a plain
+  // Date on the process's clock whatever TZID it is given; luxon carries the meeting's zone.
+  const zone = event.recurrence && !occurrence && event.timeZone ? event.timeZone : undefined;
+  const onClock = (d: Date) => (zone ? DateTime.fromJSDate(d, { zone }) : d);
+  if (zone) calendar.timezone({ name: null, generator: getVtimezoneComponent });
   addVevent(calendar, {
     id: event.id,
     title: event.title,
-    start,
-    end: new Date(start.getTime() + length),
+    start: onClock(start),
+    end: onClock(new Date(start.getTime() + length)),
     attendees: event.attendees,
     status: method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED',
     stamp: new Date(),
     sequence: Math.floor(event.updatedAt.getTime() / 1000) % 2_000_000_000,
-    // A series keeps its wall-clock time across DST in its own zone.
-    ...(event.recurrence && !occurrence ? { repeating: `RRULE:${event.recurrence}`, timezone: event.timeZone } : {}),
+    ...(event.recurrence && !occurrence ? { repeating: `RRULE:${event.recurrence}`, timezone: zone } : {}),
     ...(occurrence ? { recurrenceId: start } : {}),
   });
   return calendar.toString();
