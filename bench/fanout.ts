@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
+import { newId } from '@/lib/db/ids';
 import { stopFanout } from '@/lib/realtime/fanout';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { processCpuMs, processRss, startBenchApp } from './lib/app';
@@ -51,10 +53,18 @@ const RATE = Number(process.env.BENCH_FANOUT_RATE ?? 200); // messages per secon
 const SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 10);
 const OPEN_CONCURRENCY = 50;
 /** How the app's instances are told (FANOUT): postgres (default) or redis, for a comparison run. */
+/** The store-first baseline's statement: the app's store (per-user cursor + INSERT in one statement), raw. */
+const STORE_FIRST_SQL = `WITH c AS (
+  INSERT INTO chat_user_cursors ("userId", "lastPosition") VALUES ($2, 1)
+  ON CONFLICT ("userId") DO UPDATE SET "lastPosition" = chat_user_cursors."lastPosition" + 1
+  RETURNING "lastPosition")
+INSERT INTO chat_messages (id, "userId", type, content, data, position)
+SELECT $1, $2, $3, $4, $5, c."lastPosition" FROM c`;
+
 const VIA = process.env.BENCH_FANOUT_VIA === 'redis' ? 'redis' : 'postgres';
 
 interface Target_ {
-  name: 'bare' | 'app';
+  name: 'bare' | 'bare+store' | 'app';
   port: number;
   rss: () => number;
   /** CPU milliseconds the server process has used so far. */
@@ -366,43 +376,66 @@ export async function bench(): Promise<Section> {
   const started = Date.now();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-  // Baseline: the bare broadcaster.
+  // The app's database, created first: the store-first broadcaster writes to it too.
+  const scratch = await scratchDatabase('fanout');
+  const storePool = new pg.Pool({ connectionString: scratch.url, max: 10 });
+  storePool.on('error', () => {}); // idle clients die when the scratch database is dropped
+
+  // Baselines: the bare broadcaster, then the same broadcaster behind a store-first publish.
   const bare = await startBare();
   let bareResults: LevelResult[];
+  let storeFirstResults: LevelResult[];
   try {
-    bareResults = await measureTarget({
+    const post = (userId: string, data: Record<string, unknown>) =>
+      new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: bare.port,
+            path: '/publish',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(String(res.statusCode)))));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ userId, data: { data } }));
+      });
+    const bareTarget: Target_ = {
       name: 'bare',
       port: bare.port,
       rss: () => processRss(bare.pid),
       cpu: () => processCpuMs(bare.pid),
       streamPath: (user) => `/stream?user=${user}`,
       headers: async () => ({}),
-      publish: (userId, data) =>
-        new Promise((resolve, reject) => {
-          const req = http.request(
-            {
-              host: '127.0.0.1',
-              port: bare.port,
-              path: '/publish',
-              method: 'POST',
-              agent,
-              headers: { 'content-type': 'application/json' },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(String(res.statusCode)))));
-            },
-          );
-          req.on('error', reject);
-          req.end(JSON.stringify({ userId, data: { data } }));
-        }),
+      publish: post,
+    };
+    bareResults = await measureTarget(bareTarget);
+    // The floor for "stored before it is sent": the same row committed with the app's statement
+    // shape (per-user cursor + INSERT, raw `pg`), then the POST. No NOTIFY, no load, no framework.
+    storeFirstResults = await measureTarget({
+      ...bareTarget,
+      name: 'bare+store',
+      publish: async (userId, data) => {
+        await storePool.query({
+          name: 'store_first',
+          text: STORE_FIRST_SQL,
+          // Users of their own: the app's run later streams these ids from the same database.
+          values: [newId(), `store_first_${userId}`, 'INFO', 'fan-out benchmark', data],
+        });
+        await post(userId, data);
+      },
     });
   } finally {
     await bare.stop();
+    await storePool.end();
   }
 
   // The app: next start on PostgreSQL; messages sent with the service from this process.
-  const scratch = await scratchDatabase('fanout');
   const database = await openDatabase({ databaseUrl: scratch.url, pgliteDir: 'unused', poolSize: 10 });
   setDatabase(database);
   // BENCH_FANOUT_VIA=redis: the app and this process announce through a redis-server of the run's own.
@@ -438,8 +471,10 @@ export async function bench(): Promise<Section> {
   const rows: Array<Array<string | number>> = [];
   for (const [i, a] of appResults.entries()) {
     const b = bareResults[i]!;
+    const st = storeFirstResults[i]!;
     for (const [label, r] of [
       ['bare node:http broadcaster (baseline)', b],
+      ['the same, storing each message in PostgreSQL before the POST', st],
       ['app: GET /api/chat-messages/stream', a],
     ] as const) {
       rows.push([
@@ -450,7 +485,8 @@ export async function bench(): Promise<Section> {
         fmt(r.latency.p50),
         fmt(r.latency.p99),
         fmt(r.latency.max),
-        r === a ? `${fmt(ratio(a.latency.p99, b.latency.p99))}x` : '1',
+        r === b ? '1' : `${fmt(ratio(r.latency.p99, b.latency.p99))}x`,
+        r === a ? `${fmt(ratio(a.latency.p99, st.latency.p99))}x` : r === st ? '1' : '',
         fmt(r.publish.p99),
         fmt(r.cpuMsPerMessage),
         fmt(r.perStreamBytes / 1024),
@@ -472,6 +508,12 @@ export async function bench(): Promise<Section> {
       target: '<= 2x',
       met: a.latency.p99 <= 2 * b.latency.p99,
     });
+    targets.push({
+      name: `fan-out ${label} streams: p99 vs a broadcaster that stores first`,
+      measured: `${fmt(ratio(a.latency.p99, st.latency.p99))}x (${fmt(a.latency.p99)} vs ${fmt(st.latency.p99)} ms)`,
+      target: 'reported',
+      met: true,
+    });
   }
   const idle = appResults[0]!;
   targets.push({
@@ -490,6 +532,7 @@ export async function bench(): Promise<Section> {
         label: `${a.streams} streams`,
         bars: [
           { label: 'bare', value: bareResults[i]!.latency.p99 },
+          { label: 'bare+store', value: storeFirstResults[i]!.latency.p99 },
           { label: 'app', value: a.latency.p99 },
           { label: '2x bare', value: 2 * bareResults[i]!.latency.p99 },
         ],
@@ -529,7 +572,9 @@ export async function bench(): Promise<Section> {
     `sent with \`sendChatMessage\` from the benchmark process (stored, ${VIA === 'redis' ? "Redis PUBLISH, the app's subscriber" : "NOTIFY, the app's LISTEN connection"}, loaded, written to the stream).`,
     '`data.sentAt` (epoch ms with sub-ms precision) travels in the message; latency is receive time minus it. The baseline is a bare',
     "node:http SSE server (bench/lib/bare-sse-server.ts) in its own process that writes a POSTed event to the user's open streams:",
-    "no framework, no database. RSS per idle stream: the server's resident set after the streams opened and idled 3 s, minus before,",
+    "no framework, no database. The second baseline is the same server behind a publish that first commits the message's row with the",
+    "app's statement shape (per-user cursor + INSERT, raw `pg`, pool of 10), the floor for a message that is stored before it is sent.",
+    "RSS per idle stream: the server's resident set after the streams opened and idled 3 s, minus before,",
     'divided by the streams added. "publish p99": how long the publish call took (the app: `sendChatMessage`, INSERT commit + NOTIFY; the',
     'bare server: its POST). "server CPU": the CPU time of the server process during the publishing window (until every message arrived)',
     'divided by the messages. "load": the 1-minute load average before / after the publishing window (the machine is shared).',
@@ -552,6 +597,7 @@ export async function bench(): Promise<Section> {
         'p99 ms',
         'max ms',
         'p99 vs bare',
+        'p99 vs store-first',
         'publish p99 ms',
         'server CPU ms per message',
         'KB RSS per stream',
@@ -571,7 +617,16 @@ export async function bench(): Promise<Section> {
     markdown,
     targets,
     charts,
-    raw: { bare: bareResults, app: appResults, rate: RATE, seconds: SECONDS, fdLimit: FD_LIMIT, requested: REQUESTED, fanout: VIA },
+    raw: {
+      bare: bareResults,
+      storeFirst: storeFirstResults,
+      app: appResults,
+      rate: RATE,
+      seconds: SECONDS,
+      fdLimit: FD_LIMIT,
+      requested: REQUESTED,
+      fanout: VIA,
+    },
   };
 }
 

@@ -1,9 +1,12 @@
 // Polling load: 2,000 simulated users, each polling GET /api/chat-messages every 5 s with its own
 // session cookie and connection, for 60 s; error rate and latency, against the same schedule on the
 // empty route handler. Run: npm run bench -- polling
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { startBenchApp, type BenchApp } from './lib/app';
-import { log, mintSessionToken, runIfMain, sleep, table, type Section, type Target } from './lib/common';
+import { log, mintSessionToken, RESULTS_DIR, runIfMain, sleep, table, type Section, type Target } from './lib/common';
+import { profileMarkdown, summarizeProfile } from './lib/profile';
 import { SEED, seededDatabase, seededUserId } from './lib/seed';
 import { fmt, ratio, summarize } from './lib/stats';
 
@@ -113,6 +116,32 @@ async function pollLoad(app: BenchApp, label: string, path: string, seconds: num
   };
 }
 
+/** Seconds of load the diagnostic run profiles: the first windows, where the tail is. */
+const PROFILE_SECONDS = 15;
+
+/**
+ * When the tail is far above the empty handler's: one more app instance under `node --cpu-prof`,
+ * the same users polling for PROFILE_SECONDS from a cold start (every user's first requests).
+ */
+async function profilePolling(databaseUrl: string, cookies: string[]): Promise<string> {
+  const dir = path.join(RESULTS_DIR, 'profiles', 'polling');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const app = await startBenchApp({ databaseUrl, cpuProfDir: dir });
+  try {
+    for (let i = 0; i < 20; i++) await get(new http.Agent(), app.port, PATH, cookies[i]);
+    await pollLoad(app, PATH, PATH, PROFILE_SECONDS, cookies);
+  } finally {
+    await app.stop();
+  }
+  const file = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+  if (!file) return '(no CPU profile written)';
+  return `\`node --cpu-prof\` of another app instance: start-up, 20 warm-up requests, then the same ${USERS.toLocaleString('en-US')} users polling for ${PROFILE_SECONDS} s from a cold start (${path.relative(RESULTS_DIR, file)}):\n\n${profileMarkdown(summarizeProfile(file, 14), 14)}`;
+}
+
 export async function bench(): Promise<Section> {
   const started = Date.now();
   const seed = await seededDatabase();
@@ -134,6 +163,11 @@ export async function bench(): Promise<Section> {
   const errorCount = (r: PollResult) => r.sent - r.ok;
   const steady = summarize(api.rawLatencies.filter((l) => l.window > 0).map((l) => l.ms));
   const errorRate = errorCount(api) / api.sent;
+  let profile = '';
+  if (process.env.BENCH_PROFILE === '1' || (process.env.BENCH_PROFILE !== '0' && api.latency.p99 > 5 * empty.latency.p99)) {
+    log(`polling: p99 is over 5x the empty handler's; profiling ${PROFILE_SECONDS} s from a cold start`);
+    profile = await profilePolling(seed.url, cookies);
+  }
   const targets: Target[] = [
     {
       name: `polling: ${USERS} users every 5 s for ${SECONDS} s, error rate`,
@@ -173,6 +207,7 @@ export async function bench(): Promise<Section> {
     ),
     '',
     `After the first window: p99 ${fmt(steady.p99)} ms (p50 ${fmt(steady.p50)} ms).`,
+    ...(profile ? ['', '#### Profile', '', profile] : []),
   ].join('\n');
   return {
     name: 'polling',

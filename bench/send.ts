@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { closeDatabase, openDatabase, setDatabase, type Database } from '@/lib/db/client';
@@ -140,9 +141,12 @@ export async function bench(): Promise<Section> {
   }
 
   const results: Record<number, Record<ConfigName, ClosedLoopResult[]>> = {};
+  /** This process's CPU time (user + system, µs) per configuration and concurrency, over all rounds. */
+  const cpuMicros: Record<number, Record<ConfigName, number>> = {};
   for (const concurrency of CONCURRENCY) {
     const perConfig = Object.fromEntries(CONFIGS.map(({ name }) => [name, []])) as unknown as Record<ConfigName, ClosedLoopResult[]>;
     results[concurrency] = perConfig;
+    cpuMicros[concurrency] = Object.fromEntries(CONFIGS.map(({ name }) => [name, 0])) as Record<ConfigName, number>;
     for (const { name } of CONFIGS) {
       install(name);
       await closedLoop({ concurrency, durationMs: 800, op: ops[name] }); // warm-up (JIT, prepared statements, pool)
@@ -152,7 +156,10 @@ export async function bench(): Promise<Section> {
       const order = CONFIGS.map((_, k) => CONFIGS[(k + round) % CONFIGS.length]!);
       for (const { name } of order) {
         install(name);
+        const cpuBefore = process.cpuUsage();
         const r = await closedLoop({ concurrency, durationMs: ROUND_MS, op: ops[name] });
+        const cpu = process.cpuUsage(cpuBefore);
+        cpuMicros[concurrency]![name] += cpu.user + cpu.system;
         if (r.errors > 0) throw new Error(`${name} at ${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
         perConfig[name].push(r);
         log(`send c=${concurrency} ${name} round ${round + 1}/${ROUNDS}: ${fmt((r.ops / r.elapsedMs) * 1000)} msg/s`);
@@ -173,11 +180,22 @@ export async function bench(): Promise<Section> {
           const ops = runs.reduce((s, r) => s + r.ops, 0);
           const ms = runs.reduce((s, r) => s + r.elapsedMs, 0);
           const perRound = runs.map((r) => (r.ops / r.elapsedMs) * 1000);
-          return [name, { throughput: (ops / ms) * 1000, perRound, latency: summarize(runs.flatMap((r) => r.latencies)) }];
+          return [
+            name,
+            {
+              throughput: (ops / ms) * 1000,
+              perRound,
+              latency: summarize(runs.flatMap((r) => r.latencies)),
+              cpuMicrosPerMessage: cpuMicros[c]![name] / ops,
+            },
+          ];
         }),
       ),
     ]),
-  ) as Record<number, Record<ConfigName, { throughput: number; perRound: number[]; latency: ReturnType<typeof summarize> }>>;
+  ) as Record<
+    number,
+    Record<ConfigName, { throughput: number; perRound: number[]; latency: ReturnType<typeof summarize>; cpuMicrosPerMessage: number }>
+  >;
 
   const rows: Array<Array<string | number>> = [];
   const targets: Target[] = [];
@@ -194,6 +212,7 @@ export async function bench(): Promise<Section> {
         fmt(x.latency.p99),
         name === 'raw' ? '1' : `${fmt(ratio(x.throughput, f.raw.throughput))}x`,
         name === 'raw' ? '1' : `${fmt(ratio(x.latency.p99, f.raw.latency.p99))}x`,
+        fmt(x.cpuMicrosPerMessage),
       ]);
     }
     const off = ratio(f.serviceOff.throughput, f.raw.throughput);
@@ -254,7 +273,10 @@ export async function bench(): Promise<Section> {
     'The two "pg_notify" rows are raw too: the NOTIFY as a second statement after the store (what the publish step does), and inside',
     'the storing statement (`RETURNING ..., pg_notify(...)`, delivered at its commit).',
     '',
-    table(['senders', 'configuration', 'msg/s', 'per round', 'p50 ms', 'p99 ms', 'msg/s vs raw', 'p99 vs raw'], rows),
+    '"client CPU": the sending process\'s own CPU time (user + system) per message over all rounds, the load generator\'s',
+    'loop included: what the service adds on the Node side is its row minus the raw cursor row.',
+    '',
+    table(['senders', 'configuration', 'msg/s', 'per round', 'p50 ms', 'p99 ms', 'msg/s vs raw', 'p99 vs raw', 'client CPU µs/msg'], rows),
     '',
     `Ids: the service's \`newId()\` (time-ordered, 125 random bits, src/lib/db/ids.ts) ${fmt(idCost.newIdMicros)} µs per call; the raw`,
     `baselines' \`crypto.randomBytes(16)\` as base64url ${fmt(idCost.randomBytesMicros)} µs (same process, same run).`,
@@ -281,9 +303,9 @@ async function profileSends(): Promise<string> {
   const dir = path.join(RESULTS_DIR, 'profiles', 'send');
   fs.rmSync(dir, { recursive: true, force: true });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', path.join(BENCH_DIR, 'send.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'send.ts')], {
       cwd: ROOT,
-      env: { ...process.env, BENCH_SEND_PROFILE_ONLY: '1' },
+      env: { ...process.env, BENCH_SEND_PROFILE_ONLY: dir },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`profiling run exited with ${code}`))));
@@ -294,37 +316,47 @@ async function profileSends(): Promise<string> {
     .map((f) => path.join(dir, f))
     .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
   if (!file) return '(no CPU profile written)';
-  return `\`node --cpu-prof\` of a process running only \`sendChatMessage\` (NOTIFY off, ${PROFILE_SENDERS} senders, ${PROFILE_MS / 1000} s, after start-up and migration):\n\n${profileMarkdown(summarizeProfile(file, 14), 14)}`;
+  return `V8's CPU profiler (node:inspector) in a process running only \`sendChatMessage\` (NOTIFY off, ${PROFILE_SENDERS} senders), started after start-up, migration and a warm-up, over ${PROFILE_MS / 1000} s of sending only:\n\n${profileMarkdown(summarizeProfile(file, 14), 14)}`;
 }
 
-/** Profile-only mode: PROFILE_SENDERS senders for PROFILE_MS on a scratch database; writes no results. */
-async function profileOnly(): Promise<void> {
+/**
+ * Profile-only mode: PROFILE_SENDERS senders for PROFILE_MS on a scratch database, under V8's CPU
+ * profiler for exactly that window (start-up, module loading and the warm-up are not in it); writes
+ * the .cpuprofile into `dir`.
+ */
+async function profileOnly(dir: string): Promise<void> {
   const scratch = await scratchDatabase('sendprof');
   const database = await openDatabase({ databaseUrl: scratch.url, pgliteDir: 'unused', poolSize: POOL_SIZE });
   setDatabase({
     ...(database as Extract<Database, { kind: 'postgres' }>),
     pool: { query: async () => ({ rows: [] }) } as unknown as pg.Pool,
   });
-  await closedLoop({
-    concurrency: PROFILE_SENDERS,
-    durationMs: PROFILE_MS,
-    op: async (worker, i) =>
-      (
-        await chatResponseService.sendChatMessage({
-          type: 'scheduling_update',
-          taskId: `task_${worker}`,
-          userId: `p_u${(worker * 7919 + i * 31) % USERS}`,
-          content: CONTENT,
-          data: DATA,
-        })
-      ).success,
-  });
+  const op = async (worker: number, i: number) =>
+    (
+      await chatResponseService.sendChatMessage({
+        type: 'scheduling_update',
+        taskId: `task_${worker}`,
+        userId: `p_u${(worker * 7919 + i * 31) % USERS}`,
+        content: CONTENT,
+        data: DATA,
+      })
+    ).success;
+  await closedLoop({ concurrency: PROFILE_SENDERS, durationMs: 1_000, op }); // warm-up: JIT, prepared statements, pool
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  await closedLoop({ concurrency: PROFILE_SENDERS, durationMs: PROFILE_MS, op });
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `send-${process.pid}.cpuprofile`), JSON.stringify(profile));
   await database.close();
   await scratch.drop();
 }
 
-if (process.env.BENCH_SEND_PROFILE_ONLY === '1') {
-  profileOnly().then(
+if (process.env.BENCH_SEND_PROFILE_ONLY) {
+  profileOnly(process.env.BENCH_SEND_PROFILE_ONLY).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);

@@ -1,18 +1,29 @@
+// Over 300 lines: its tests run in order on one app and share state (the ERROR test reads the
+// conversation the booking test left), so they stay in one file.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import {
+  ALL_WEEK,
+  chatSend,
+  createUser,
+  DESKTOP,
+  launchChromium,
+  noChromium,
+  PHONE,
+  signIn as signInAs,
+  submitSignIn,
+  unreadBadge,
+} from './support';
 
 // The conversation as a user reads it, in Debian's Chromium against the built app on PostgreSQL
 // (worker in-process, so the operator CLI can send messages while the app runs): the user's words
 // and the agent's interleaved, choice buttons, one time format, no raw ids, and accessibility
 // (axe-core, WCAG 2.1 AA) in every page and state. Screenshots go to /tmp, never into git.
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = '/tmp/ui-screenshots';
-const PASSWORD = 'a long enough password';
-const ALL_WEEK = JSON.stringify({ days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' });
 const TZ = 'America/New_York';
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The one format of every time in the chat: "Thu, Nov 26, 3:00 PM". */
@@ -35,7 +46,20 @@ async function axeViolations(page: Page): Promise<string[]> {
   return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation in a real browser', () => {
+/** WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)" or "rgba(r, g, b, a)"; alpha ignored). */
+function contrast(a: string, b: string): number {
+  const luminance = (colour: string) => {
+    const [red, green, blue] = (colour.match(/[\d.]+/g) ?? [])
+      .slice(0, 3)
+      .map((v) => Number(v) / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * red! + 0.7152 * green! + 0.0722 * blue!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+describe.skipIf(noChromium)('the conversation in a real browser', () => {
   let app: AppServer;
   let browser: Browser;
   let desktop: BrowserContext;
@@ -47,23 +71,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     fs.mkdirSync(SHOTS, { recursive: true });
     app = await startApp({ kind: 'postgres', env: { RUN_WORKER_IN_PROCESS: 'true' } });
     for (const email of ['cara@example.com', 'dev@example.com']) {
-      const args = ['--email', email, '--password', PASSWORD, '--timezone', TZ, '--working-hours', ALL_WEEK];
-      const created = await runCli(app.env, 'user-create.ts', args);
-      expect(created.code).toBe(0);
-      userIds.set(email, created.output.id as string);
+      userIds.set(email, await createUser(app.env, { email, timezone: TZ, workingHours: ALL_WEEK }));
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    desktop = await browser.newContext({ viewport: { width: 1200, height: 820 }, timezoneId: TZ });
+    browser = await launchChromium();
+    desktop = await browser.newContext({ ...DESKTOP, timezoneId: TZ });
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
@@ -88,14 +99,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     return page;
   }
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${app.baseUrl}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${app.baseUrl}/`);
-    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
-  }
+  const signIn = (page: Page, email: string) => signInAs(page, { baseUrl: app.baseUrl, email });
 
   /** The conversation in screen order: "you: …" and "<TYPE>: …". */
   async function conversation(page: Page): Promise<string[]> {
@@ -120,9 +124,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     const page = await open(desktop);
     await page.goto(`${app.baseUrl}/login`);
     expect(await axeViolations(page)).toEqual([]);
-    await page.getByLabel('Email').fill('cara@example.com');
-    await page.getByLabel('Password').fill('wrong password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignIn(page, { email: 'cara@example.com', password: 'wrong password' });
     await page.locator('form [role="alert"]').waitFor();
     expect(await axeViolations(page)).toEqual([]);
     await page.goto(`${app.baseUrl}/register`);
@@ -231,7 +233,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     // Mark all read keeps the focus on the button, and the new count is announced.
     await page.getByRole('button', { name: 'Mark all read' }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('unread-badge').textContent()).toBe('0');
+    await expect.poll(() => unreadBadge(page)).toBe('0');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Mark all read');
     await expect.poll(() => page.getByTestId('unread-announcement').textContent()).toBe('0 unread messages');
     expect(await axeViolations(page)).toEqual([]);
@@ -267,15 +269,12 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     const page = await open(desktop);
     await signIn(page, 'cara@example.com');
     await expect.poll(() => page.getByTestId('user-message').count(), { timeout: 20_000 }).toBe(5);
-    const sent = await runCli(app.env, 'chat-send.ts', [
-      '--user',
-      userIds.get('cara@example.com')!,
-      '--type',
-      'error',
-      '--content',
-      'The calendar could not be reached',
-    ]);
-    expect(sent.output).toMatchObject({ success: true });
+    const sent = await chatSend(app.env, {
+      user: userIds.get('cara@example.com')!,
+      type: 'error',
+      content: 'The calendar could not be reached',
+    });
+    expect(sent).toMatchObject({ success: true });
     await expect.poll(() => announcements(page), { timeout: 20_000 }).toEqual(['Error: The calendar could not be reached']);
     expect(await page.locator('li[data-type="ERROR"]').count()).toBe(1);
     expect(await page.locator('[role="alert"]:not(:empty)').count()).toBe(0);
@@ -297,64 +296,42 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('the conversation i
     await page.goto(`${app.baseUrl}/login`);
     await page.getByLabel('Email').focus();
     await page.keyboard.press('Tab'); // onto Password, by keyboard, so its ring shows
-    const signInRatios = await page.evaluate(() => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-      const lum = (c: string) => {
-        const [r, g, b] = rgb(c)
-          .map((v) => v / 255)
-          .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const ratio = (a: string, b: string) => {
-        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-        return (hi! + 0.05) / (lo! + 0.05);
-      };
+    const signInColours = await page.evaluate(() => {
       const input = document.activeElement as HTMLElement;
-      const around = getComputedStyle(input.closest('form')!).backgroundColor;
       return {
         focused: input.getAttribute('type'),
-        inputBorder: ratio(getComputedStyle(input).borderTopColor, around),
-        focusRing: ratio(getComputedStyle(input).outlineColor, around),
+        around: getComputedStyle(input.closest('form')!).backgroundColor,
+        inputBorder: getComputedStyle(input).borderTopColor,
+        focusRing: getComputedStyle(input).outlineColor,
       };
     });
-    expect(signInRatios.focused).toBe('password');
-    expect(signInRatios.inputBorder).toBeGreaterThanOrEqual(3);
-    expect(signInRatios.focusRing).toBeGreaterThanOrEqual(3);
+    expect(signInColours.focused).toBe('password');
+    expect(contrast(signInColours.inputBorder, signInColours.around)).toBeGreaterThanOrEqual(3);
+    expect(contrast(signInColours.focusRing, signInColours.around)).toBeGreaterThanOrEqual(3);
 
     await signIn(page, 'dev@example.com');
     await page.getByRole('textbox').focus();
     await page.keyboard.press('Tab'); // onto Send, by keyboard, so its ring shows
-    const ratios = await page.evaluate(() => {
-      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
-      const lum = (c: string) => {
-        const [r, g, b] = rgb(c)
-          .map((v) => v / 255)
-          .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const ratio = (a: string, b: string) => {
-        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-        return (hi! + 0.05) / (lo! + 0.05);
-      };
+    const colours = await page.evaluate(() => {
       const input = document.getElementById('composer-input')!;
       const send = document.activeElement as HTMLElement;
-      const around = getComputedStyle(input.closest('footer')!).backgroundColor;
       return {
         focused: send.textContent,
-        inputBorder: ratio(getComputedStyle(input).borderTopColor, around),
-        focusRing: ratio(getComputedStyle(send).outlineColor, around),
-        toolbarButtonBorder: ratio(getComputedStyle(document.querySelector('header button')!).borderTopColor, around),
+        around: getComputedStyle(input.closest('footer')!).backgroundColor,
+        inputBorder: getComputedStyle(input).borderTopColor,
+        focusRing: getComputedStyle(send).outlineColor,
+        toolbarButtonBorder: getComputedStyle(document.querySelector('header button')!).borderTopColor,
       };
     });
-    expect(ratios.focused).toBe('Send');
-    expect(ratios.inputBorder).toBeGreaterThanOrEqual(3);
-    expect(ratios.focusRing).toBeGreaterThanOrEqual(3);
-    expect(ratios.toolbarButtonBorder).toBeGreaterThanOrEqual(3);
+    expect(colours.focused).toBe('Send');
+    expect(contrast(colours.inputBorder, colours.around)).toBeGreaterThanOrEqual(3);
+    expect(contrast(colours.focusRing, colours.around)).toBeGreaterThanOrEqual(3);
+    expect(contrast(colours.toolbarButtonBorder, colours.around)).toBeGreaterThanOrEqual(3);
     await page.close();
   });
 
   it('on a phone: the read-when-seen toggle is usable, Send keeps the focus, nothing overflows, no violations', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, timezoneId: TZ });
+    const phone = await browser.newContext({ ...PHONE, timezoneId: TZ });
     const page = await open(phone);
     await signIn(page, 'dev@example.com');
     expect(await axeViolations(page)).toEqual([]);

@@ -1,40 +1,20 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('./artifacts', import.meta.url));
-const PASSWORD = 'a long enough password';
-const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { artifact, chatSend, createUser, launchChromium, noChromium, noPostgres, signIn } from './support';
 
 // Priorities in the chat UI, in Debian's Chromium against the built app on PostgreSQL (so the
 // operator CLI can send while the app runs): HIGH and URGENT marked in colour and words, an unread
 // URGENT message in a banner until it is read, and "Mark read when seen" never marking it.
-describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('message priority in a real browser', () => {
+describe.skipIf(noChromium || noPostgres)('message priority in a real browser', () => {
   let app: AppServer;
   let browser: Browser;
   let userId: string;
 
   beforeAll(async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     app = await startApp({ kind: 'postgres' });
-    const created = await runCli(app.env, 'user-create.ts', ['--email', 'urgent@example.com', '--password', PASSWORD]);
-    expect(created.code).toBe(0);
-    userId = created.output.id as string;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    userId = await createUser(app.env, { email: 'urgent@example.com' });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,10 +22,7 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('
   });
 
   async function send(content: string, priority?: string): Promise<string> {
-    const args = ['--user', userId, '--type', 'info', '--task', 'prio', '--content', content];
-    const result = await runCli(app.env, 'chat-send.ts', priority ? [...args, '--priority', priority] : args);
-    expect(result.code).toBe(0);
-    return result.output.messageId as string;
+    return (await chatSend(app.env, { user: userId, task: 'prio', content, priority })).messageId;
   }
 
   const item = (page: Page, id: string) => page.locator(`li[data-message-id="${id}"]`);
@@ -53,13 +30,7 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('
   it('marks HIGH and URGENT, keeps URGENT unread and bannered until the user marks it read', async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${app.baseUrl}/`);
-    await page.waitForURL(/\/login/);
-    await page.getByLabel('Email').fill('urgent@example.com');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${app.baseUrl}/`);
-    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live');
+    await signIn(page, { baseUrl: app.baseUrl, email: 'urgent@example.com', from: 'chat' });
     expect(await page.getByLabel('Mark read when seen').isChecked()).toBe(true);
 
     const normal = await send('Your calendar is up to date');
@@ -89,7 +60,7 @@ describe.skipIf((!fs.existsSync(CHROMIUM) && !process.env.CI) || !hasPostgres)('
     expect(await item(page, urgent).getAttribute('data-read')).toBe('false');
     const count = await page.evaluate(async () => (await fetch('/api/chat-messages/unread-count')).json());
     expect(count).toEqual({ total: 1, byPriority: { LOW: 0, NORMAL: 0, HIGH: 0, URGENT: 1 } });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'priority-urgent-banner.png') });
+    await page.screenshot({ path: artifact('priority-urgent-banner.png') });
 
     // Only the user's own action reads it; then the banner goes.
     await banner.getByRole('button', { name: 'Mark urgent read' }).click();

@@ -1,16 +1,14 @@
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
+import { startApp, type AppServer } from '@test/helpers/app-server';
+import { createUser, launchChromium, noChromium, signIn } from './support';
 
-const CHROMIUM = '/usr/bin/chromium';
-const PASSWORD = 'a long enough password';
 /** Well under the streams' periodic session re-check (60 s): only the sign-out's announcement is this fast. */
 const PROMPT_MS = 20_000;
 
 // A chat tab whose session is signed out in another tab leaves the chat for /login at once: its
 // open stream gets `session-ended` instead of carrying on delivering (or reconnecting in a loop).
-describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('a signed-out tab in a real browser', () => {
+describe.skipIf(noChromium)('a signed-out tab in a real browser', () => {
   let app: AppServer;
   let browser: Browser;
 
@@ -18,21 +16,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('a signed-out tab i
     app = await startApp({
       kind: 'pglite',
       beforeStart: async (env) => {
-        const created = await runCli(env, 'user-create.ts', ['--email', 'out@example.com', '--password', PASSWORD]);
-        expect(created.code).toBe(0);
+        await createUser(env, { email: 'out@example.com' });
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,13 +29,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) && !process.env.CI)('a signed-out tab i
   it('the chat of a tab whose session was signed out elsewhere goes to the sign-in page', async () => {
     const context = await browser.newContext();
     const chat = await context.newPage();
-    await chat.goto(`${app.baseUrl}/`);
-    await chat.waitForURL(/\/login/);
-    await chat.getByLabel('Email').fill('out@example.com');
-    await chat.getByLabel('Password').fill(PASSWORD);
-    await chat.getByRole('button', { name: 'Sign in' }).click();
-    await chat.waitForURL(`${app.baseUrl}/`);
-    await expect.poll(() => chat.getByTestId('connection').textContent(), { timeout: 20_000 }).toContain('Live · stream');
+    await signIn(chat, { baseUrl: app.baseUrl, email: 'out@example.com', from: 'chat', live: 'stream' });
 
     // Another tab of the same browser signs out (the same session), the way NextAuth's signOut does.
     const other = await context.newPage();

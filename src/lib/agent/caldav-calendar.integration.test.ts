@@ -1,40 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { fetchCalendarObjects, getBasicAuthHeaders, makeCalendar } from 'tsdav';
+import { fetchCalendarObjects, makeCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCalendar, eventUid } from '@/lib/calendar-ics/ics';
 import { CalDavError } from '@/lib/caldav/caldav-client';
 import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
-import { calendarConnections, calendarEvents, users } from '@/lib/db/schema';
+import { calendarConnections, calendarEvents } from '@/lib/db/schema';
 import { AppError } from '@/lib/errors/app-error';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import * as connectionService from '@/lib/services/calendar-connection.service';
 import * as feedService from '@/lib/services/calendar-feed.service';
-import type { AgentState } from '@/scheduling/agent-state';
-import type { WorkingHours } from '@/scheduling/availability';
 import { UNAUTHORIZED, UNREACHABLE } from './calendar-access';
-import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { converse, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { ALL_DAY, fakeRespond, freshAgentUser, NOW, replyTo, startConversation, TZ } from '@test/helpers/agent-conversation';
 import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
+import { radicaleAccount, useCalDavEnv, type RadicaleAccount } from '@test/helpers/radicale-calendar';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The agent against a real CalDAV server: Radicale on loopback (test/helpers/radicale.ts), read back
 // with tsdav. Busy times, bookings, moves and cancellations go through the user's real calendar.
 
-const TZ = 'America/New_York';
-const ALL_DAY: WorkingHours = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
-/** Tuesday 2030-03-05, 09:00 in New York. */
-const NOW = new Date('2030-03-05T14:00:00Z');
 const PASSWORD = 'radicale-pass-1';
-
-function fakeRespond() {
-  const said: AgentMessage[] = [];
-  const respond: Respond = async (message) => {
-    said.push(message);
-    return {};
-  };
-  return { said, respond, steps: () => said.map((m) => `${m.type}:${m.step}`) };
-}
 
 describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s', (kind) => {
   let database: Database;
@@ -43,39 +28,25 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
   let userId: string;
   let username: string;
   let calendarUrl: string;
+  let auth: RadicaleAccount['auth'];
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-    process.env.CALDAV_TIMEOUT_MS = '5000';
-    process.env.CALDAV_ALLOW_PRIVATE_NETWORKS = 'true'; // Radicale runs on loopback.
-    resetEnvCache();
+    restoreEnv = useCalDavEnv();
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
   });
   afterAll(async () => {
     await teardown();
     await radicale?.close();
-    delete process.env.CALENDAR_ENCRYPTION_KEY;
-    delete process.env.CALDAV_TIMEOUT_MS;
-    delete process.env.CALDAV_ALLOW_PRIVATE_NETWORKS;
-    resetEnvCache();
+    restoreEnv();
   });
   beforeEach(async () => {
     await radicale.start();
-    await database.db.execute(
-      sql`TRUNCATE scheduling_agent_tasks, calendar_events, calendar_connections, calendar_feeds, user_sessions, users`,
-    );
-    const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
-    userId = user!.id;
-    // A fresh Radicale account with one calendar, as a real user would have.
-    username = `u${randomBytes(4).toString('hex')}`;
-    radicale.setPassword(username, PASSWORD);
-    calendarUrl = `${radicale.url}${username}/work/`;
-    const made = await makeCalendar({ url: calendarUrl, props: { displayname: 'Work' }, headers: auth() });
-    expect(made[0]?.ok).toBe(true);
+    userId = await freshAgentUser(database);
+    ({ username, calendarUrl, auth } = await radicaleAccount(radicale, { password: PASSWORD }));
   });
 
-  const auth = (password = PASSWORD) => getBasicAuthHeaders({ username, password });
   const connect = () => connectionService.connect(userId, { url: radicale.url, username, password: PASSWORD });
 
   /** What Radicale holds, read back with tsdav. */
@@ -107,13 +78,8 @@ describe.each(DATABASE_KINDS)('the agent with a CalDAV calendar (Radicale) on %s
     expect(response.status).toBe(201);
   }
 
-  async function start(request: string, respond = fakeRespond().respond) {
-    const task = await taskRepository.insertTask({ userId, request, timeZone: TZ });
-    const turn: ConversationTurn = { taskId: task.id, userId, turn: 0, timeZone: TZ, now: NOW, workingHours: ALL_DAY };
-    return { turn, outcome: await converse(turn, request, {}, respond) };
-  }
-  const reply = (turn: ConversationTurn, text: string, state: AgentState, respond: Respond) =>
-    converse({ ...turn, turn: turn.turn + 1 }, text, state, respond);
+  const start = (request: string, respond?: Respond) => startConversation(userId, request, respond);
+  const reply = replyTo;
   const events = () => database.db.select().from(calendarEvents);
 
   describe('connecting', () => {

@@ -9,7 +9,7 @@ import { findAlternatives, formatLocal } from '@/scheduling/availability';
 import type { ParsedRequest } from '@/scheduling/parse-request';
 import { addDays, formatHm, formatYmd, getZonedParts, parseHm, parseYmd, zonedTimeToUtc } from '@/scheduling/tz';
 import { allBusy, externalBusy, publish } from './calendar-access';
-import { moveOneOccurrence } from './move-occurrence';
+import { answerMoveConflict, moveOneOccurrence } from './move-occurrence';
 import { book, numberedChoices, offer, offerOnce, type Conversation } from './scheduling-conversation';
 
 /**
@@ -248,16 +248,7 @@ export async function moveTo(c: Conversation, parsed: ParsedRequest, candidate: 
     externalBusy: await externalBusy(c.userId, startsAt, until),
   });
   if (!moved) throw new Error(`event ${candidate.eventId} vanished`);
-  if ('conflicts' in moved) {
-    const k = moved.conflicts[0]!;
-    await c.respond({
-      step: 'move-conflict',
-      type: 'info',
-      content: `${formatLocal(k.at, c.timeZone)} is taken ("${k.with.title}"). Nothing was moved; "${candidate.title}" stays at ${formatLocal(oldStart, c.timeZone)}.`,
-      data: { conflicts: moved.conflicts.map((x) => ({ start: x.at.toISOString(), title: x.with.title })) },
-    });
-    return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
-  }
+  if ('conflicts' in moved) return answerMoveConflict(c, parsed, candidate, moved.conflicts);
   await publish(c.userId, moved.booked);
   const minutes = Math.round(length / 60_000);
   await c.respond({

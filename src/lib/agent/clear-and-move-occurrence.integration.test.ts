@@ -1,31 +1,14 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
-import { calendarEvents, users } from '@/lib/db/schema';
-import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import { calendarEvents } from '@/lib/db/schema';
 import * as calendarBooking from '@/lib/services/calendar-booking.service';
 import * as calendarService from '@/lib/services/calendar.service';
-import type { AgentState } from '@/scheduling/agent-state';
-import type { WorkingHours } from '@/scheduling/availability';
 import { bookingUndone, moveUndone, undoBookingOf } from './calendar-access';
-import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { converse, type Respond } from './scheduling-conversation';
+import { fakeRespond, freshAgentUser, NOW, replyTo, startConversation, TZ } from '@test/helpers/agent-conversation';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // "clear my afternoon" and moving one occurrence of a series, on the built-in calendar of a real database.
-
-const TZ = 'America/New_York';
-const ALL_DAY: WorkingHours = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
-/** Tuesday 2030-03-05, 09:00 in New York. */
-const NOW = new Date('2030-03-05T14:00:00Z');
-
-function fakeRespond() {
-  const said: AgentMessage[] = [];
-  const respond: Respond = async (message) => {
-    said.push(message);
-    return {};
-  };
-  return { said, respond, steps: () => said.map((m) => `${m.type}:${m.step}`) };
-}
 
 describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence on %s', (kind) => {
   let database: Database;
@@ -39,18 +22,11 @@ describe.each(DATABASE_KINDS)('clearing part of a day and moving one occurrence 
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, user_sessions, users`);
-    const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
-    userId = user!.id;
+    userId = await freshAgentUser(database);
   });
 
-  async function start(request: string, respond = fakeRespond().respond) {
-    const task = await taskRepository.insertTask({ userId, request, timeZone: TZ });
-    const turn: ConversationTurn = { taskId: task.id, userId, turn: 0, timeZone: TZ, now: NOW, workingHours: ALL_DAY };
-    return { turn, outcome: await converse(turn, request, {}, respond) };
-  }
-  const reply = (turn: ConversationTurn, text: string, state: AgentState, respond: Respond) =>
-    converse({ ...turn, turn: turn.turn + 1 }, text, state, respond);
+  const start = (request: string, respond?: Respond) => startConversation(userId, request, respond);
+  const reply = replyTo;
   const confirmed = async () =>
     (await database.db.select().from(calendarEvents))
       .filter((e) => e.status === 'CONFIRMED')

@@ -27,16 +27,7 @@ export async function moveOneOccurrence(
     externalBusy: await externalBusy(c.userId, newStart, newEnd),
   });
   if (!moved) throw new Error(`event ${candidate.eventId} vanished`);
-  if ('conflicts' in moved) {
-    const k = moved.conflicts[0]!;
-    await c.respond({
-      step: 'move-conflict',
-      type: 'info',
-      content: `${formatLocal(k.at, c.timeZone)} is taken ("${k.with.title}"). Nothing was moved; "${candidate.title}" stays at ${formatLocal(oldStart, c.timeZone)}.`,
-      data: { conflicts: moved.conflicts.map((x) => ({ start: x.at.toISOString(), title: x.with.title })) },
-    });
-    return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
-  }
+  if ('conflicts' in moved) return answerMoveConflict(c, parsed, candidate, moved.conflicts);
   await publish(c.userId, moved.series);
   await publish(c.userId, moved.booked);
   const minutes = Math.round(length / 60_000);
@@ -57,4 +48,21 @@ export async function moveOneOccurrence(
     },
   });
   return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: moved.booked.id } };
+}
+
+/** The answer when the new time is taken: nothing moved, the first conflict named, all of them in `data`. */
+export async function answerMoveConflict(
+  c: Conversation,
+  parsed: ParsedRequest,
+  candidate: CancelCandidate,
+  conflicts: calendarBooking.Conflict[],
+): Promise<TaskOutcome> {
+  const k = conflicts[0]!;
+  await c.respond({
+    step: 'move-conflict',
+    type: 'info',
+    content: `${formatLocal(k.at, c.timeZone)} is taken ("${k.with.title}"). Nothing was moved; "${candidate.title}" stays at ${formatLocal(new Date(candidate.start), c.timeZone)}.`,
+    data: { conflicts: conflicts.map((x) => ({ start: x.at.toISOString(), title: x.with.title })) },
+  });
+  return { status: 'COMPLETED', state: { parsed }, result: { movedEventId: null } };
 }

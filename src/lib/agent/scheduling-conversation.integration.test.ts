@@ -1,32 +1,17 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
-import { calendarEvents, users } from '@/lib/db/schema';
+import { calendarEvents } from '@/lib/db/schema';
 import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
-import type { AgentState } from '@/scheduling/agent-state';
-import { DEFAULT_WORKING_HOURS, type WorkingHours } from '@/scheduling/availability';
-import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { DEFAULT_WORKING_HOURS } from '@/scheduling/availability';
+import { converse, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { ALL_DAY, fakeRespond, freshAgentUser, NOW, replyTo, startConversation, TZ } from '@test/helpers/agent-conversation';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The conversation on its own: no queue, no worker, no chat. `respond` is a fake that records
 // what the agent says; the calendar and the task table are a real database.
 
-const TZ = 'America/New_York';
-const ALL_DAY: WorkingHours = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
-/** Tuesday 2030-03-05, 09:00 in New York (EST, before the March DST change). */
-const NOW = new Date('2030-03-05T14:00:00Z');
 const TOMORROW_3PM = '2030-03-06T20:00:00.000Z';
-
-/** A `respond` that records every message; `firstData` plays the message a re-run finds already sent. */
-function fakeRespond(firstData?: (message: AgentMessage) => Record<string, unknown> | undefined) {
-  const said: AgentMessage[] = [];
-  const respond: Respond = async (message) => {
-    said.push(message);
-    return { firstData: message.volatile ? firstData?.(message) : undefined };
-  };
-  return { said, respond, steps: () => said.map((m) => `${m.type}:${m.step}`) };
-}
 
 /** The event a completed turn booked or cancelled. */
 function eventIdOf(outcome: TaskOutcome, field: 'eventId' | 'cancelledEventId' = 'eventId'): unknown {
@@ -46,9 +31,7 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, users, user_sessions`);
-    const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
-    userId = user!.id;
+    userId = await freshAgentUser(database);
   });
 
   async function turnOf(request: string, overrides: Partial<ConversationTurn> = {}): Promise<ConversationTurn> {
@@ -57,15 +40,9 @@ describe.each(DATABASE_KINDS)('scheduling conversation on %s (fake respond)', (k
   }
 
   /** Runs turn 0 of a new task for `request`. */
-  async function start(request: string, respond = fakeRespond().respond, overrides: Partial<ConversationTurn> = {}) {
-    const turn = await turnOf(request, overrides);
-    return { turn, outcome: await converse(turn, request, {}, respond) };
-  }
-
-  /** Runs the next turn of `turn`'s task with `answer`. */
-  function answer(turn: ConversationTurn, text: string, state: AgentState, respond: Respond) {
-    return converse({ ...turn, turn: turn.turn + 1 }, text, state, respond);
-  }
+  const start = (request: string, respond?: Respond, overrides?: Partial<ConversationTurn>) =>
+    startConversation(userId, request, respond, overrides);
+  const answer = replyTo;
 
   it('books a free slot: says it is checking, then confirms with the event in data', async () => {
     const chat = fakeRespond();

@@ -1,30 +1,14 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '@/lib/db/client';
-import { calendarEvents, users } from '@/lib/db/schema';
-import * as taskRepository from '@/lib/repositories/scheduling-task.repository';
+import { calendarEvents } from '@/lib/db/schema';
 import type { TaskOutcome } from '@/lib/repositories/scheduling-task.repository';
-import { ChoicesSchema, type AgentState } from '@/scheduling/agent-state';
-import type { WorkingHours } from '@/scheduling/availability';
-import { converse, type AgentMessage, type ConversationTurn, type Respond } from './scheduling-conversation';
+import { ChoicesSchema } from '@/scheduling/agent-state';
+import type { Respond } from './scheduling-conversation';
+import { fakeRespond, freshAgentUser, replyTo, startConversation, TZ } from '@test/helpers/agent-conversation';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // Issue 12 on real databases: routing of each message while a question waits, moves, questions
 // about the calendar, recurring meetings, and a slot taken between offer and pick.
-
-const TZ = 'America/New_York';
-const ALL_DAY: WorkingHours = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
-/** Tuesday 2030-03-05, 09:00 in New York (EST). */
-const NOW = new Date('2030-03-05T14:00:00Z');
-
-function fakeRespond() {
-  const said: AgentMessage[] = [];
-  const respond: Respond = async (message) => {
-    said.push(message);
-    return {};
-  };
-  return { said, respond, steps: () => said.map((m) => `${m.type}:${m.step}`) };
-}
 
 describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
   let database: Database;
@@ -38,19 +22,11 @@ describe.each(DATABASE_KINDS)('scheduling requests on %s', (kind) => {
     await teardown();
   });
   beforeEach(async () => {
-    await database.db.execute(sql`TRUNCATE scheduling_agent_tasks, calendar_events, user_sessions, users`);
-    const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ }).returning();
-    userId = user!.id;
+    userId = await freshAgentUser(database);
   });
 
-  async function start(request: string, respond = fakeRespond().respond) {
-    const task = await taskRepository.insertTask({ userId, request, timeZone: TZ });
-    const turn: ConversationTurn = { taskId: task.id, userId, turn: 0, timeZone: TZ, now: NOW, workingHours: ALL_DAY };
-    return { turn, outcome: await converse(turn, request, {}, respond) };
-  }
-  function reply(turn: ConversationTurn, text: string, state: AgentState, respond: Respond) {
-    return converse({ ...turn, turn: turn.turn + 1 }, text, state, respond);
-  }
+  const start = (request: string, respond?: Respond) => startConversation(userId, request, respond);
+  const reply = replyTo;
   const events = () => database.db.select().from(calendarEvents);
   const eventId = (o: TaskOutcome) => (o.status === 'COMPLETED' ? o.result.eventId : undefined);
 

@@ -1,4 +1,4 @@
-import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import ical, { ICalCalendarMethod, ICalEventStatus, type ICalCalendar } from 'ical-generator';
 import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
@@ -37,7 +37,47 @@ export function eventIdOfUid(uid: string): string | undefined {
   return uid.endsWith(`@${UID_DOMAIN}`) ? uid.slice(0, -UID_DOMAIN.length - 1) : undefined;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An attendee that is an email address is invited as such; other names go into the description. */
+const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+/** One VEVENT as the agent writes it: in the feed, on a CalDAV server or in an invite. */
+export interface Vevent {
+  id: string;
+  title: string;
+  /** Instants, or luxon times carrying the zone they are written in. */
+  start: Date | DateTime;
+  end: Date | DateTime;
+  attendees: string[];
+  status?: 'CONFIRMED' | 'CANCELLED';
+  stamp: Date;
+  /** The TZID of DTSTART and DTEND. */
+  timezone?: string | null;
+  /** The RRULE (and EXDATE) lines of a series. */
+  repeating?: string;
+  /** The occurrence of a series this VEVENT is about. */
+  recurrenceId?: Date;
+  sequence?: number;
+}
+
+/** Adds `e` to `calendar`: its UID from the event id, email attendees invited, other names in the description. */
+export function addVevent(calendar: ICalCalendar, e: Vevent): void {
+  const people = e.attendees.filter((a) => EMAIL.test(a));
+  const names = e.attendees.filter((a) => !EMAIL.test(a));
+  calendar.createEvent({
+    id: eventUid(e.id),
+    ...(e.sequence !== undefined && { sequence: e.sequence }),
+    summary: e.title,
+    start: e.start,
+    end: e.end,
+    ...(e.timezone && { timezone: e.timezone }),
+    ...(e.repeating && { repeating: e.repeating }),
+    ...(e.recurrenceId && { recurrenceId: e.recurrenceId }),
+    stamp: e.stamp,
+    status: e.status === 'CANCELLED' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    attendees: people.map((email) => ({ email })),
+    ...(names.length > 0 && { description: `With ${names.join(', ')}` }),
+  });
+}
 
 /**
  * A VCALENDAR holding `events`. A series carries its RRULE and EXDATEs in its own zone (with the
@@ -49,23 +89,19 @@ export function buildCalendar(events: IcsEvent[], options: { name?: string; meth
   calendar.timezone({ name: null, generator: getVtimezoneComponent });
   for (const e of events) {
     const zone = e.recurrence && e.timeZone && e.timeZone !== 'UTC' ? e.timeZone : undefined;
-    const people = e.attendees.filter((a) => EMAIL.test(a));
-    const names = e.attendees.filter((a) => !EMAIL.test(a));
-    const lines = e.recurrence
-      ? [`RRULE:${e.recurrence}`, ...(e.excludedStarts ?? []).map((s) => exdateLine(new Date(s), zone))].join('\n')
-      : undefined;
-    calendar.createEvent({
-      id: eventUid(e.id),
-      summary: e.title,
+    addVevent(calendar, {
+      id: e.id,
+      title: e.title,
       // ical-generator writes a plain Date in the process's zone; luxon carries the meeting's.
       start: zone ? DateTime.fromJSDate(e.startsAt, { zone }) : e.startsAt,
       end: zone ? DateTime.fromJSDate(e.endsAt, { zone }) : e.endsAt,
-      ...(zone && { timezone: zone }),
-      ...(lines && { repeating: lines }),
+      attendees: e.attendees,
+      ...(e.status && { status: e.status }),
       stamp: e.updatedAt ?? new Date(),
-      status: e.status === 'CANCELLED' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-      attendees: people.map((email) => ({ email })),
-      ...(names.length > 0 && { description: `With ${names.join(', ')}` }),
+      timezone: zone,
+      ...(e.recurrence && {
+        repeating: [`RRULE:${e.recurrence}`, ...(e.excludedStarts ?? []).map((s) => exdateLine(new Date(s), zone))].join('\n'),
+      }),
     });
   }
   return calendar.toString();

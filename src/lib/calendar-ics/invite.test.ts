@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CalendarEventRow } from '@/lib/db/schema';
+import { buildCalendar } from './ics';
 import { buildInvite, inviteUid } from './invite';
 
 const event: CalendarEventRow = {
@@ -51,9 +52,25 @@ describe('calendar invites', () => {
 
   it('a series carries its RRULE; one cancelled occurrence is named by RECURRENCE-ID', () => {
     const series = { ...event, recurrence: 'FREQ=WEEKLY;COUNT=4', timeZone: 'Europe/Berlin' };
-    expect(lines(buildInvite(series, 'REQUEST'))).toContain('RRULE:FREQ=WEEKLY;COUNT=4');
+    const request = lines(buildInvite(series, 'REQUEST'));
+    expect(request).toContain('RRULE:FREQ=WEEKLY;COUNT=4');
+    // 15:00 UTC on Dec 1 is 16:00 in Berlin, and its zone travels with it.
+    expect(request).toContain('DTSTART;TZID=Europe/Berlin:20261201T160000');
+    expect(request).toContain('BEGIN:VTIMEZONE');
     const one = lines(buildInvite(series, 'CANCEL', '2026-12-08T15:00:00.000Z'));
     expect(one.some((l) => l.startsWith('RECURRENCE-ID') && l.includes('20261208T150000'))).toBe(true);
     expect(one.some((l) => l.startsWith('RRULE'))).toBe(false);
+  });
+
+  it.each([
+    ['a meeting', event, 'REQUEST'],
+    ['a cancelled meeting', { ...event, status: 'CANCELLED' }, 'CANCEL'],
+    ['a series', { ...event, recurrence: 'FREQ=WEEKLY;COUNT=4', timeZone: 'Europe/Berlin' }, 'REQUEST'],
+  ] as const)('writes %s as the same VEVENT as the feed and CalDAV do, but for SEQUENCE and DTSTAMP', (_, meeting, method) => {
+    const vevent = (ics: string) => {
+      const all = lines(ics);
+      return all.slice(all.indexOf('BEGIN:VEVENT'), all.indexOf('END:VEVENT') + 1).filter((l) => !/^(?:DTSTAMP|SEQUENCE)[:;]/.test(l));
+    };
+    expect(vevent(buildInvite(meeting, method))).toEqual(vevent(buildCalendar([meeting])));
   });
 });

@@ -1,5 +1,8 @@
-import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { getVtimezoneComponent } from '@touch4it/ical-timezones';
+import ical, { ICalCalendarMethod } from 'ical-generator';
+import { DateTime } from 'luxon';
 import type { CalendarEventRow } from '@/lib/db/schema';
+import { addVevent, eventUid } from './ics';
 
 /**
  * Calendar invites (RFC 5545/5546 iCalendar) the agent attaches to its CONFIRMATION
@@ -13,13 +16,8 @@ export type InviteMethod = 'REQUEST' | 'CANCEL';
 
 const PRODUCT = { company: 'chat-response-service', product: 'scheduling-agent', language: 'EN' };
 
-/** The event's iCalendar UID: the same in every invite about it. */
-export function inviteUid(eventId: string): string {
-  return `${eventId}@chat-response-service`;
-}
-
-/** An attendee that is an email address is invited as such; other names go into the description. */
-const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+/** The event's iCalendar UID: the same in every invite about it (and in the feed and on CalDAV). */
+export const inviteUid = eventUid;
 
 /**
  * The invite for `event`. `occurrence` (the ISO start of one occurrence of a series) cancels or
@@ -27,23 +25,24 @@ const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
  */
 export function buildInvite(event: CalendarEventRow, method: InviteMethod, occurrence?: string): string {
   const calendar = ical({ prodId: PRODUCT, method: method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL });
-  const emails = event.attendees.filter((a) => EMAIL.test(a));
-  const names = event.attendees.filter((a) => !EMAIL.test(a));
   const length = event.endsAt.getTime() - event.startsAt.getTime();
   const start = occurrence ? new Date(occurrence) : event.startsAt;
-  calendar.createEvent({
-    id: inviteUid(event.id),
-    sequence: Math.floor(event.updatedAt.getTime() / 1000) % 2_000_000_000,
+  // A series keeps its wall-clock time across DST in its own zone. ical-generator writes a plain
+  // Date on the process's clock whatever TZID it is given; luxon carries the meeting's zone.
+  const zone = event.recurrence && !occurrence && event.timeZone ? event.timeZone : undefined;
+  const onClock = (d: Date) => (zone ? DateTime.fromJSDate(d, { zone }) : d);
+  if (zone) calendar.timezone({ name: null, generator: getVtimezoneComponent });
+  addVevent(calendar, {
+    id: event.id,
+    title: event.title,
+    start: onClock(start),
+    end: onClock(new Date(start.getTime() + length)),
+    attendees: event.attendees,
+    status: method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED',
     stamp: new Date(),
-    start,
-    end: new Date(start.getTime() + length),
-    summary: event.title,
-    description: names.length > 0 ? `With ${names.join(', ')}` : null,
-    status: method === 'CANCEL' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
-    // A series keeps its wall-clock time across DST in its own zone.
-    ...(event.recurrence && !occurrence ? { repeating: `RRULE:${event.recurrence}`, timezone: event.timeZone } : {}),
+    sequence: Math.floor(event.updatedAt.getTime() / 1000) % 2_000_000_000,
+    ...(event.recurrence && !occurrence ? { repeating: `RRULE:${event.recurrence}`, timezone: zone } : {}),
     ...(occurrence ? { recurrenceId: start } : {}),
-    attendees: emails.map((email) => ({ email })),
   });
   return calendar.toString();
 }

@@ -82,17 +82,7 @@ export const PUSHER_MAX_EVENT_BYTES = 10_240;
  * or over PUSHER_MAX_EVENT_BYTES a thin stub whose body the client fetches.
  */
 export type PusherChatEvent =
-  | {
-      id: string;
-      type: ChatMessageTypeName;
-      taskId: string | null;
-      content: string;
-      data: Record<string, unknown>;
-      createdAt: string;
-      position: number;
-      attachments: AttachmentView[];
-      priority: ChatMessagePriorityName;
-    }
+  | Omit<ChatMessagePayload, 'read'>
   | {
       id: string;
       type: ChatMessageTypeName;

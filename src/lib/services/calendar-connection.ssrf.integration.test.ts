@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { getBasicAuthHeaders, makeCalendar } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CalDavError } from '@/lib/caldav/caldav-client';
 import { resetEnvCache } from '@/lib/config/env';
@@ -10,6 +8,7 @@ import { AppError } from '@/lib/errors/app-error';
 import * as connectionService from './calendar-connection.service';
 import { providerFor } from './calendar-provider';
 import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
+import { radicaleAccount, useCalDavEnv } from '@test/helpers/radicale-calendar';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 
 // The server fetches the CalDAV URL a user types: without CALDAV_ALLOW_PRIVATE_NETWORKS it must
@@ -31,31 +30,24 @@ describe.each(DATABASE_KINDS)('CalDAV URLs on private networks on %s', (kind) =>
     resetEnvCache();
   };
 
+  let restoreEnv: () => void;
+
   beforeAll(async () => {
-    process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-    process.env.CALDAV_TIMEOUT_MS = '5000';
+    restoreEnv = useCalDavEnv({ allowPrivate: false });
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
   });
   afterAll(async () => {
     await teardown();
     await radicale?.close();
-    delete process.env.CALENDAR_ENCRYPTION_KEY;
-    delete process.env.CALDAV_TIMEOUT_MS;
-    setAllowPrivate(false);
+    restoreEnv();
   });
   beforeEach(async () => {
     setAllowPrivate(false);
     await database.db.execute(sql`TRUNCATE calendar_connections, users CASCADE`);
     const [user] = await database.db.insert(users).values({ email: 'ana@example.com', passwordHash: 'x' }).returning();
     userId = user!.id;
-    username = `s${randomBytes(4).toString('hex')}`;
-    radicale.setPassword(username, PASSWORD);
-    await makeCalendar({
-      url: `${radicale.url}${username}/work/`,
-      props: { displayname: 'Work' },
-      headers: getBasicAuthHeaders({ username, password: PASSWORD }),
-    });
+    ({ username } = await radicaleAccount(radicale, { password: PASSWORD, prefix: 's' }));
   });
 
   const port = () => new URL(radicale.url).port;
@@ -71,6 +63,12 @@ describe.each(DATABASE_KINDS)('CalDAV URLs on private networks on %s', (kind) =>
     ['[::1]', () => `http://[::1]:${port()}/`],
     ['169.254.169.254 (cloud metadata)', () => 'http://169.254.169.254/'],
     ['10.0.0.1 (RFC 1918)', () => 'http://10.0.0.1/'],
+    ['[::ffff:127.0.0.1] (IPv4-mapped)', () => `http://[::ffff:127.0.0.1]:${port()}/`],
+    ['[::127.0.0.1] (IPv4-compatible)', () => `http://[::127.0.0.1]:${port()}/`],
+    ['[64:ff9b::7f00:1] (NAT64 of 127.0.0.1)', () => `http://[64:ff9b::7f00:1]:${port()}/`],
+    ['[2002:7f00:1::] (6to4 of 127.0.0.1)', () => `http://[2002:7f00:1::]:${port()}/`],
+    ['[2001:0:4136:e378:8000:63bf:80ff:fffe] (Teredo, client 127.0.0.1)', () => `http://[2001:0:4136:e378:8000:63bf:80ff:fffe]:${port()}/`],
+    ['[64:ff9b:1::1] (NAT64 local-use)', () => `http://[64:ff9b:1::1]:${port()}/`],
   ])('refuses %s with 400 naming url, storing nothing', async (_, url) => {
     const err = await refusal(url());
     expect(err).toBeInstanceOf(AppError);

@@ -11,16 +11,9 @@ import type { ChatMessage, TaskMessage, UnreadMessage } from '@/lib/schemas/chat
 
 /** An item of `GET /api/chat-messages`: `{ id, type, taskId, content, data, createdAt }`. */
 export function toUnreadItem(m: ChatMessageRow): UnreadMessage {
-  return {
-    id: m.id,
-    type: m.type,
-    taskId: m.taskId,
-    content: m.content,
-    data: dataObject(m.data),
-    createdAt: m.createdAt.toISOString(),
-    attachments: toAttachmentViews(m.attachments),
-    priority: m.priority,
-  };
+  // The stream's item without the per-user `read` and `position`, in the same key order.
+  const { read: _read, position: _position, ...item } = toChatMessagePayload(m);
+  return item;
 }
 
 /** An item of `GET /api/chat-messages/{taskId}`: `{ id, type, content, data, read, createdAt }`. */

@@ -90,6 +90,12 @@ describe.each(DATABASE_KINDS)('message priority on %s', (kind) => {
     expect(toStreamItem(row!).priority).toBe('HIGH');
   });
 
+  it('lists an unread item with the fields of GET /api/chat-messages only, in the order of the stream item', async () => {
+    await send('h', 'high');
+    const [row] = (await chatResponseService.getTaskMessages('t1', 'u1')).messages;
+    expect(Object.keys(toUnreadItem(row!))).toEqual(['id', 'type', 'taskId', 'content', 'data', 'createdAt', 'attachments', 'priority']);
+  });
+
   it('gives rows stored before the column existed NORMAL (the migration is additive)', async () => {
     // A row written the way the old insert did, naming no priority column.
     await database.db.execute(sql`INSERT INTO chat_user_cursors ("userId", "lastPosition") VALUES ('u1', 1)`);

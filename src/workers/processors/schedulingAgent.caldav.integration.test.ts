@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { fetchCalendarObjects, getBasicAuthHeaders, makeCalendar } from 'tsdav';
+import { fetchCalendarObjects, getBasicAuthHeaders } from 'tsdav';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bookingUndone, UNAUTHORIZED, UNREACHABLE } from '@/lib/agent/calendar-access';
-import { resetEnvCache } from '@/lib/config/env';
 import type { Database } from '@/lib/db/client';
 import { calendarEvents, users, type TaskStatus } from '@/lib/db/schema';
 import { RETRY_LIMIT } from '@/lib/jobs/scheduling-jobs';
@@ -15,15 +13,15 @@ import * as chatResponseService from '@/lib/services/chat-response.service';
 import * as taskService from '@/lib/services/scheduling-task.service';
 import { startSchedulingWorker, stopSchedulingWorker } from '@/workers/worker';
 import type { ProcessorHooks } from './schedulingAgent.processor';
+import { ALL_DAY, TZ } from '@test/helpers/agent-conversation';
 import { startRadicale, type RadicaleServer } from '@test/helpers/radicale';
+import { connectRadicaleCalendar, useCalDavEnv } from '@test/helpers/radicale-calendar';
 import { DATABASE_KINDS, useFreshDatabase } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
 
 // The whole path with a CalDAV calendar that fails: queue -> worker (real pg-boss retries) -> chat,
 // against a real Radicale that is stopped, or whose password changed, while the agent works.
 
-const TZ = 'America/New_York';
-const ALL_DAY = { days: [0, 1, 2, 3, 4, 5, 6], start: '00:00', end: '23:59' };
 const PASSWORD = 'radicale-worker-pass';
 
 describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar on %s (queue -> worker -> chat)', (kind) => {
@@ -34,12 +32,10 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
   let username: string;
   let calendarUrl: string;
   let inject: ProcessorHooks['beforeStep'];
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    process.env.CALENDAR_ENCRYPTION_KEY = randomBytes(32).toString('hex');
-    process.env.CALDAV_TIMEOUT_MS = '5000';
-    process.env.CALDAV_ALLOW_PRIVATE_NETWORKS = 'true'; // Radicale runs on loopback.
-    resetEnvCache();
+    restoreEnv = useCalDavEnv();
     ({ database, teardown } = await useFreshDatabase(kind));
     radicale = await startRadicale({});
     await startSchedulingWorker({ beforeStep: (step, ctx) => inject?.(step, ctx) });
@@ -48,10 +44,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
     await stopSchedulingWorker(5_000);
     await teardown();
     await radicale?.close();
-    delete process.env.CALENDAR_ENCRYPTION_KEY;
-    delete process.env.CALDAV_TIMEOUT_MS;
-    delete process.env.CALDAV_ALLOW_PRIVATE_NETWORKS;
-    resetEnvCache();
+    restoreEnv();
   });
   beforeEach(async () => {
     inject = undefined;
@@ -64,15 +57,7 @@ describe.each(DATABASE_KINDS)('scheduling agent with a failing CalDAV calendar o
       .values({ email: 'ana@example.com', passwordHash: 'x', timeZone: TZ, workingHours: ALL_DAY })
       .returning();
     userId = user!.id;
-    username = `w${randomBytes(4).toString('hex')}`;
-    radicale.setPassword(username, PASSWORD);
-    calendarUrl = `${radicale.url}${username}/work/`;
-    await makeCalendar({
-      url: calendarUrl,
-      props: { displayname: 'Work' },
-      headers: getBasicAuthHeaders({ username, password: PASSWORD }),
-    });
-    await connectionService.connect(userId, { url: radicale.url, username, password: PASSWORD });
+    ({ username, calendarUrl } = await connectRadicaleCalendar(radicale, { userId, password: PASSWORD, prefix: 'w' }));
   });
 
   /** A loopback HTTP hop in front of Radicale that stops Radicale when the first PUT (a booking) arrives. */
