@@ -99,6 +99,9 @@ const ServerEnvSchema = z
     PUSHER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     PUSHER_USE_TLS: boolFlag.optional(),
     PUSHER_TIMEOUT_MS: positiveInt.max(60_000).default(3000),
+    // true: events also go to `private-user-{id}` (the guide's contract). false (strict): only to
+    // signed-in connections, and /api/pusher/auth refuses every private-user subscription.
+    PUSHER_PRIVATE_CHANNEL: boolFlag.default(true),
     // The browser's side (client-env.ts), checked here too because only the server sees both sides.
     ...clientEnvShape,
 

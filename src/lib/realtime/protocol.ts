@@ -13,7 +13,15 @@ export function userChannel(userId: string): string {
   return `private-user-${userId}`;
 }
 
-/** Events on a user's Pusher channel. */
+/**
+ * Pusher's channel of events sent to a user (`sendToUser`): the server delivers them only to
+ * connections signed in as that user (`pusher.signin()`), and pusher-js hands them to `pusher.user`.
+ */
+export function serverToUserChannel(userId: string): string {
+  return `#server-to-user-${userId}`;
+}
+
+/** Events on a user's Pusher channels (the private one and the server-to-user one). */
 export const PUSHER_EVENTS = {
   /** A stored message (`PusherChatEvent`). */
   chatMessage: 'chat-message',
@@ -21,6 +29,10 @@ export const PUSHER_EVENTS = {
   agentActivity: 'agent-activity',
   /** pusher-js's own event once a channel subscription is authorized and live. */
   subscriptionSucceeded: 'pusher:subscription_succeeded',
+  /** The server's confirmation of a subscription, as it arrives on the connection (any channel). */
+  internalSubscriptionSucceeded: 'pusher_internal:subscription_succeeded',
+  /** pusher-js's event on `pusher.user` when the sign-in endpoint refused or failed. */
+  signinError: 'pusher:signin_error',
 } as const;
 
 /** Events of the SSE stream `GET /api/chat-messages/stream`. */

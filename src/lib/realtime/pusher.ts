@@ -8,7 +8,7 @@ import { processGlobal } from '@/lib/runtime/process-global';
 import type { ActivityPayload } from '@/lib/schemas/activity';
 import { toAttachmentViews } from '@/lib/schemas/attachments';
 import { dataObject } from './payloads';
-import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, userChannel, type PusherChatEvent } from './protocol';
+import { PUSHER_EVENTS, PUSHER_MAX_EVENT_BYTES, serverToUserChannel, userChannel, type PusherChatEvent } from './protocol';
 
 export type PublishableMessage = Pick<
   ChatMessageRow,
@@ -83,7 +83,28 @@ export function resetPusher(): void {
 }
 
 /**
- * Triggers `chat-message` (PUSHER_EVENTS.chatMessage) on the user's private channel. Never throws: a failure or a hang
+ * Where a user's events go: always to the connections signed in as the user (`#server-to-user-{id}`,
+ * what `sendToUser` sends to), and to `private-user-{id}` too unless PUSHER_PRIVATE_CHANNEL=false.
+ */
+export function userEventChannels(userId: string): string[] {
+  const toUser = serverToUserChannel(userId);
+  return getEnv().PUSHER_PRIVATE_CHANNEL ? [userChannel(userId), toUser] : [toUser];
+}
+
+/**
+ * One trigger of `event` to the user's channels (`userEventChannels`): a single HTTP call. The SDK's
+ * `trigger` refuses the `#` of `#server-to-user-` and `sendToUser` takes one user only, so this posts
+ * the very body both of them post to `/events` (`{ name, data, channels }`, data JSON-encoded).
+ */
+function triggerToUser(pusher: Pusher, userId: string, event: string, data: unknown): ReturnType<Pusher['post']> {
+  const body = { name: event, data: JSON.stringify(data), channels: userEventChannels(userId) };
+  // The SDK types `body` as a string but JSON-encodes (and signs) whatever it is given, as its own
+  // `trigger` passes this very object (node_modules/pusher/lib/events.js, requests.js).
+  return pusher.post({ path: '/events', body: body as unknown as string });
+}
+
+/**
+ * Triggers `chat-message` (PUSHER_EVENTS.chatMessage) on the user's channels (`userEventChannels`). Never throws: a failure or a hang
  * past PUSHER_TIMEOUT_MS is logged and reported as `false`, because the message is already stored.
  */
 export async function publishToPusher(message: PublishableMessage): Promise<boolean> {
@@ -98,7 +119,7 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
       timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
     });
     const response = await Promise.race([
-      pusher.trigger(userChannel(message.userId), PUSHER_EVENTS.chatMessage, buildPusherEvent(message)),
+      triggerToUser(pusher, message.userId, PUSHER_EVENTS.chatMessage, buildPusherEvent(message)),
       hung,
     ]);
     if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
@@ -121,14 +142,14 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
 }
 
 /**
- * Triggers `agent-activity` on the user's private channel. Never throws; false when Pusher is
+ * Triggers `agent-activity` on the user's channels (`userEventChannels`). Never throws; false when Pusher is
  * unconfigured or the trigger failed (an activity is ephemeral: it is not retried).
  */
 export async function publishActivityToPusher(userId: string, activity: ActivityPayload): Promise<boolean> {
   const pusher = getPusher();
   if (!pusher) return false;
   try {
-    const response = await pusher.trigger(userChannel(userId), PUSHER_EVENTS.agentActivity, activity);
+    const response = await triggerToUser(pusher, userId, PUSHER_EVENTS.agentActivity, activity);
     if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
     const refusal = triggerRefusal(await response.text());
     if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
@@ -142,11 +163,17 @@ export async function publishActivityToPusher(userId: string, activity: Activity
 /**
  * Signs a subscription of `socketId` to `channel` for `userId`, using the SDK's own signing.
  * @throws AppError `service_unavailable` when Pusher is not configured, `forbidden` for any
- *   channel but the user's own `private-user-{userId}`.
+ *   channel but the user's own `private-user-{userId}`, and for every channel when
+ *   PUSHER_PRIVATE_CHANNEL=false (strict: events reach signed-in connections only).
  */
 export function authorizeUserChannel(userId: string, socketId: string, channel: string): { auth: string } {
   const pusher = getPusher();
   if (!pusher) throw new AppError('service_unavailable', 'Pusher is not configured on this server');
+  if (!getEnv().PUSHER_PRIVATE_CHANNEL)
+    throw new AppError(
+      'forbidden',
+      'Private channels are turned off on this server (PUSHER_PRIVATE_CHANNEL=false): sign the connection in (pusher.signin(), /api/pusher/user-auth) and bind pusher.user to receive your events',
+    );
   if (channel !== userChannel(userId)) throw new AppError('forbidden', 'You may only subscribe to your own channel');
   return pusher.authorizeChannel(socketId, channel);
 }

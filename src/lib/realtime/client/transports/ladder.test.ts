@@ -1,6 +1,6 @@
 // Over 300 lines: the fakes of EventSource and pusher-js are shared by every rung's test.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PUSHER_EVENTS, SSE_EVENTS, userChannel } from '../../protocol';
+import { PUSHER_EVENTS, serverToUserChannel, SSE_EVENTS } from '../../protocol';
 import { SignedOutError, type FetchAfter } from '../api';
 import { MessageStore } from '../message-store';
 import type { ClientChatMessage } from '../types';
@@ -62,14 +62,21 @@ class FakeEventSource implements EventSourceLike {
 /** pusher-js as far as the transport uses it. */
 class FakePusher {
   static instances: FakePusher[] = [];
+  /** Bindings on `pusher.user`: events sent to the signed-in user, and `pusher:signin_error`. */
   readonly bindings = new Map<string, (data: never) => void>();
+  /** Channels subscribed to by name (the transport subscribes to none: pusher-js joins the user's own). */
   readonly channels: string[] = [];
   private stateChange?: (change: { current: string }) => void;
+  private onMessage?: (message: { event: string; channel?: string }) => void;
   disconnected = false;
   signedIn = false;
+  readonly user = {
+    bind: (event: string, callback: (data: never) => void) => void this.bindings.set(event, callback),
+  };
   readonly connection = {
-    bind: (_event: 'state_change', callback: (change: { current: string }) => void) => {
-      this.stateChange = callback;
+    bind: (event: string, callback: (arg: never) => void) => {
+      if (event === 'state_change') this.stateChange = callback as (change: { current: string }) => void;
+      if (event === 'message') this.onMessage = callback as (message: { event: string; channel?: string }) => void;
     },
   };
 
@@ -81,7 +88,7 @@ class FakePusher {
   }
   subscribe(channel: string) {
     this.channels.push(channel);
-    return { bind: (event: string, callback: (data: never) => void) => void this.bindings.set(event, callback) };
+    return { bind: () => undefined };
   }
   signin(): void {
     this.signedIn = true;
@@ -91,8 +98,17 @@ class FakePusher {
     this.disconnected = true;
     this.changeState('disconnected');
   }
+  /** An event sent to the signed-in user (or pusher-js's `pusher:signin_error`). */
   trigger(event: string, data: unknown): void {
     (this.bindings.get(event) as ((data: unknown) => void) | undefined)?.(data);
+  }
+  /** The sign-in succeeded and the server confirmed the connection on `#server-to-user-{id}`. */
+  joinUserChannel(userId = 'u1'): void {
+    this.message(PUSHER_EVENTS.internalSubscriptionSucceeded, serverToUserChannel(userId));
+  }
+  /** A protocol message on the connection. */
+  message(event: string, channel?: string): void {
+    this.onMessage?.({ event, channel });
   }
   changeState(current: string): void {
     this.stateChange?.({ current });
@@ -292,7 +308,7 @@ describe('transport ladder', () => {
     start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
     await vi.advanceTimersByTimeAsync(0);
     const [client1] = FakePusher.instances;
-    expect(client1!.channels).toEqual([userChannel('u1')]);
+    expect(client1!.channels).toEqual([]);
     expect(client1!.options).toMatchObject({ cluster: 'eu', channelAuthorization: { endpoint: '/api/pusher/auth' } });
 
     client1!.trigger(PUSHER_EVENTS.chatMessage, { ...message(3), read: undefined, data: null });
@@ -314,7 +330,7 @@ describe('transport ladder', () => {
     expect(positions(c.store)).toEqual([1, 2, 3, 4]);
     expect(c.cursor()).toBe(4);
 
-    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    client1!.joinUserChannel();
     expect(c.states).toEqual(['live']);
   });
 
@@ -357,7 +373,7 @@ describe('transport ladder', () => {
     start([pusher, sseTransport({ EventSource: FakeEventSource }), pollingTransport({ fetchAfter: history.fetchAfter })], c.cursor, c.sink);
     await vi.advanceTimersByTimeAsync(0);
     const [client1] = FakePusher.instances;
-    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    client1!.joinUserChannel();
     await vi.advanceTimersByTimeAsync(200);
     expect(c.cursor()).toBe(2);
     client1!.changeState('connecting');
@@ -399,6 +415,45 @@ describe('transport ladder', () => {
     expect(client1!.signedIn).toBe(true);
   });
 
+  it('goes live on Pusher only once signed in (the server confirmed its user channel), then catches up; never joins the private channel', async () => {
+    const history = fakeHistory(2);
+    const c = client();
+    pusherLadder(history, c);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    client1!.changeState('connecting');
+    client1!.changeState('connected');
+    // Connected, and another channel confirmed, but not yet signed in: not live, nothing fetched.
+    client1!.message(PUSHER_EVENTS.internalSubscriptionSucceeded, 'private-user-u1');
+    client1!.message(PUSHER_EVENTS.internalSubscriptionSucceeded, serverToUserChannel('someone-else'));
+    await vi.advanceTimersByTimeAsync(200);
+    expect(c.states).toEqual(['reconnecting']);
+    expect(history.asked).toEqual([]);
+
+    client1!.joinUserChannel('u1');
+    expect(c.shown).toEqual(['reconnecting pusher', 'live pusher']);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(history.asked).toEqual([0]);
+    expect(positions(c.store)).toEqual([1, 2]);
+    expect(client1!.channels).toEqual([]);
+    expect(FakeEventSource.instances).toHaveLength(0);
+  });
+
+  it('moves to the stream when the Pusher sign-in is refused, and tries Pusher again later', async () => {
+    const history = fakeHistory(0);
+    const c = client();
+    pusherLadder(history, c);
+    await vi.advanceTimersByTimeAsync(0);
+    const [client1] = FakePusher.instances;
+    client1!.trigger(PUSHER_EVENTS.signinError, { type: 'AuthError', error: 'HTTP 401', status: 401 });
+    expect(client1!.disconnected).toBe(true);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    lastSource().open();
+    expect(c.shown).toEqual(['live sse']);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(FakePusher.instances).toHaveLength(2);
+  });
+
   it('climbs back from the stream to Pusher by itself: a background probe, promoted only once it is live', async () => {
     const history = fakeHistory(2);
     const c = client();
@@ -431,7 +486,7 @@ describe('transport ladder', () => {
     const probe2 = FakePusher.instances[2]!;
     history.stored.push(message(3));
     stream.emit(SSE_EVENTS.chatMessage, message(3));
-    probe2.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    probe2.joinUserChannel();
     expect(stream.closed).toBe(true);
     expect(c.shown).toEqual(['live sse', 'live pusher']);
     await vi.advanceTimersByTimeAsync(200);
@@ -456,7 +511,7 @@ describe('transport ladder', () => {
     pusherLadder(history, c);
     await vi.advanceTimersByTimeAsync(0);
     const [client1] = FakePusher.instances;
-    client1!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    client1!.joinUserChannel();
     // Code 4009 (terminated, or never signed in): pusher-js disconnects by itself.
     client1!.changeState('disconnected');
     expect(FakeEventSource.instances).toHaveLength(1);
@@ -502,7 +557,7 @@ describe('transport ladder', () => {
     await vi.advanceTimersByTimeAsync(20_000);
     expect(FakePusher.instances).toHaveLength(2);
     expect(FakeEventSource.instances).toHaveLength(1);
-    FakePusher.instances[1]!.trigger(PUSHER_EVENTS.subscriptionSucceeded, undefined);
+    FakePusher.instances[1]!.joinUserChannel();
     expect(c.shown).toEqual(['polling polling', 'live pusher']);
     const polls = history.asked.length;
     await vi.advanceTimersByTimeAsync(120_000);

@@ -1,13 +1,18 @@
 import type { ActivityPayload } from '@/lib/schemas/activity';
 import type { BrowserPusherSettings } from '@/lib/config/client-env';
-import { PUSHER_EVENTS, REALTIME_PATHS, userChannel, type PusherChatEvent } from '../../protocol';
+import { PUSHER_EVENTS, REALTIME_PATHS, serverToUserChannel, type PusherChatEvent } from '../../protocol';
 import type { FetchAfter } from '../api';
 import { catchUp, type Transport } from './transport';
 
 /** The part of pusher-js the transport uses (tests pass a fake). */
 export interface PusherLike {
-  subscribe(channel: string): { bind(event: string, callback: (data: never) => void): void };
-  connection: { bind(event: 'state_change', callback: (change: { current: string }) => void): void };
+  /** Events sent to the signed-in user (`#server-to-user-{id}`), and `pusher:signin_error`. */
+  user: { bind(event: string, callback: (data: never) => void): void };
+  connection: {
+    bind(event: 'state_change', callback: (change: { current: string }) => void): void;
+    /** Every protocol message the connection receives (`pusher_internal:*` included). */
+    bind(event: 'message', callback: (message: { event: string; channel?: string }) => void): void;
+  };
   /** Asks for user authentication (`userAuthentication`), now and after every reconnect. */
   signin(): void;
   disconnect(): void;
@@ -58,16 +63,19 @@ const GAP_FILL_DELAY_MS = 200;
 const COUNT_REFRESH_MS = 30_000;
 
 /**
- * Pusher on the user's private channel. Each event is shown at once (without moving the cursor),
- * then the history from the cursor fills whatever Pusher did not deliver and brings the body of
- * thin (over 10 KB) events. Once subscribed, the same catch-up covers what came before.
+ * Pusher events sent to the signed-in user (`sendToUser`), never the private channel: the server
+ * delivers them only to connections signed in as the user, so when the user's sessions end
+ * (`terminateUserConnections`) nothing keeps receiving. Each event is shown at once (without moving
+ * the cursor), then the history from the cursor fills whatever Pusher did not deliver and brings
+ * the body of thin (over 10 KB) events.
  *
- * The connection signs in as the user (`signin()`, answered by `/api/pusher/user-auth`), so that the
- * server can close it when the user's sessions end (`terminateUserConnections`); a server that
- * enforces user authentication closes a connection that never signs in.
+ * The connection signs in (`signin()`, answered by `/api/pusher/user-auth`); pusher-js then joins
+ * `#server-to-user-{id}`, and once the server confirms that, nothing is missed from here on: the
+ * transport goes live and catches up from the cursor (again after every reconnect).
  *
  * Pusher unreachable (pusher-js has already retried for about 10 s by then), the script not loaded,
- * or the connection closed by the server (code 4009 after a terminate or a refused sign-in, which
+ * the sign-in refused (`pusher:signin_error`: the session ended, or the endpoint failed), or the
+ * connection closed by the server (code 4009 after a terminate or a refused sign-in, which
  * pusher-js answers by disconnecting): the ladder moves on to the stream and tries Pusher again
  * later, since each of these can pass. Only a browser without WebSockets fails for good.
  */
@@ -95,13 +103,15 @@ export function pusherTransport(deps: {
         (Pusher) => {
           if (stopped) return;
           client = new Pusher(deps.settings.key, pusherOptions(deps.settings));
-          const channel = client.subscribe(userChannel(deps.userId));
-          // Only once subscribed is nothing missed from here on: catch up from the cursor then.
-          channel.bind(PUSHER_EVENTS.subscriptionSucceeded, () => {
+          const toUser = serverToUserChannel(deps.userId);
+          // Only once the server has the connection on the user's channel is nothing missed from
+          // here on: catch up from the cursor then.
+          client.connection.bind('message', ({ event, channel }) => {
+            if (event !== PUSHER_EVENTS.internalSubscriptionSucceeded || channel !== toUser) return;
             sink.state('live');
             fillGaps();
           });
-          channel.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
+          client.user.bind(PUSHER_EVENTS.chatMessage, (event: PusherChatEvent) => {
             if (!('truncated' in event))
               sink.messages(
                 [
@@ -119,7 +129,11 @@ export function pusherTransport(deps: {
               );
             fillGaps();
           });
-          channel.bind(PUSHER_EVENTS.agentActivity, (activity: ActivityPayload) => sink.activity?.(activity));
+          client.user.bind(PUSHER_EVENTS.agentActivity, (activity: ActivityPayload) => sink.activity?.(activity));
+          // A refused sign-in leaves a connection that receives nothing: let the stream take over.
+          client.user.bind(PUSHER_EVENTS.signinError, () => {
+            if (!stopped) sink.failed({ retry: true });
+          });
           client.connection.bind('state_change', ({ current }) => {
             // Our own disconnect() comes through here too, after `stopped` is set.
             if (stopped) return;
