@@ -28,20 +28,13 @@ export interface ChannelSubscriber {
   disconnect: () => void;
 }
 
-/**
- * Connects pusher-js to `server` (plain WebSocket on loopback), subscribes to the private `channel`
- * with a signature from `authorize`, and resolves once the server confirmed the subscription.
- * With `signIn`, the connection also signs in as a user first (as the app's pages do), and the
- * subscription waits for the server's `pusher:signin_success`.
- */
-export async function subscribeToChannel(
+/** pusher-js in Node on `server` (plain WebSocket on loopback), authorizing and signing in through the given functions. */
+function newClient(
   server: { host: string; port: number; key: string },
-  channel: string,
-  authorize: ChannelAuthorizer,
-  options: { signIn?: UserAuthenticator } = {},
-): Promise<ChannelSubscriber> {
-  const { signIn } = options;
-  const client = new PusherClient(server.key, {
+  authorize?: ChannelAuthorizer,
+  signIn?: UserAuthenticator,
+): PusherClient {
+  return new PusherClient(server.key, {
     cluster: 'mt1',
     wsHost: server.host,
     wsPort: server.port,
@@ -51,7 +44,7 @@ export async function subscribeToChannel(
     channelAuthorization: {
       customHandler: ({ socketId, channelName }, callback) => {
         Promise.resolve()
-          .then(() => authorize(socketId, channelName))
+          .then(() => (authorize ? authorize(socketId, channelName) : Promise.reject(new Error('this client authorizes no channel'))))
           .then(
             (data) => callback(null, data),
             (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
@@ -61,7 +54,7 @@ export async function subscribeToChannel(
     userAuthentication: {
       customHandler: ({ socketId }, callback) => {
         Promise.resolve()
-          .then(() => signIn!(socketId))
+          .then(() => (signIn ? signIn(socketId) : Promise.reject(new Error('this client does not sign in'))))
           .then(
             (data) => callback(null, data),
             (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
@@ -69,18 +62,35 @@ export async function subscribeToChannel(
       },
     },
   });
+}
 
-  const errorCodes: number[] = [];
-  let everConnected = false;
-  const stateWaiters = new Set<() => void>();
-  client.connection.bind('error', (err: { data?: { code?: unknown } } | undefined) => {
-    const code = err?.data?.code;
-    if (typeof code === 'number') errorCodes.push(code);
+/** Resolves once the server confirmed `channel` on the connection (`pusher_internal:subscription_succeeded`). */
+function confirmed(client: PusherClient, channel: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not confirm ${channel} within ${timeoutMs} ms`)), timeoutMs);
+    client.connection.bind('message', ({ event, channel: on }: { event: string; channel?: string }) => {
+      if (event !== 'pusher_internal:subscription_succeeded' || on !== channel) return;
+      clearTimeout(timer);
+      resolve();
+    });
   });
-  client.connection.bind('state_change', ({ current }: { current: string }) => {
-    if (current === 'connected') everConnected = true;
-    for (const wake of stateWaiters) wake();
-  });
+}
+
+/**
+ * Connects pusher-js to `server` (plain WebSocket on loopback), subscribes to the private `channel`
+ * with a signature from `authorize`, and resolves once the server confirmed the subscription.
+ * With `signIn`, the connection also signs in as a user first (as the app's pages did before they
+ * moved to `signInAsUser`'s events), and the subscription waits for the server's `pusher:signin_success`.
+ */
+export async function subscribeToChannel(
+  server: { host: string; port: number; key: string },
+  channel: string,
+  authorize: ChannelAuthorizer,
+  options: { signIn?: UserAuthenticator } = {},
+): Promise<ChannelSubscriber> {
+  const { signIn } = options;
+  const client = newClient(server, authorize, signIn);
+  const watched = watch(client, channel);
   if (signIn) {
     const signedIn = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no pusher:signin_success within 10 s')), 10_000);
@@ -99,13 +109,10 @@ export async function subscribeToChannel(
     }
   }
 
-  const events: ReceivedEvent[] = [];
-  const waiters = new Set<() => void>();
   const subscription = client.subscribe(channel);
   subscription.bind_global((event: string, data: unknown) => {
     if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return;
-    events.push({ event, data });
-    for (const wake of waiters) wake();
+    watched.record({ event, data });
   });
 
   try {
@@ -124,8 +131,57 @@ export async function subscribeToChannel(
     client.disconnect();
     throw err;
   }
+  return watched.subscriber;
+}
 
-  return {
+/**
+ * Connects pusher-js to `server` as the app's pages do: no channel subscription, a sign-in as
+ * `userId` through `signIn`, and the events sent to that user (`pusher.user`, Pusher's
+ * `#server-to-user-{id}`) recorded. Resolves once the server confirmed the user's channel.
+ */
+export async function signInAsUser(
+  server: { host: string; port: number; key: string },
+  userId: string,
+  signIn: UserAuthenticator,
+): Promise<ChannelSubscriber> {
+  const client = newClient(server, undefined, signIn);
+  const channel = `#server-to-user-${userId}`;
+  const watched = watch(client, channel);
+  client.user.bind_global((event: string, data: unknown) => {
+    if (event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return;
+    watched.record({ event, data });
+  });
+  const joined = confirmed(client, channel);
+  client.signin();
+  try {
+    await joined;
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+  return watched.subscriber;
+}
+
+/** The recording side of a subscriber: `record` what arrives, `subscriber` to wait on it. */
+function watch(client: PusherClient, channel: string): { record: (event: ReceivedEvent) => void; subscriber: ChannelSubscriber } {
+  const errorCodes: number[] = [];
+  let everConnected = false;
+  const stateWaiters = new Set<() => void>();
+  client.connection.bind('error', (err: { data?: { code?: unknown } } | undefined) => {
+    const code = err?.data?.code;
+    if (typeof code === 'number') errorCodes.push(code);
+  });
+  client.connection.bind('state_change', ({ current }: { current: string }) => {
+    if (current === 'connected') everConnected = true;
+    for (const wake of stateWaiters) wake();
+  });
+  const events: ReceivedEvent[] = [];
+  const waiters = new Set<() => void>();
+  const record = (event: ReceivedEvent) => {
+    events.push(event);
+    for (const wake of waiters) wake();
+  };
+  const subscriber: ChannelSubscriber = {
     events,
     state: () => client.connection.state,
     errorCodes,
@@ -168,4 +224,5 @@ export async function subscribeToChannel(
       }),
     disconnect: () => client.disconnect(),
   };
+  return { record, subscriber };
 }
