@@ -79,8 +79,9 @@ function confirmed(client: PusherClient, channel: string, timeoutMs = 10_000): P
 /**
  * Connects pusher-js to `server` (plain WebSocket on loopback), subscribes to the private `channel`
  * with a signature from `authorize`, and resolves once the server confirmed the subscription.
- * With `signIn`, the connection also signs in as a user first (as the app's pages did before they
- * moved to `signInAsUser`'s events), and the subscription waits for the server's `pusher:signin_success`.
+ * With `signIn`, the connection also signs in as a user first (a guide's client that signs in too;
+ * the app's pages subscribe to nothing: `signInAsUser`), and the subscription waits for the server's
+ * `pusher:signin_success`.
  */
 export async function subscribeToChannel(
   server: { host: string; port: number; key: string },
