@@ -32,9 +32,7 @@ export default defineConfig({
         test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
       },
       { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
-      // The app is built once in globalSetup; e2e/pusher.spec.ts makes a second build (the browser's
-      // Pusher settings are inlined at build time) in its beforeAll, which may take minutes on a busy
-      // 2-core machine and first wait on the one build lock.
+      // The app is built once in globalSetup (reused while the sources are unchanged).
       {
         extends: true,
         test: {

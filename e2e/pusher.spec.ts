@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser as HttpBrowser } from '@test/helpers/http-client';
-import { PUSHER_BROWSER, PUSHER_BUILD, pusherHostMapping } from '@test/helpers/pusher-browser';
+import { PUSHER_BROWSER, PUSHER_BROWSER_ENV, pusherHostMapping } from '@test/helpers/pusher-browser';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
 import { startWorkerProcess } from '@test/helpers/worker-process';
 import {
@@ -47,8 +47,8 @@ describe.skipIf(noChromium || noPostgres)('chat UI over a self-hosted Pusher ser
 
   beforeAll(async () => {
     pusher = await startPusherServer({ key: PUSHER_BROWSER.key });
-    appA = await startApp({ kind: 'postgres', build: PUSHER_BUILD, env: pusher.env });
-    appB = await startApp({ kind: 'postgres', build: PUSHER_BUILD, env: { ...pusher.env, DATABASE_URL: appA.env.DATABASE_URL! } });
+    appA = await startApp({ kind: 'postgres', env: { ...pusher.env, ...PUSHER_BROWSER_ENV } });
+    appB = await startApp({ kind: 'postgres', env: { ...pusher.env, ...PUSHER_BROWSER_ENV, DATABASE_URL: appA.env.DATABASE_URL! } });
     worker = startWorkerProcess(appA.env);
     for (const name of ['ana', 'lee'] as const) {
       users[name] = await createUser(appA.env, { email: `${name}@example.com`, timezone: TZ, workingHours: ALL_WEEK });

@@ -10,8 +10,8 @@ const STAMP = 'test-build-env.json';
 
 /**
  * One build of the app: the directory it goes to (next.config.ts reads NEXT_DIST_DIR, at build and
- * when the server starts) and the variables inlined at build time (NEXT_PUBLIC_*). The default is
- * `.next/` with no browser Pusher settings: the chat UI climbs down to the SSE stream.
+ * when the server starts) and variables to build with. The default, `.next/`, is the one every test
+ * starts: the browser's Pusher settings come from the server's environment at run time.
  */
 export interface BuildVariant {
   distDir: string;

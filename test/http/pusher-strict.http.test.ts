@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startApp, type AppServer } from '@test/helpers/app-server';
 import { Browser } from '@test/helpers/http-client';
-import { PUSHER_BROWSER, PUSHER_BUILD } from '@test/helpers/pusher-browser';
+import { PUSHER_BROWSER, PUSHER_BROWSER_ENV } from '@test/helpers/pusher-browser';
 import { signInAsUser, subscribeToChannel, type ChannelSubscriber } from '@test/helpers/pusher-client';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
 
@@ -21,7 +21,7 @@ describe.skipIf(!hasPostgres)('strict Pusher (PUSHER_PRIVATE_CHANNEL=false) thro
 
   beforeAll(async () => {
     pusher = await startPusherServer({ key: PUSHER_BROWSER.key });
-    app = await startApp({ kind: 'postgres', build: PUSHER_BUILD, env: { ...pusher.env, PUSHER_PRIVATE_CHANNEL: 'false' } });
+    app = await startApp({ kind: 'postgres', env: { ...pusher.env, ...PUSHER_BROWSER_ENV, PUSHER_PRIVATE_CHANNEL: 'false' } });
     const created = await runCli(app.env, 'user-create.ts', ['--email', 'ana@example.com', '--password', PASSWORD, '--name', 'Ana']);
     expect(created.code).toBe(0);
     userId = created.output.id as string;

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { SignOutButton } from '@/components/sign-out-button';
+import type { BrowserPusherSettings } from '@/lib/config/client-env';
 import { useChatMessages } from '@/lib/realtime/client/use-chat-messages';
 import type { Connection } from '@/lib/realtime/client/types';
 import type { MessageChoice } from '@/lib/schemas/chat-messages';
@@ -29,11 +30,23 @@ const AUTO_READ_KEY = 'chat:mark-read-when-seen';
 /**
  * The signed-in user's chat with the scheduling agent: what they said and what the agent answered
  * in one time order, each task's run lightly grouped. `timeZone` is the user's saved zone (the
- * agent writes in it); without one, the browser's.
+ * agent writes in it); without one, the browser's. `pusher` is where the browser's Pusher rung
+ * connects (null: no Pusher), as the server read it from NEXT_PUBLIC_PUSHER_* when it started.
  */
-export function ChatApp({ userId, email, timeZone: savedZone }: { userId: string; email: string; timeZone: string | null }) {
+export function ChatApp({
+  userId,
+  email,
+  timeZone: savedZone,
+  pusher,
+}: {
+  userId: string;
+  email: string;
+  timeZone: string | null;
+  pusher: BrowserPusherSettings | null;
+}) {
   const { messages, historyLoaded, unreadCount, unreadCountKnown, connection, markRead, markAllRead, activities } = useChatMessages({
     userId,
+    pusher,
   });
   const { tasks, working, refresh } = useTasks();
   const [autoRead, setAutoRead] = useState(true);

@@ -5,9 +5,10 @@ import { describeIssues, EnvError } from './env-error';
  * Browser environment (`NEXT_PUBLIC_*`), validated with zod like the server's (env.ts). Next.js
  * inlines `process.env.NEXT_PUBLIC_X` into the browser bundle only where it is written out
  * literally, so the source object below names each variable; a computed read would be undefined
- * in the browser. Every value here is public: it ships in the page's JavaScript, fixed when
- * `next build` runs. The server validates the same variables at start (env.ts) together with its
- * own PUSHER_*, so a browser pointed at a Pusher the server does not publish to never starts.
+ * in the browser. Every value here is public. The server validates the same variables at start
+ * (env.ts) together with its own PUSHER_*, so a browser pointed at a Pusher the server does not
+ * publish to never starts, and the chat page gets its Pusher settings from the server at run time
+ * (app/page.tsx); the inlined values serve other pages that use the hook without passing them.
  */
 
 export const clientEnvShape = {
