@@ -30,6 +30,12 @@ describe('parseEnv', () => {
     expect(parseEnv({ PUSHER_USE_TLS: 'true' }).PUSHER_USE_TLS).toBe(true);
   });
 
+  it('keeps the private Pusher channel by default; PUSHER_PRIVATE_CHANNEL=false turns it off, anything else but true stops the start', () => {
+    expect(parseEnv({}).PUSHER_PRIVATE_CHANNEL).toBe(true);
+    expect(parseEnv({ PUSHER_PRIVATE_CHANNEL: 'false' }).PUSHER_PRIVATE_CHANNEL).toBe(false);
+    expect(() => parseEnv({ PUSHER_PRIVATE_CHANNEL: 'no' })).toThrow(/PUSHER_PRIVATE_CHANNEL/);
+  });
+
   describe('the fan-out', () => {
     it('defaults to PostgreSQL NOTIFY and needs no Redis for it', () => {
       expect(parseEnv({}).FANOUT).toBe('postgres');

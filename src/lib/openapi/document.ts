@@ -184,7 +184,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post',
     path: '/api/pusher/auth',
-    summary: "Signs a Pusher subscription to the caller's own private channel",
+    summary: "Signs a Pusher subscription to the caller's own private channel (refused with 403 when PUSHER_PRIVATE_CHANNEL=false)",
     auth: 'session',
     body: PusherAuthBody,
     bodyKinds: ['form', 'json'],

@@ -1,4 +1,5 @@
-// POST /api/pusher/auth - signs a Pusher subscription to the caller's own private channel only
+// POST /api/pusher/auth - signs a Pusher subscription to the caller's own private channel only;
+// with PUSHER_PRIVATE_CHANNEL=false it refuses every one (403): events reach signed-in connections only
 import { withSession } from '@/lib/http/route';
 import { authorizeUserChannel } from '@/lib/realtime/pusher';
 import { PusherAuthBody, PusherAuthResponse } from '@/lib/schemas/chat-messages';
