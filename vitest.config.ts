@@ -13,6 +13,14 @@ if (process.env.CI === 'true' && !process.env.TEST_DATABASE_URL) {
   throw new Error('CI=true needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)');
 }
 
+// Suites that wait on PostgreSQL, PGlite, Radicale or child processes most of the time run two
+// files at once (each file has its own scratch database, servers on free ports); the built app's
+// HTTP and browser suites then run one file at a time, after them, as do the fault tests. Two
+// projects run together only when they share a group and its worker count.
+const IN_PARALLEL = { maxWorkers: Number(process.env.TEST_WORKERS ?? 3), sequence: { groupOrder: 0 } };
+const HTTP_WORKERS = { maxWorkers: Number(process.env.HTTP_TEST_WORKERS ?? 2), sequence: { groupOrder: 1 } };
+const ONE_AT_A_TIME = { maxWorkers: 1, sequence: { groupOrder: 2 } };
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -29,9 +37,17 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['**/*.integration.test.ts', '**/node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          ...IN_PARALLEL,
+        },
       },
-      { extends: true, test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['src/**/*.integration.test.ts', 'test/**/*.integration.test.ts'], ...IN_PARALLEL },
+      },
       // The app is built once in globalSetup (reused while the sources are unchanged).
       {
         extends: true,
@@ -40,11 +56,18 @@ export default defineConfig({
           include: ['test/http/**/*.http.test.ts'],
           globalSetup: ['test/helpers/global-build.ts'],
           hookTimeout: 600_000,
+          ...HTTP_WORKERS,
         },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['e2e/**/*.spec.ts'], globalSetup: ['test/helpers/global-build.ts'], hookTimeout: 600_000 },
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.spec.ts'],
+          globalSetup: ['test/helpers/global-build.ts'],
+          hookTimeout: 600_000,
+          ...ONE_AT_A_TIME,
+        },
       },
       {
         extends: true,
@@ -52,7 +75,8 @@ export default defineConfig({
           name: 'faults',
           include: ['test/faults/**/*.fault.ts'],
           globalSetup: ['test/helpers/global-build.ts'],
-          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
           testTimeout: 180_000,
           hookTimeout: 240_000,
         },
