@@ -15,8 +15,39 @@ const TSX_BIN = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 export const TEST_AUTH_SECRET = 'test-secret-0123456789abcdef0123456789';
 
-/** A free TCP port on loopback. */
+/** Whether `port` can be bound on loopback right now. */
+async function canBind(port: number): Promise<boolean> {
+  const server = net.createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (bound) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return bound;
+}
+
+/** Ports each vitest worker picks from: below Linux's ephemeral range (32768-60999), one block per worker. */
+const PORTS_PER_WORKER = 2_000;
+const FIRST_WORKER_PORT = 20_000;
+
+/**
+ * A free TCP port on loopback for a server a test starts. A port is only known free until someone
+ * binds it, and test files run in parallel workers: two workers asking the kernel for "any port"
+ * and handing it to a child that binds it seconds later could both get the same one, and a test
+ * would then talk to another file's server. So each worker (VITEST_POOL_ID) takes ports from a block
+ * of its own, below the kernel's ephemeral range (which clients and `listen(0)` draw from), and
+ * checks the port binds; outside vitest the kernel picks.
+ */
 export async function freePort(): Promise<number> {
+  const worker = Number(process.env.VITEST_POOL_ID);
+  if (Number.isInteger(worker) && worker > 0) {
+    const base = FIRST_WORKER_PORT + ((worker - 1) % 6) * PORTS_PER_WORKER;
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const port = base + Math.floor(Math.random() * PORTS_PER_WORKER);
+      if (await canBind(port)) return port;
+    }
+    throw new Error(`no free loopback port in ${base}-${base + PORTS_PER_WORKER - 1}`);
+  }
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

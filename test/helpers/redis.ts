@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './app-server';
 
 /**
  * Redis for the fan-out suites. The shared suites use TEST_REDIS_URL (default the machine's
@@ -34,14 +34,6 @@ export async function fanoutVariants(): Promise<Array<{ name: 'postgres' | 'redi
   if (await redisAnswers(TEST_REDIS_URL)) variants.push({ name: 'redis', env: { FANOUT: 'redis', REDIS_URL: TEST_REDIS_URL } });
   else if (process.env.CI === 'true') throw new Error(`CI needs Redis at ${TEST_REDIS_URL} for the FANOUT=redis suites`);
   return variants;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface RedisServer {

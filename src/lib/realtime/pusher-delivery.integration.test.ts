@@ -11,6 +11,7 @@ import { authenticatePusherUser, authorizeUserChannel, publishActivityToPusher, 
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { createUser } from '@/lib/services/user.service';
 import { signInAsUser, subscribeToChannel, type ChannelSubscriber, type ReceivedEvent } from '@test/helpers/pusher-client';
+import { usePusherEnv } from '@test/helpers/pusher-env';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
 import { useFreshDatabase } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
@@ -29,20 +30,17 @@ const MARKER_EVENT = 'test-marker';
 describe('Pusher delivery to signed-in connections and the private channel (Soketi)', () => {
   let server: PusherServer;
   let teardown: () => Promise<void>;
+  let restoreEnv: (() => void) | undefined;
   const subscribers: ChannelSubscriber[] = [];
   let emails = 0;
 
   beforeAll(async () => {
     server = await startPusherServer();
-    Object.assign(process.env, server.env);
-    resetEnvCache();
-    resetPusher();
+    restoreEnv = usePusherEnv(server, ['PUSHER_PRIVATE_CHANNEL']);
     ({ teardown } = await useFreshDatabase('pglite'));
   });
   afterAll(async () => {
-    for (const name of Object.keys(server?.env ?? {}).concat('PUSHER_PRIVATE_CHANNEL')) delete process.env[name];
-    resetEnvCache();
-    resetPusher();
+    restoreEnv?.();
     await stopFanout();
     await teardown();
     await server?.stop();

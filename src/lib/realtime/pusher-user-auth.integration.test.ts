@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endSession, isSessionActiveNow, startSession } from '@/lib/auth/session-store';
-import { resetEnvCache } from '@/lib/config/env';
 import { stopFanout } from '@/lib/realtime/fanout';
-import { authenticatePusherUser, authorizeUserChannel, resetPusher } from '@/lib/realtime/pusher';
+import { authenticatePusherUser, authorizeUserChannel } from '@/lib/realtime/pusher';
 import * as chatResponseService from '@/lib/services/chat-response.service';
 import { changePassword, createUser } from '@/lib/services/user.service';
 import { subscribeToChannel, type ChannelSubscriber } from '@test/helpers/pusher-client';
+import { usePusherEnv } from '@test/helpers/pusher-env';
 import { startPusherServer, type PusherServer } from '@test/helpers/pusher-server';
 import { useFreshDatabase } from '@test/helpers/test-db';
 
@@ -22,19 +22,16 @@ const SIGN_IN_TIMEOUT_MS = 3_000;
 describe('Pusher connections and the sessions that opened them (Soketi)', () => {
   let server: PusherServer;
   let teardown: () => Promise<void>;
+  let restoreEnv: (() => void) | undefined;
   const subscribers: ChannelSubscriber[] = [];
 
   beforeAll(async () => {
     server = await startPusherServer({ userAuthenticationTimeoutMs: SIGN_IN_TIMEOUT_MS });
-    Object.assign(process.env, server.env);
-    resetEnvCache();
-    resetPusher();
+    restoreEnv = usePusherEnv(server);
     ({ teardown } = await useFreshDatabase('pglite'));
   });
   afterAll(async () => {
-    for (const name of Object.keys(server?.env ?? {})) delete process.env[name];
-    resetEnvCache();
-    resetPusher();
+    restoreEnv?.();
     await stopFanout();
     await teardown();
     await server?.stop();

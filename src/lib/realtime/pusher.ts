@@ -104,29 +104,40 @@ function triggerToUser(pusher: Pusher, userId: string, event: string, data: unkn
 }
 
 /**
+ * One call to Pusher's HTTP API, answered in full within PUSHER_TIMEOUT_MS (+500 ms). The SDK aborts
+ * its own request at `timeout`; the race is a second guard against a hang anywhere else in the call
+ * (DNS, a stalled body). Throws on an HTTP error, and when the body refuses: Soketi (the self-hosted
+ * Pusher server) answers a refused call (wrong signature, unknown app, over its limits) with 200 and
+ * `{ "error": ..., "code": 401 }`. `refused` names the call in that error.
+ */
+async function callPusher(call: () => ReturnType<Pusher['post']>, refused: string): Promise<void> {
+  const timeoutMs = getEnv().PUSHER_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
+  });
+  try {
+    const response = await Promise.race([call(), hung]);
+    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
+    const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
+    if (refusal) throw new Error(`${refused}: ${refusal}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Triggers `chat-message` (PUSHER_EVENTS.chatMessage) on the user's channels (`userEventChannels`). Never throws: a failure or a hang
  * past PUSHER_TIMEOUT_MS is logged and reported as `false`, because the message is already stored.
  */
 export async function publishToPusher(message: PublishableMessage): Promise<boolean> {
   const pusher = getPusher();
   if (!pusher) return false;
-  const timeoutMs = getEnv().PUSHER_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    // The SDK aborts its own request at `timeout`; the race is a second guard against a hang
-    // anywhere else in the call (DNS, a stalled body).
-    const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
-    });
-    const response = await Promise.race([
-      triggerToUser(pusher, message.userId, PUSHER_EVENTS.chatMessage, buildPusherEvent(message)),
-      hung,
-    ]);
-    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
-    // Soketi (the self-hosted Pusher server) answers a refused trigger (wrong signature, unknown
-    // app, over its limits) with 200 and `{ "error": ..., "code": 401 }`: the body decides too.
-    const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
-    if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
+    await callPusher(
+      () => triggerToUser(pusher, message.userId, PUSHER_EVENTS.chatMessage, buildPusherEvent(message)),
+      'Pusher refused the trigger',
+    );
     metrics.published('pusher');
     return true;
   } catch (err) {
@@ -136,8 +147,6 @@ export async function publishToPusher(message: PublishableMessage): Promise<bool
       'Pusher trigger failed; the message is stored and will reach the user by other means',
     );
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -149,10 +158,7 @@ export async function publishActivityToPusher(userId: string, activity: Activity
   const pusher = getPusher();
   if (!pusher) return false;
   try {
-    const response = await triggerToUser(pusher, userId, PUSHER_EVENTS.agentActivity, activity);
-    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
-    const refusal = triggerRefusal(await response.text());
-    if (refusal) throw new Error(`Pusher refused the trigger: ${refusal}`);
+    await callPusher(() => triggerToUser(pusher, userId, PUSHER_EVENTS.agentActivity, activity), 'Pusher refused the trigger');
     return true;
   } catch (err) {
     getLogger().warn({ err: err instanceof Error ? err.message : String(err), userId }, 'Pusher activity trigger failed');
@@ -200,16 +206,8 @@ export function authenticatePusherUser(userId: string, socketId: string): { auth
 export async function endPusherConnectionsOf(userId: string): Promise<boolean> {
   const pusher = getPusher();
   if (!pusher) return false;
-  const timeoutMs = getEnv().PUSHER_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Pusher did not answer within ${timeoutMs} ms`)), timeoutMs + 500);
-    });
-    const response = await Promise.race([pusher.terminateUserConnections(userId), hung]);
-    if (response.status >= 300) throw new Error(`Pusher answered HTTP ${response.status}`);
-    const refusal = triggerRefusal(await Promise.race([response.text(), hung]));
-    if (refusal) throw new Error(`Pusher refused to terminate the connections: ${refusal}`);
+    await callPusher(() => pusher.terminateUserConnections(userId), 'Pusher refused to terminate the connections');
     return true;
   } catch (err) {
     getLogger().warn(
@@ -217,7 +215,5 @@ export async function endPusherConnectionsOf(userId: string): Promise<boolean> {
       "Pusher did not terminate the user's connections; they end when the server closes them",
     );
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
