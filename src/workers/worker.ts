@@ -1,7 +1,6 @@
-import type PgBoss from 'pg-boss';
 import { getEnv } from '@/lib/config/env';
 import { getDatabase } from '@/lib/db/client';
-import { getBoss, stopBoss } from '@/lib/jobs/queue';
+import { getBoss, stopBoss, workJobs } from '@/lib/jobs/queue';
 import { escalationQueue } from '@/lib/jobs/escalation-jobs';
 import { requestRetentionPurge, retentionQueue } from '@/lib/jobs/retention-jobs';
 import { listenForJobs, onWake, stopListeningForJobs } from '@/lib/jobs/wake';
@@ -25,35 +24,14 @@ function envHooks(): ProcessorHooks {
 
 async function startWorking(hooks: ProcessorHooks): Promise<void> {
   const boss = await getBoss({ supervise: true, queues: [schedulingQueue] });
-  const handler = async ([job]: PgBoss.JobWithMetadata<unknown>[]) => {
-    if (!job) return;
-    const data = schedulingQueue.payload.safeParse(job.data);
-    if (!data.success) {
-      getLogger().error({ jobId: job.id }, 'dropping a malformed scheduling job');
-      return;
-    }
-    await processSchedulingJob(data.data, { retryCount: job.retryCount, retryLimit: job.retryLimit }, hooks);
-  };
-  // Each poller drains: after a job it fetches again at once; only an empty fetch waits for the
-  // next poll or a wake-up on enqueue (src/lib/jobs/wake.ts).
   const pollingIntervalSeconds = getEnv().WORKER_POLL_SECONDS;
   const workerIds: string[] = [];
-  const draining =
-    (work: (jobs: PgBoss.JobWithMetadata<unknown>[]) => Promise<void>, id: () => string | undefined) =>
-    async (jobs: PgBoss.JobWithMetadata<unknown>[]) => {
-      await work(jobs);
-      const self = id();
-      if (jobs.length > 0 && self) boss.notifyWorker(self);
-    };
   for (let i = 0; i < getEnv().WORKER_CONCURRENCY; i++) {
-    // The handler learns its worker's id once `work` returns it (a job may come first: no drain then).
-    const self: { id?: string } = {};
-    self.id = await boss.work(
-      schedulingQueue.name,
-      { includeMetadata: true, batchSize: 1, pollingIntervalSeconds },
-      draining(handler, () => self.id),
+    workerIds.push(
+      await workJobs(schedulingQueue, { pollingIntervalSeconds }, (job) =>
+        processSchedulingJob(job.data, { retryCount: job.retryCount, retryLimit: job.retryLimit }, hooks),
+      ),
     );
-    workerIds.push(self.id);
   }
   const unwake = onWake(schedulingQueue.name, () => {
     for (const id of workerIds) boss.notifyWorker(id);
@@ -61,12 +39,9 @@ async function startWorking(hooks: ProcessorHooks): Promise<void> {
   workerCleanup.set(unwake);
   const database = await getDatabase();
   if (database.kind === 'postgres' && database.pool.options.connectionString) listenForJobs(database.pool.options.connectionString);
-  await boss.work(schedulingFailedQueue.name, { batchSize: 1, pollingIntervalSeconds }, async ([job]) => {
-    const data = job && schedulingFailedQueue.payload.safeParse(job.data);
-    if (data?.success) await failSchedulingTask(data.data);
-  });
+  await workJobs(schedulingFailedQueue, { pollingIntervalSeconds }, (job) => failSchedulingTask(job.data));
   startAttachmentSweep();
-  await startEscalationAndRetention(boss);
+  await startEscalationAndRetention();
   getLogger().info({ concurrency: getEnv().WORKER_CONCURRENCY }, 'scheduling worker started');
 }
 
@@ -75,15 +50,11 @@ async function startWorking(hooks: ProcessorHooks): Promise<void> {
  * delivered), and with CHAT_RETENTION the recurring purge: every CHAT_RETENTION_INTERVAL each
  * worker asks for the slot's purge job; pg-boss keeps one per slot, so it runs once.
  */
-async function startEscalationAndRetention(boss: PgBoss): Promise<void> {
+async function startEscalationAndRetention(): Promise<void> {
   const env = getEnv();
-  await getBoss({ supervise: true, queues: [escalationQueue, retentionQueue] });
-  await boss.work(escalationQueue.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-    const data = job && escalationQueue.payload.safeParse(job.data);
-    if (data?.success) await runEscalation(data.data);
-  });
+  await workJobs(escalationQueue, { pollingIntervalSeconds: 0.5 }, (job) => runEscalation(job.data));
   if (!env.CHAT_RETENTION) return;
-  await boss.work(retentionQueue.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => {
+  await workJobs(retentionQueue, { pollingIntervalSeconds: 2 }, async () => {
     await purgeExpiredMessages();
   });
   const ask = () =>

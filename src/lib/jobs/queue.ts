@@ -21,24 +21,66 @@ export interface JobQueue<T extends object> extends QueueDefinition {
 }
 
 /**
+ * Work of the queue's in flight in this process: pg-boss's SQL and our job handlers. pg-boss's
+ * graceful stop waits only for handlers it sees running; it marks a job complete without awaiting
+ * that, and a fetch in flight when the stop began still hands its job to a handler. `stopBoss`
+ * waits for this count to reach zero, so the pool is never closed under the queue's feet.
+ */
+class InFlight {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  track<T>(work: () => Promise<T>): Promise<T> {
+    this.count++;
+    let running: Promise<T>;
+    try {
+      running = work();
+    } catch (err) {
+      this.done();
+      throw err;
+    }
+    return running.finally(() => this.done());
+  }
+
+  private done(): void {
+    this.count--;
+    if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Resolves once nothing has been in flight for a whole turn of the event loop (pg-boss fires its completion a few microtasks after a handler returns). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.count > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.count === 0) return;
+    }
+  }
+}
+
+/**
  * pg-boss speaks to our database through its `db` option, so it shares the app's pool on
  * PostgreSQL and the one PGlite instance when embedded. PGlite's `query` refuses several
  * statements in one call (pg-boss sends those, without parameters, for its migrations and
  * maintenance), so parameterless SQL goes through `exec`.
  */
-function bossDb(database: Database): PgBoss.Db {
+function bossDb(database: Database, inFlight: InFlight): PgBoss.Db {
   if (database.kind === 'postgres') {
-    return { executeSql: (text, values) => database.pool.query(text, values) };
+    return { executeSql: (text, values) => inFlight.track(() => database.pool.query(text, values)) };
   }
   const { pglite } = database;
   return {
-    async executeSql(text, values) {
-      if (!values || values.length === 0) {
-        const results = await pglite.exec(text);
-        return { rows: results.at(-1)?.rows ?? [] };
-      }
-      return pglite.query(text, values);
-    },
+    executeSql: (text, values) =>
+      inFlight.track(async () => {
+        if (!values || values.length === 0) {
+          const results = await pglite.exec(text);
+          return { rows: results.at(-1)?.rows ?? [] };
+        }
+        return pglite.query(text, values);
+      }),
   };
 }
 
@@ -46,6 +88,7 @@ interface BossHolder {
   boss: PgBoss;
   /** Queues this process created or updated, by name: each once per pg-boss start. */
   queues: Map<string, Promise<void>>;
+  inFlight: InFlight;
 }
 
 const bossSlot = processGlobal<Promise<BossHolder>>('jobs.boss');
@@ -60,8 +103,9 @@ function startBoss(options: { supervise: boolean }): Promise<BossHolder> {
   const starting = (async () => {
     const env = getEnv();
     const database = await getDatabase();
+    const inFlight = new InFlight();
     const boss = new PgBoss({
-      db: bossDb(database),
+      db: bossDb(database, inFlight),
       supervise: options.supervise,
       schedule: false,
       maintenanceIntervalSeconds: env.AGENT_MAINTENANCE_INTERVAL_SECONDS,
@@ -69,7 +113,7 @@ function startBoss(options: { supervise: boolean }): Promise<BossHolder> {
     });
     boss.on('error', (err: Error) => getLogger().error({ err: err.message }, 'job queue error'));
     await boss.start();
-    return { boss, queues: new Map<string, Promise<void>>() };
+    return { boss, queues: new Map<string, Promise<void>>(), inFlight };
   })();
   bossSlot.set(starting);
   starting.catch(() => {
@@ -137,11 +181,61 @@ export async function sendJob<T extends object>(queue: JobQueue<T>, payload: T, 
   return id;
 }
 
-/** Stops this process's pg-boss, letting a job in hand finish (up to `timeoutMs`). */
+/** One job handed to a `workJobs` handler: its checked payload and its attempt. */
+export interface WorkedJob<T> {
+  id: string;
+  data: T;
+  retryCount: number;
+  retryLimit: number;
+}
+
+/**
+ * Works `queue` in this process, one job at a time per call: payloads are checked against the
+ * queue's schema (a malformed job is logged and dropped) and after a job the poller fetches again
+ * at once, so only an empty fetch waits for the next poll or a wake-up (wake.ts). A handler that
+ * throws fails its attempt (pg-boss retries it as the queue says). Returns pg-boss's worker id.
+ */
+export async function workJobs<T extends object>(
+  queue: JobQueue<T>,
+  options: { pollingIntervalSeconds: number },
+  handler: (job: WorkedJob<T>) => Promise<unknown>,
+): Promise<string> {
+  const holder = await startBoss({ supervise: false });
+  await ensureJobQueue(holder, queue);
+  const { boss, inFlight } = holder;
+  // The handler learns its worker's id once `work` returns it (a job may come first: no drain then).
+  const self: { id?: string } = {};
+  self.id = await boss.work(
+    queue.name,
+    { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds },
+    async ([job]: PgBoss.JobWithMetadata<unknown>[]) => {
+      if (!job) return;
+      const data = queue.payload.safeParse(job.data);
+      if (!data.success) getLogger().error({ jobId: job.id, queue: queue.name }, 'dropping a malformed job');
+      else await inFlight.track(() => handler({ id: job.id, data: data.data, retryCount: job.retryCount, retryLimit: job.retryLimit }));
+      if (self.id) boss.notifyWorker(self.id);
+    },
+  );
+  return self.id;
+}
+
+/**
+ * Stops this process's pg-boss, letting a job in hand finish and pg-boss's own SQL (a job's
+ * completion, a fetch that was under way) settle, up to `timeoutMs` in all. Past it, what is left
+ * is abandoned: a job left active expires and is retried by another worker.
+ */
 export async function stopBoss(timeoutMs = 30_000): Promise<void> {
   const holder = bossSlot.get();
   bossSlot.set(undefined);
   if (!holder) return;
-  const { boss } = await holder;
+  const { boss, inFlight } = await holder;
+  const deadline = Date.now() + timeoutMs;
   await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+  });
+  const late = await Promise.race([inFlight.idle().then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) getLogger().warn({ inFlight: inFlight.size }, 'job queue stopped with work still in flight; its jobs expire and are retried');
 }
