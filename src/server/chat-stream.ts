@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NextRequest } from 'next/server';
 import { CHAT_STREAM_PATH, chatStreamRoute, sessionStillHolds, SSE_HEADERS, streamCursor } from '@/lib/http/chat-stream-endpoint';
 import { toErrorResponse } from '@/lib/http/errors';
 import { checkRoute } from '@/lib/http/route';
 import { openChatSession } from '@/lib/realtime/chat-stream';
 import { pipeToResponse } from '@/lib/realtime/stream-sinks';
+import { pathOf, sendResponse, toNextRequest } from './web-bridge';
 
 /**
  * `GET /api/chat-messages/stream` (and HEAD) served by the app's Node entry, before Next.js's
@@ -17,29 +17,7 @@ import { pipeToResponse } from '@/lib/realtime/stream-sinks';
 
 /** True for a GET or HEAD of exactly the stream's path (any query). */
 export function isChatStreamRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const url = req.url ?? '';
-  const end = url.indexOf('?');
-  return (end < 0 ? url : url.slice(0, end)) === CHAT_STREAM_PATH;
-}
-
-/** The request as the route checks see it (headers, cookies, query); it is not kept by the stream. */
-function toNextRequest(req: IncomingMessage): NextRequest {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  return new NextRequest(new URL(req.url ?? '/', 'http://localhost'), { method: req.method, headers });
-}
-
-async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
-  res.setHeader('Content-Length', body.byteLength);
-  res.end(body);
+  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req) === CHAT_STREAM_PATH;
 }
 
 /** Answers a request `isChatStreamRequest` accepted. Never rejects. */

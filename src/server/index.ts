@@ -1,7 +1,8 @@
 // The app's Node entry (`npm run dev`, `npm start`): validates the environment before anything
 // listens, serves Next.js's request handler behind node:http so the app learns each client's
 // address from the socket, and shuts down through the one registry. The chat stream
-// (GET /api/chat-messages/stream) is served here, before Next.js: see chat-stream.ts.
+// (GET /api/chat-messages/stream) and the reads a polling tab makes are served here, before
+// Next.js: see chat-stream.ts and direct-routes.ts.
 import { createServer } from 'node:http';
 import next from 'next';
 import { EnvError, getEnv, resetEnvCache, type ServerEnv } from '@/lib/config/env';
@@ -41,14 +42,19 @@ async function main(): Promise<void> {
   await app.prepare();
   // Loaded only now: it imports next/server, which needs the AsyncLocalStorage that creating the
   // Next.js app installs.
-  const { isChatStreamRequest, serveChatStream } = await import('./chat-stream');
+  const [{ isChatStreamRequest, serveChatStream }, { directRoute, serveDirect }] = await Promise.all([
+    import('./chat-stream'),
+    import('./direct-routes'),
+  ]);
 
   const headers = Object.entries(securityHeaders(env, { dev, connectSources: pusherSources(env) }));
   const server = createServer((req, res) => {
     setClientAddressHeader(req, env.TRUST_PROXY);
     for (const [name, value] of headers) res.setHeader(name, value);
     if (refuseUndecodablePath(req, res)) return;
-    if (isChatStreamRequest(req)) void serveChatStream(req, res);
+    if (isChatStreamRequest(req)) return void serveChatStream(req, res);
+    const direct = directRoute(req);
+    if (direct) void serveDirect(direct, req, res);
     else void handle(req, res);
   });
   exitAfterShutdown();

@@ -1,13 +1,7 @@
 // GET /api/chat-messages?limit=1..100&minPriority=high - the signed-in user's unread messages, oldest first
 // POST /api/chat-messages { messageIds } - mark messages read (the guide's file list puts it here too)
-import { withSession } from '@/lib/http/route';
-import { UnreadListQuery, UnreadListResponse } from '@/lib/schemas/chat-messages';
-import * as chatResponseService from '@/lib/services/chat-response.service';
-import { toUnreadItem } from '@/lib/services/chat-message.views';
-
+//
+// The documented contract. The app's Node entry (src/server/direct-routes.ts) serves GET of this
+// path itself, before Next.js, with this same handler (src/lib/http/chat-read-endpoints.ts).
+export { getUnreadList as GET } from '@/lib/http/chat-read-endpoints';
 export { POST } from './mark-read/route';
-
-export const GET = withSession({ limit: 'read', query: UnreadListQuery, response: UnreadListResponse }, async ({ userId, query }) => {
-  const { messages, total } = await chatResponseService.getUnreadMessages(userId, query.limit, { minPriority: query.minPriority });
-  return { messages: messages.map(toUnreadItem), total, hasMore: total > messages.length };
-});

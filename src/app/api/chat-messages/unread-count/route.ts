@@ -1,8 +1,5 @@
 // GET /api/chat-messages/unread-count - how many unread messages the caller has, in all and per priority (for badges)
-import { withSession } from '@/lib/http/route';
-import { UnreadCountResponse } from '@/lib/schemas/chat-messages';
-import * as chatResponseService from '@/lib/services/chat-response.service';
-
-export const GET = withSession({ limit: 'read', response: UnreadCountResponse }, async ({ userId }) =>
-  chatResponseService.getUnreadCount(userId),
-);
+//
+// The documented contract. The app's Node entry (src/server/direct-routes.ts) serves GET of this
+// path itself, before Next.js, with this same handler (src/lib/http/chat-read-endpoints.ts).
+export { getUnreadCount as GET } from '@/lib/http/chat-read-endpoints';
