@@ -47,7 +47,9 @@ function keptSections(present: Set<string>): Map<BenchName, KeptSection> {
   if (!fs.existsSync(file)) return kept;
   const text = fs.readFileSync(file, 'utf8');
   const blocks = text.split(/\n(?=## )/);
-  const rows = text.split('\n').filter((line) => line.startsWith('| '));
+  // Only the targets table's rows: a section's own tables have rows that begin alike.
+  const targets = blocks.find((b) => b.startsWith('## Targets\n')) ?? '';
+  const rows = targets.split('\n').filter((line) => line.startsWith('| '));
   for (const name of ALL) {
     if (present.has(name)) continue;
     const { title, rowPrefix } = KEPT_AS_WRITTEN[name];
