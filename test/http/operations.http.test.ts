@@ -138,3 +138,25 @@ describe.skipIf(!hasPostgres)('health and metrics (PostgreSQL, worker in process
     expect(sample((await scrape()).text, 'chat_rate_limit_refusals_total', '{bucket="metrics"}')).toBe(1);
   });
 });
+
+describe.skipIf(!hasPostgres)('metrics without METRICS_TOKEN (PostgreSQL)', () => {
+  let app: AppServer;
+
+  beforeAll(async () => {
+    app = await startApp({ kind: 'postgres' });
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it('answers /api/metrics with a JSON 404, with or without a bearer token, and shows no metric', async () => {
+    for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: 'Bearer ' }]) {
+      const res = await fetch(`${app.baseUrl}/api/metrics`, { headers });
+      expect(res.status).toBe(404);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: { code: 'not_found', message: 'Not found' } });
+      expect(text).not.toContain('chat_');
+    }
+    expect((await fetch(`${app.baseUrl}/api/health`)).status).toBe(200);
+  });
+});
