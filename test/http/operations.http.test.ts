@@ -150,7 +150,8 @@ describe.skipIf(!hasPostgres)('metrics without METRICS_TOKEN (PostgreSQL)', () =
   });
 
   it('answers /api/metrics with a JSON 404, with or without a bearer token, and shows no metric', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: 'Bearer ' }]) {
+    const variants: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: 'Bearer ' }];
+    for (const headers of variants) {
       const res = await fetch(`${app.baseUrl}/api/metrics`, { headers });
       expect(res.status).toBe(404);
       const text = await res.text();
