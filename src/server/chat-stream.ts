@@ -49,6 +49,6 @@ export async function serveChatStream(req: IncomingMessage, res: ServerResponse)
   } catch (err) {
     res.off('close', onGone);
     if (gone) return;
-    await sendResponse(res, toErrorResponse(err, { method: req.method ?? 'GET', path: CHAT_STREAM_PATH }));
+    await sendResponse(req, res, toErrorResponse(err, { method: req.method ?? 'GET', path: CHAT_STREAM_PATH }));
   }
 }

@@ -25,10 +25,10 @@ export function directRoute(req: IncomingMessage): Handler | undefined {
 /** Answers a request `directRoute` accepted. Never rejects. */
 export async function serveDirect(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    await sendResponse(res, await handler(toNextRequest(req), NO_PARAMS));
+    await sendResponse(req, res, await handler(toNextRequest(req), NO_PARAMS));
   } catch (err) {
     // The handler maps its own errors; this is only a failure to write the answer.
-    if (!res.headersSent) await sendResponse(res, toErrorResponse(err, { method: 'GET', path: pathOf(req) }));
+    if (!res.headersSent) await sendResponse(req, res, toErrorResponse(err, { method: 'GET', path: pathOf(req) }));
     else res.destroy();
   }
 }

@@ -72,6 +72,11 @@ describe.skipIf(!hasPostgres)('the polling reads, served before Next.js (Postgre
     for (const [i, type] of (['SCHEDULING_UPDATE', 'CONFIRMATION', 'ERROR'] as const).entries()) {
       await chatResponseService.sendChatMessage({ userId, type, content: `message ${i}`, data: { i } });
     }
+    // Read ones, so that the full history is large enough (over 1 KB) to be compressed.
+    for (let i = 3; i < 40; i++) {
+      const sent = await chatResponseService.sendChatMessage({ userId, type: 'INFO', content: `older message ${i}`, data: { i } });
+      await chatResponseService.markMessagesAsRead([sent.messageId!], userId);
+    }
   });
   afterAll(async () => {
     await closeDatabase();
@@ -80,10 +85,14 @@ describe.skipIf(!hasPostgres)('the polling reads, served before Next.js (Postgre
   });
 
   async function answer(browser: Browser, path: string, baseUrl = app.baseUrl) {
-    const response = await fetch(`${baseUrl}${path}`, { headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
+    const response = await fetch(`${baseUrl}${path}`, {
+      headers: { cookie: browser.cookieHeader, 'accept-encoding': 'gzip' },
+      redirect: 'manual',
+    });
     const headers = Object.fromEntries(COMPARED_HEADERS.map((name) => [name, response.headers.get(name)]));
     const security = Object.fromEntries(SECURITY_HEADERS.map((name) => [name, response.headers.get(name)]));
-    return { status: response.status, headers, security, body: await response.text() };
+    const transfer = { vary: response.headers.get('vary') ?? '', encoding: response.headers.get('content-encoding') };
+    return { status: response.status, headers, security, transfer, body: await response.text() };
   }
 
   const anonymous = () => new Browser(app.baseUrl);
@@ -98,6 +107,7 @@ describe.skipIf(!hasPostgres)('the polling reads, served before Next.js (Postgre
     { name: 'the unread list by priority', path: '/api/chat-messages?minPriority=high', status: 200, who: () => signedIn },
     { name: 'history after a cursor', path: '/api/chat-messages/history?after=1&limit=1', status: 200, who: () => signedIn },
     { name: 'the latest history page', path: '/api/chat-messages/history', status: 200, who: () => signedIn },
+    { name: 'a history page over 1 KB (gzipped)', path: '/api/chat-messages/history?limit=200', status: 200, who: () => signedIn },
     { name: 'the unread count', path: '/api/chat-messages/unread-count', status: 200, who: () => signedIn },
     { name: 'a limit out of range', path: '/api/chat-messages?limit=0', status: 400, who: () => signedIn },
     { name: 'a cursor that is not a number', path: '/api/chat-messages/history?after=abc', status: 400, who: () => signedIn },
@@ -111,7 +121,15 @@ describe.skipIf(!hasPostgres)('the polling reads, served before Next.js (Postgre
     const direct = await answer(browser, path);
     const next = await answer(browser, path, nextItself.baseUrl);
     expect(direct.status).toBe(status);
-    expect({ ...direct, security: undefined }).toEqual({ ...next, security: undefined });
+    expect({ ...direct, security: undefined, transfer: undefined }).toEqual({ ...next, security: undefined, transfer: undefined });
+    // Compression as Next's: both vary on Accept-Encoding, and a body over 1 KB is gzipped by both
+    // (Next also gzips smaller ones; the entry leaves them as they are).
+    expect(direct.transfer.vary).toMatch(/\bAccept-Encoding\b/i);
+    expect(next.transfer.vary).toMatch(/\bAccept-Encoding\b/i);
+    if (direct.body.length >= 1024) expect([direct.transfer.encoding, next.transfer.encoding]).toEqual(['gzip', 'gzip']);
+    // And the entry answered, not Next's pipeline (which varies on its router headers too).
+    expect(next.transfer.vary).toMatch(/\brsc\b/i);
+    expect(direct.transfer.vary).not.toMatch(/\brsc\b/i);
     expect(direct.headers['content-type']).toMatch(/^application\/json/);
     for (const value of Object.values(direct.security)) expect(value).toBeTruthy();
     expect(direct.body).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
@@ -120,6 +138,9 @@ describe.skipIf(!hasPostgres)('the polling reads, served before Next.js (Postgre
   it('returns the stored messages to their owner only', async () => {
     const list = JSON.parse((await answer(signedIn, '/api/chat-messages?limit=50')).body) as { messages: Array<{ content: string }> };
     expect(list.messages.map((m) => m.content)).toEqual(['message 0', 'message 1', 'message 2']);
+    const history = await answer(signedIn, '/api/chat-messages/history?limit=200');
+    expect(history.transfer.encoding).toBe('gzip');
+    expect((JSON.parse(history.body) as { messages: unknown[] }).messages).toHaveLength(40);
     const other = new Browser(app.baseUrl);
     const created = await runCli(app.env, 'user-create.ts', ['--email', 'other@example.com', '--password', PASSWORD]);
     expect(created.code).toBe(0);

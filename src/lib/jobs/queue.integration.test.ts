@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, getDatabase, openDatabase, setDatabase } from '@/lib/db/client';
 import { getBoss, sendJob, stopBoss, workJobs, type JobQueue } from '@/lib/jobs/queue';
+import { processGlobal } from '@/lib/runtime/process-global';
 import { createScratchPostgres, type ScratchPostgres } from '@test/helpers/test-db';
 import { waitFor } from '@test/helpers/wait';
 import { z } from 'zod';
@@ -66,7 +67,9 @@ describe.skipIf(!hasPostgres)('stopping the job queue (PostgreSQL)', () => {
   }
 
   async function jobState(id: string): Promise<string> {
-    const { rows } = await locker.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [id]);
+    const database = await getDatabase();
+    if (database.kind !== 'postgres') throw new Error('PostgreSQL only');
+    const { rows } = await database.pool.query<{ state: string }>('SELECT state FROM pgboss.job WHERE id = $1', [id]);
     return rows[0]!.state;
   }
 
@@ -107,5 +110,26 @@ describe.skipIf(!hasPostgres)('stopping the job queue (PostgreSQL)', () => {
     expect(await queriesInFlight()).toBe(0);
     expect(handled).toEqual([2]);
     expect(await jobState(id)).toBe('completed');
+  });
+
+  it('takes a job a finishing handler sends during the stop through the stopping queue, and leaves no pg-boss running', async () => {
+    await getBoss({ supervise: false, queues: [probeQueue] });
+    let stopping: Promise<void> | undefined;
+    let followUp: string | null = null;
+    await workJobs(probeQueue, { pollingIntervalSeconds: 0.5 }, async (job) => {
+      if (job.data.n !== 3) return;
+      stopping = stopBoss(10_000);
+      await new Promise((resolve) => setImmediate(resolve)); // the stop is under way
+      followUp = await sendJob(probeQueue, { n: 4 });
+    });
+    await sendJob(probeQueue, { n: 3 });
+    await waitFor(async () => (stopping ? true : undefined), 'the handler to begin the stop');
+    await stopping;
+
+    expect(followUp).not.toBeNull();
+    expect(await jobState(followUp!)).toBe('created');
+    expect(await queriesInFlight()).toBe(0);
+    // No second pg-boss was started for the follow-up, so none is left behind on the pool.
+    expect(processGlobal('jobs.boss').get()).toBeUndefined();
   });
 });

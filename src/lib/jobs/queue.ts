@@ -222,20 +222,36 @@ export async function workJobs<T extends object>(
 /**
  * Stops this process's pg-boss, letting a job in hand finish and pg-boss's own SQL (a job's
  * completion, a fetch that was under way) settle, up to `timeoutMs` in all. Past it, what is left
- * is abandoned: a job left active expires and is retried by another worker.
+ * is abandoned: a job left active expires and is retried by another worker. Until the stop ends,
+ * a job sent (a handler that is finishing enqueues its follow-ups) goes through the stopping
+ * pg-boss, so it is counted and waited for instead of starting a second pg-boss on a pool that is
+ * about to close.
  */
 export async function stopBoss(timeoutMs = 30_000): Promise<void> {
-  const holder = bossSlot.get();
-  bossSlot.set(undefined);
-  if (!holder) return;
-  const { boss, inFlight } = await holder;
-  const deadline = Date.now() + timeoutMs;
-  await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
+  const slot = bossSlot.get();
+  if (!slot) return;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
-  });
-  const late = await Promise.race([inFlight.idle().then(() => false), timedOut]);
-  clearTimeout(timer);
-  if (late) getLogger().warn({ inFlight: inFlight.size }, 'job queue stopped with work still in flight; its jobs expire and are retried');
+  try {
+    const { boss, inFlight } = await slot;
+    const stopping = (async () => {
+      await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
+      await inFlight.idle();
+    })();
+    const timedOut = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    // Past the timeout `stopping` may still fail (its SQL on a closed pool): that is the abandonment above.
+    stopping.catch(() => undefined);
+    if ((await Promise.race([stopping, timedOut])) === 'late') {
+      getLogger().warn({ inFlight: inFlight.size }, 'job queue stopped with work still in flight; its jobs expire and are retried');
+    }
+  } catch (err) {
+    getLogger().error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'job queue did not stop cleanly; its jobs expire and are retried',
+    );
+  } finally {
+    clearTimeout(timer);
+    if (bossSlot.get() === slot) bossSlot.set(undefined);
+  }
 }
