@@ -367,7 +367,7 @@ async function diagnose(databaseUrl: string): Promise<string> {
   const profiles = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const biggest = profiles.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
   const cpu = biggest
-    ? `\`node --cpu-prof\` of another \`next start\` process (start-up, ${DIAG_STREAMS} streams opening, then ${RATE} messages/s for ${SECONDS} s):\n\n${profileMarkdown(summarizeProfile(biggest, 12), 12)}`
+    ? `\`node --cpu-prof\` of another \`npm start\` process (start-up, ${DIAG_STREAMS} streams opening, then ${RATE} messages/s for ${SECONDS} s):\n\n${profileMarkdown(summarizeProfile(biggest, 12), 12)}`
     : '(no CPU profile written)';
   return `${heapTable}\n\n${cpu}`;
 }
@@ -435,7 +435,7 @@ export async function bench(): Promise<Section> {
     await storePool.end();
   }
 
-  // The app: next start on PostgreSQL; messages sent with the service from this process.
+  // The app: npm start (our Node entry) on PostgreSQL; messages sent with the service from this process.
   const database = await openDatabase({ databaseUrl: scratch.url, pgliteDir: 'unused', poolSize: 10 });
   setDatabase(database);
   // BENCH_FANOUT_VIA=redis: the app and this process announce through a redis-server of the run's own.

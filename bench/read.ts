@@ -1,4 +1,4 @@
-// Read path: GET /api/chat-messages on `next start` over 1,000,000 stored messages and 10,000 users,
+// Read path: GET /api/chat-messages on the app's Node entry (`npm start`) over 1,000,000 stored messages and 10,000 users,
 // vs an empty route handler of the same build and vs the same SQL run raw. Run: npm run bench -- read
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -137,7 +137,7 @@ export async function profileServer(options: {
   if (files.length === 0) return '(the server wrote no CPU profile)';
   const biggest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
   return (
-    `\`node --cpu-prof\` of another \`next start\` process: start-up, ${options.warmRequests.toLocaleString('en-US')} warm-up requests (every cookie once), ` +
+    `\`node --cpu-prof\` of another \`npm start\` process: start-up, ${options.warmRequests.toLocaleString('en-US')} warm-up requests (every cookie once), ` +
     `then ${options.seconds} s of the same load (${path.relative(path.dirname(RESULTS_DIR), biggest)}):\n\n${profileMarkdown(summarizeProfile(biggest, 14), 14)}`
   );
 }
@@ -324,7 +324,7 @@ export async function bench(): Promise<Section> {
   ];
   const markdown = [
     `${seed.rows.toLocaleString('en-US')} messages over ${SEED.users.toLocaleString('en-US')} users (${SEED.perUser} each, the newest ${SEED.unreadPerUser} unread), seeded with`,
-    `INSERT ... SELECT generate_series in time order${seed.seedSeconds ? ` in ${fmt(seed.seedSeconds)} s` : ''}, then VACUUM ANALYZE. \`next start\` (production build) on loopback,`,
+    `INSERT ... SELECT generate_series in time order${seed.seedSeconds ? ` in ${fmt(seed.seedSeconds)} s` : ''}, then VACUUM ANALYZE. \`npm start\` (the app's Node entry, production build; it serves these reads before Next.js, the empty handler through Next.js) on loopback,`,
     `autocannon with ${CONNECTIONS} keep-alive connections, ${ROUNDS} rounds of ${ROUND_SECONDS} s per target, interleaved, after one warm-up request per user; every`,
     `API request carries the session cookie of the next of the ${SEED.users.toLocaleString('en-US')} users (each gets 200: the list of its ${SEED.unreadPerUser} unread messages and the total).`,
     `Sessions: ${sessionCheck!}. The raw baseline runs the SQL the service sends (captured from its pool)`,

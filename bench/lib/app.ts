@@ -19,7 +19,7 @@ export interface BenchApp {
 }
 
 /**
- * `next start` of the production build on 127.0.0.1 with a PostgreSQL DATABASE_URL. With
+ * The app's Node entry (`npm start`) serving the production build on 127.0.0.1 with a PostgreSQL DATABASE_URL. With
  * `cpuProfDir` the server runs under `node --cpu-prof` and writes its profile there on exit.
  */
 export async function startBenchApp(options: {
