@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/config/env';
 import { closeDatabase, openDatabase, setDatabase } from '@/lib/db/client';
@@ -140,6 +141,58 @@ describe.skipIf(!hasPostgres)('Redis restart mid-stream (FANOUT=redis)', () => {
     expect(streams.filter((s) => s.ended)).toEqual([]);
     // The apps did see the outage (their subscribers lost Redis) and came back without a restart.
     for (const app of [appA, appB]) expect(app.logs()).toMatch(/Redis subscriber error/);
+    for (const s of streams) s.stream.close();
+  });
+
+  it('a PUBLISH refused while every subscriber stays connected: the message still reaches both streams, without a reconnect', async () => {
+    const userId = 'redis_publish_refused';
+    const cookie = await sessionCookie(userId);
+    const streams = await Promise.all(
+      [appA, appB].map(async (app) => {
+        const entry = { positions: [] as number[], readyEvents: 0, ended: false, stream: undefined as unknown as SseStream };
+        entry.stream = await openStream({
+          port: app.port,
+          path: '/api/chat-messages/stream',
+          headers: { cookie },
+          onEvent: (event) => {
+            if (event.event === 'ready') entry.readyEvents++;
+            if (event.event === 'chat-message') entry.positions.push(Number(event.id));
+          },
+        });
+        expect(entry.stream.status).toBe(200);
+        void entry.stream.ended.then(() => (entry.ended = true));
+        return entry;
+      }),
+    );
+    await waitFor(async () => (streams.every((s) => s.readyEvents === 1) ? true : undefined), 'both streams ready');
+    const first = await chatResponseService.sendInfo('task_refused', userId, 'before the refusal');
+    await waitFor(async () => (streams.every((s) => s.positions.includes(first.position!)) ? true : undefined), 'the first message');
+
+    // Only this process's publisher is refused (NOPERM); the apps' subscriber connections stay up.
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      await admin.call('ACL', 'SETUSER', 'default', '-publish');
+      const second = await chatResponseService.sendInfo('task_refused', userId, 'while PUBLISH is refused');
+      expect(second.success).toBe(true);
+      await admin.call('ACL', 'SETUSER', 'default', '+publish');
+      await waitFor(
+        async () => (streams.every((s) => s.positions.includes(second.position!)) ? true : undefined),
+        'the refused message to reach both streams',
+        30_000,
+      );
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+publish').catch(() => undefined);
+      admin.disconnect();
+    }
+    expect(streams.map((s) => s.positions)).toEqual([
+      [first.position, first.position! + 1],
+      [first.position, first.position! + 1],
+    ]);
+    // Neither stream reconnected or ended: the retry of the announcement delivered it.
+    expect(streams.map((s) => [s.readyEvents, s.ended])).toEqual([
+      [1, false],
+      [1, false],
+    ]);
     for (const s of streams) s.stream.close();
   });
 });

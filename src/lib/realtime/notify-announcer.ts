@@ -3,6 +3,7 @@ import { getDatabase } from '@/lib/db/client';
 import { AppError, rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { metrics } from '@/lib/metrics';
+import { Backoff } from './backoff';
 import { dispatch } from './delivery';
 import { EPHEMERAL_EVENT_NAME, EPHEMERAL_MAX_BYTES, NOTIFY_CHANNEL, type Notification } from './notification';
 import type { ReadChange } from './protocol';
@@ -68,6 +69,68 @@ interface AnnouncementBatch {
 let nextBatch: AnnouncementBatch | null = null;
 let inFlight = 0;
 
+/**
+ * Users whose message announcement failed, with their highest position, re-announced until one
+ * goes through. A stream re-syncs from its cursor whenever its instance's listener (re)connects,
+ * but the sending side can fail on its own: a Redis publisher still reconnecting after the
+ * subscribers re-synced, a PUBLISH or NOTIFY refused. Without a retry such a message would wait
+ * for the user's next event or the client's next reconnect, however long that is.
+ */
+const missed = new Map<string, number>();
+/** Past this many users, further misses are only logged (their streams catch up on their next event or reconnect). */
+const MAX_MISSED_USERS = 100_000;
+const retryBackoff = new Backoff({ minMs: 250, maxMs: 5_000, jitter: true });
+/** About a minute of tries (250 ms doubling to 5 s); then the streams catch up on their next event or reconnect. */
+const MAX_RETRIES = 15;
+let retryTimer: NodeJS.Timeout | undefined;
+/** The transport that failed: tries go through it, never through a database or Redis opened anew. */
+let retrySend: ((payloads: string[]) => Promise<void>) | undefined;
+
+function rememberMissed(positions: Map<string, number>, send: (payloads: string[]) => Promise<void>): void {
+  retrySend = send;
+  let dropped = 0;
+  for (const [userId, position] of positions) {
+    if (missed.size >= MAX_MISSED_USERS && !missed.has(userId)) dropped++;
+    else missed.set(userId, Math.max(missed.get(userId) ?? 0, position));
+  }
+  if (dropped > 0)
+    getLogger().warn({ users: dropped }, 'too many missed chat announcements to retry; those streams catch up on their next event');
+  if (retryTimer || missed.size === 0) return;
+  if (retryBackoff.attempt >= MAX_RETRIES) {
+    getLogger().warn(
+      { users: missed.size },
+      'gave up sending missed chat announcements; those streams catch up on their next event or reconnect',
+    );
+    missed.clear();
+    retryBackoff.reset();
+    return;
+  }
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    void retryMissed();
+  }, retryBackoff.next());
+  retryTimer.unref();
+}
+
+/** Re-announces every missed user's highest position (one batch); a failure schedules the next try. */
+async function retryMissed(): Promise<void> {
+  const send = retrySend;
+  if (!send || missed.size === 0) return;
+  const positions = new Map(missed);
+  missed.clear();
+  nextBatch ??= newBatch();
+  const batch = nextBatch;
+  for (const [userId, position] of positions) batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
+  pumpAnnouncements(send);
+  try {
+    await batch.done;
+    retryBackoff.reset();
+    getLogger().info({ users: positions.size }, 'missed chat announcements sent again');
+  } catch {
+    // pumpAnnouncements remembered the failed batch and scheduled the next try.
+  }
+}
+
 function newBatch(): AnnouncementBatch {
   let settle!: (err?: unknown) => void;
   const done = new Promise<void>((resolve, reject) => {
@@ -92,7 +155,10 @@ function pumpAnnouncements(send: (payloads: string[]) => Promise<void>): void {
     send(payloads)
       .then(
         () => batch.settle(),
-        (err: unknown) => batch.settle(err ?? new Error('announcement failed')),
+        (err: unknown) => {
+          rememberMissed(batch.positions, send);
+          batch.settle(err ?? new Error('announcement failed'));
+        },
       )
       .finally(() => {
         inFlight--;
@@ -103,8 +169,8 @@ function pumpAnnouncements(send: (payloads: string[]) => Promise<void>): void {
 
 /**
  * Announces a committed message to every instance's live streams. Never throws: the message is
- * stored, and a missed announcement only delays it until the user's next event or the client's
- * next reconnect, both of which read from the table.
+ * stored, and a failed announcement is sent again with backoff until it goes through (streams
+ * also catch up on the user's next event and on every reconnect, all of which read the table).
  */
 export async function announceMessage(userId: string, position: number): Promise<void> {
   try {
@@ -122,7 +188,7 @@ export async function announceMessage(userId: string, position: number): Promise
     metrics.publishFailed('sse');
     getLogger().error(
       { err: rootCauseMessage(err), userId, position },
-      'chat message announcement failed; streams will catch up on the next event or reconnect',
+      'chat message announcement failed; it is sent again until it goes through',
     );
   }
 }
