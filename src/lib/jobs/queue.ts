@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import { getEnv } from '@/lib/config/env';
 import { getDatabase, type Database } from '@/lib/db/client';
+import { rootCauseMessage } from '@/lib/errors/app-error';
 import { getLogger } from '@/lib/log/logger';
 import { processGlobal } from '@/lib/runtime/process-global';
 import { announceJob } from './wake';
@@ -246,10 +247,7 @@ export async function stopBoss(timeoutMs = 30_000): Promise<void> {
       getLogger().warn({ inFlight: inFlight.size }, 'job queue stopped with work still in flight; its jobs expire and are retried');
     }
   } catch (err) {
-    getLogger().error(
-      { err: err instanceof Error ? err.message : String(err) },
-      'job queue did not stop cleanly; its jobs expire and are retried',
-    );
+    getLogger().error({ err: rootCauseMessage(err) }, 'job queue did not stop cleanly; its jobs expire and are retried');
   } finally {
     clearTimeout(timer);
     if (bossSlot.get() === slot) bossSlot.set(undefined);

@@ -91,7 +91,7 @@ function rememberMissed(positions: Map<string, number>, send: (payloads: string[
   let dropped = 0;
   for (const [userId, position] of positions) {
     if (missed.size >= MAX_MISSED_USERS && !missed.has(userId)) dropped++;
-    else missed.set(userId, Math.max(missed.get(userId) ?? 0, position));
+    else raise(missed, userId, position);
   }
   if (dropped > 0)
     getLogger().warn({ users: dropped }, 'too many missed chat announcements to retry; those streams catch up on their next event');
@@ -118,9 +118,8 @@ async function retryMissed(): Promise<void> {
   if (!send || missed.size === 0) return;
   const positions = new Map(missed);
   missed.clear();
-  nextBatch ??= newBatch();
-  const batch = nextBatch;
-  for (const [userId, position] of positions) batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
+  let batch!: AnnouncementBatch;
+  for (const [userId, position] of positions) batch = queueAnnouncement(userId, position);
   pumpAnnouncements(send);
   try {
     await batch.done;
@@ -129,6 +128,18 @@ async function retryMissed(): Promise<void> {
   } catch {
     // pumpAnnouncements remembered the failed batch and scheduled the next try.
   }
+}
+
+/** Keeps the higher of the position already noted for `userId` and `position`. */
+function raise(positions: Map<string, number>, userId: string, position: number): void {
+  positions.set(userId, Math.max(positions.get(userId) ?? 0, position));
+}
+
+/** Notes the user's position in the batch that goes out next, and returns that batch. */
+function queueAnnouncement(userId: string, position: number): AnnouncementBatch {
+  nextBatch ??= newBatch();
+  raise(nextBatch.positions, userId, position);
+  return nextBatch;
 }
 
 function newBatch(): AnnouncementBatch {
@@ -179,9 +190,7 @@ export async function announceMessage(userId: string, position: number): Promise
       dispatch({ userId, position });
       return;
     }
-    nextBatch ??= newBatch();
-    const batch = nextBatch;
-    batch.positions.set(userId, Math.max(batch.positions.get(userId) ?? 0, position));
+    const batch = queueAnnouncement(userId, position);
     pumpAnnouncements(send);
     await batch.done;
   } catch (err) {
